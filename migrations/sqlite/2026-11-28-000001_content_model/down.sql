@@ -1,0 +1,12 @@
+DROP TABLE menu_items;
+DROP TABLE menus;
+DROP TABLE post_gallery_items;
+DROP TABLE post_tags;
+DROP TABLE post_categories;
+DROP TABLE posts;
+DROP TABLE tags;
+DROP TABLE categories;
+DROP TABLE media_renditions;
+DROP TABLE users;
+DROP TABLE media;
+DROP TABLE editions;

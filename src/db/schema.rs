@@ -1,0 +1,205 @@
+//! The tables, shared by both backends: every column uses a SQL type that
+//! SQLite and PostgreSQL both implement (BigInt ids, Bool, Timestamp in UTC).
+
+diesel::table! {
+    editions (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        native_name -> Text,
+        direction -> Text,
+        is_default -> Bool,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        email -> Nullable<Text>,
+        display_name -> Text,
+        slug -> Text,
+        bio -> Text,
+        avatar_media_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        kind -> Text,
+        edition_id -> Nullable<BigInt>,
+        slug -> Text,
+        title -> Text,
+        storage_key -> Nullable<Text>,
+        source_url -> Nullable<Text>,
+        original_filename -> Nullable<Text>,
+        mime_type -> Text,
+        file_size -> Nullable<BigInt>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        duration -> Nullable<Double>,
+        alt_text -> Text,
+        caption -> Text,
+        credit -> Text,
+        placeholder -> Nullable<Text>,
+        metadata -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_renditions (id) {
+        id -> BigInt,
+        media_id -> BigInt,
+        name -> Text,
+        storage_key -> Text,
+        mime_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        file_size -> BigInt,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        edition_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+        translation_group -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        edition_id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        translation_group -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        edition_id -> BigInt,
+        kind -> Text,
+        slug -> Text,
+        title -> Text,
+        excerpt -> Text,
+        content -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        author_id -> Nullable<BigInt>,
+        featured_media_id -> Nullable<BigInt>,
+        parent_id -> Nullable<BigInt>,
+        featured -> Bool,
+        comment_count -> Integer,
+        translation_group -> Text,
+        revision -> Integer,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_categories (post_id, category_id) {
+        post_id -> BigInt,
+        category_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag_id) {
+        post_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    post_gallery_items (post_id, position) {
+        post_id -> BigInt,
+        position -> Integer,
+        media_id -> BigInt,
+        caption -> Text,
+    }
+}
+
+diesel::table! {
+    menus (id) {
+        id -> BigInt,
+        edition_id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        location -> Nullable<Text>,
+        translation_group -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    menu_items (id) {
+        id -> BigInt,
+        menu_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        label -> Text,
+        target_kind -> Text,
+        category_id -> Nullable<BigInt>,
+        tag_id -> Nullable<BigInt>,
+        post_id -> Nullable<BigInt>,
+        url -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(categories -> editions (edition_id));
+diesel::joinable!(tags -> editions (edition_id));
+diesel::joinable!(posts -> editions (edition_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(posts -> media (featured_media_id));
+diesel::joinable!(media_renditions -> media (media_id));
+diesel::joinable!(post_categories -> posts (post_id));
+diesel::joinable!(post_categories -> categories (category_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(post_gallery_items -> posts (post_id));
+diesel::joinable!(post_gallery_items -> media (media_id));
+diesel::joinable!(menus -> editions (edition_id));
+diesel::joinable!(menu_items -> menus (menu_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    editions,
+    users,
+    media,
+    media_renditions,
+    categories,
+    tags,
+    posts,
+    post_categories,
+    post_tags,
+    post_gallery_items,
+    menus,
+    menu_items,
+);

@@ -1,0 +1,221 @@
+//! One error type for the HTTP layer, answered as `application/problem+json`
+//! (RFC 9457). 5xx answers are generic; their cause goes to the log.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field or parameter.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field or query parameter at fault.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank", "title": "Bad Request", "status": 400,
+    "detail": "invalid query parameter `per_page`: must be a whole number from 1 to 100",
+    "errors": [{"field": "per_page", "message": "must be a whole number from 1 to 100"}]
+}))]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The status code's reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for a human.
+    pub detail: String,
+    /// One entry per invalid field or parameter, when that is the problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A query or path parameter is unknown, repeated or has a bad value.
+    #[error("invalid {location} parameter `{param}`: {message}")]
+    BadParameter {
+        location: &'static str,
+        param: String,
+        message: String,
+    },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{method} is not allowed here; allowed: {}", allow.join(", "))]
+    MethodNotAllowed { method: String, allow: Vec<String> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{} invalid", fields_phrase(.0.len()))]
+    Unprocessable(Vec<FieldError>),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn fields_phrase(n: usize) -> String {
+    if n == 1 {
+        "1 field is".to_string()
+    } else {
+        format!("{n} fields are")
+    }
+}
+
+impl ApiError {
+    pub fn query(param: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadParameter {
+            location: "query",
+            param: param.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn path(param: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadParameter {
+            location: "path",
+            param: param.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::NotFound(what.into())
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (detail, errors) = match self {
+            ApiError::BadParameter { param, message, .. } => (
+                self.to_string(),
+                vec![FieldError {
+                    field: param.clone(),
+                    message: message.clone(),
+                }],
+            ),
+            ApiError::Unprocessable(errors) => (self.to_string(), errors.clone()),
+            ApiError::Internal(_) => (
+                "The server met an unexpected condition; it has been logged.".to_string(),
+                vec![],
+            ),
+            _ => (self.to_string(), vec![]),
+        };
+        Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => ApiError::NotFound("not found".into()),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::Conflict("a resource with these values already exists".into())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::Conflict("the change conflicts with resources that refer to it".into())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable("the database connection was lost; try again".into())
+            }
+            other => ApiError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection available");
+        ApiError::Unavailable("the database is not available; try again shortly".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+/// Problem responses shared by the operations in the OpenAPI document.
+pub mod responses {
+    use super::Problem;
+    use utoipa::IntoResponses;
+
+    /// A query or path parameter is unknown, repeated or has a bad value.
+    #[derive(IntoResponses)]
+    #[response(status = 400, content_type = "application/problem+json")]
+    pub struct BadRequest(pub Problem);
+
+    /// No such resource, or it is not public.
+    #[derive(IntoResponses)]
+    #[response(status = 404, content_type = "application/problem+json")]
+    pub struct NotFound(pub Problem);
+
+    /// The database is unreachable; retry after the `Retry-After` seconds.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 503,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+    )]
+    pub struct Unavailable(pub Problem);
+}

@@ -1,0 +1,12 @@
+//! Nashr: a headless, multilingual content API.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

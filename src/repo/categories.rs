@@ -1,0 +1,205 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::{categories, post_categories, posts};
+use crate::db::Conn;
+use crate::domain::PostStatus;
+use crate::repo::posts::live;
+use crate::repo::TranslationRow;
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct CategoryRow {
+    pub id: i64,
+    pub edition_id: i64,
+    pub parent_id: Option<i64>,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub translation_group: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory<'a> {
+    pub edition_id: i64,
+    pub parent_id: Option<i64>,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub position: i32,
+    pub translation_group: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which categories a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryFilter {
+    pub edition_id: Option<i64>,
+    /// `Some(None)`: top-level categories only; `Some(Some(id))`: children of `id`.
+    pub parent: Option<Option<i64>>,
+}
+
+/// Order of a category or tag list. Ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum TermSort {
+    /// The editors' order (`position`), then name.
+    #[default]
+    #[serde(rename = "position")]
+    Position,
+    #[serde(rename = "name")]
+    NameAsc,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "slug")]
+    SlugAsc,
+    #[serde(rename = "id")]
+    IdAsc,
+    #[serde(rename = "-id")]
+    IdDesc,
+}
+
+macro_rules! filtered {
+    ($f:expr) => {{
+        let f: &CategoryFilter = $f;
+        let mut q = categories::table.into_boxed();
+        if let Some(id) = f.edition_id {
+            q = q.filter(categories::edition_id.eq(id));
+        }
+        match f.parent {
+            Some(Some(parent)) => q = q.filter(categories::parent_id.eq(parent)),
+            Some(None) => q = q.filter(categories::parent_id.is_null()),
+            None => {}
+        }
+        q
+    }};
+}
+
+pub fn list(
+    conn: &mut Conn,
+    filter: &CategoryFilter,
+    sort: TermSort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CategoryRow>, i64)> {
+    with_conn!(conn, c => {
+        let total: i64 = filtered!(filter).count().get_result(c)?;
+        if offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = filtered!(filter).select(CategoryRow::as_select());
+        let q = match sort {
+            TermSort::Position => q.order((categories::position, categories::name, categories::id)),
+            TermSort::NameAsc => q.order((categories::name.asc(), categories::id.asc())),
+            TermSort::NameDesc => q.order((categories::name.desc(), categories::id.desc())),
+            TermSort::SlugAsc => q.order((categories::slug.asc(), categories::id.asc())),
+            TermSort::IdAsc => q.order(categories::id.asc()),
+            TermSort::IdDesc => q.order(categories::id.desc()),
+        };
+        Ok((q.limit(limit).offset(offset).load(c)?, total))
+    })
+}
+
+/// Every category of an edition (or of all), in the editors' order; for
+/// trees and descendant lookups.
+pub fn all(conn: &mut Conn, edition_id: Option<i64>) -> QueryResult<Vec<CategoryRow>> {
+    with_conn!(conn, c => {
+        let mut q = categories::table.select(CategoryRow::as_select()).into_boxed();
+        if let Some(id) = edition_id {
+            q = q.filter(categories::edition_id.eq(id));
+        }
+        q.order((categories::position, categories::name, categories::id)).load(c)
+    })
+}
+
+pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<CategoryRow>> {
+    with_conn!(conn, c => categories::table
+        .find(id)
+        .select(CategoryRow::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn find_by_slug(
+    conn: &mut Conn,
+    edition_id: i64,
+    slug: &str,
+) -> QueryResult<Option<CategoryRow>> {
+    with_conn!(conn, c => categories::table
+        .filter(categories::edition_id.eq(edition_id))
+        .filter(categories::slug.eq(slug))
+        .select(CategoryRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// Live posts directly in each of the given categories: `(category_id, count)`.
+pub fn live_post_counts(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => post_categories::table
+        .inner_join(posts::table)
+        .filter(post_categories::category_id.eq_any(ids))
+        .filter(live!(now))
+        .group_by(post_categories::category_id)
+        .select((post_categories::category_id, diesel::dsl::count_star()))
+        .load(c))
+}
+
+pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => categories::table
+        .filter(categories::translation_group.eq_any(groups))
+        .select((categories::id, categories::edition_id, categories::slug, categories::translation_group))
+        .order(categories::edition_id)
+        .load(c))
+}
+
+pub fn insert(conn: &mut Conn, new: &NewCategory<'_>) -> QueryResult<i64> {
+    with_conn!(conn, c => diesel::insert_into(categories::table)
+        .values(new)
+        .returning(categories::id)
+        .get_result(c))
+}
+
+/// The ids of `roots` and of every category below them.
+pub fn with_descendants(all: &[CategoryRow], roots: &[i64]) -> Vec<i64> {
+    let mut found: Vec<i64> = roots.to_vec();
+    let mut frontier: Vec<i64> = roots.to_vec();
+    while !frontier.is_empty() {
+        let children: Vec<i64> = all
+            .iter()
+            .filter(|c| c.parent_id.is_some_and(|p| frontier.contains(&p)))
+            .map(|c| c.id)
+            .filter(|id| !found.contains(id))
+            .collect();
+        found.extend(&children);
+        frontier = children;
+    }
+    found
+}
+
+/// `(id, edition_id, slug)` of the given categories.
+pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => categories::table
+        .filter(categories::id.eq_any(ids))
+        .select((categories::id, categories::edition_id, categories::slug))
+        .load(c))
+}

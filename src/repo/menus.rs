@@ -1,0 +1,133 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{menu_items, menus};
+use crate::db::Conn;
+use crate::repo::TranslationRow;
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = menus, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct MenuRow {
+    pub id: i64,
+    pub edition_id: i64,
+    pub slug: String,
+    pub name: String,
+    pub location: Option<String>,
+    pub translation_group: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = menus)]
+pub struct NewMenu<'a> {
+    pub edition_id: i64,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub location: Option<&'a str>,
+    pub translation_group: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = menu_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct MenuItemRow {
+    pub id: i64,
+    pub menu_id: i64,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    pub label: String,
+    pub target_kind: String,
+    pub category_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub post_id: Option<i64>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = menu_items)]
+pub struct NewMenuItem<'a> {
+    pub menu_id: i64,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    pub label: &'a str,
+    pub target_kind: &'a str,
+    pub category_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub post_id: Option<i64>,
+    pub url: Option<&'a str>,
+}
+
+pub fn list(
+    conn: &mut Conn,
+    edition_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<MenuRow>, i64)> {
+    with_conn!(conn, c => {
+        let mut count = menus::table.count().into_boxed();
+        let mut q = menus::table.select(MenuRow::as_select()).into_boxed();
+        if let Some(id) = edition_id {
+            count = count.filter(menus::edition_id.eq(id));
+            q = q.filter(menus::edition_id.eq(id));
+        }
+        let total: i64 = count.get_result(c)?;
+        if offset >= total {
+            return Ok((vec![], total));
+        }
+        let rows = q.order((menus::edition_id, menus::slug, menus::id)).limit(limit).offset(offset).load(c)?;
+        Ok((rows, total))
+    })
+}
+
+pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<MenuRow>> {
+    with_conn!(conn, c => menus::table.find(id).select(MenuRow::as_select()).first(c).optional())
+}
+
+pub fn find_by_slug(conn: &mut Conn, edition_id: i64, slug: &str) -> QueryResult<Option<MenuRow>> {
+    with_conn!(conn, c => menus::table
+        .filter(menus::edition_id.eq(edition_id))
+        .filter(menus::slug.eq(slug))
+        .select(MenuRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// The items of the given menus, in order.
+pub fn items_of(conn: &mut Conn, menu_ids: &[i64]) -> QueryResult<Vec<MenuItemRow>> {
+    if menu_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => menu_items::table
+        .filter(menu_items::menu_id.eq_any(menu_ids))
+        .select(MenuItemRow::as_select())
+        .order((menu_items::menu_id, menu_items::position, menu_items::id))
+        .load(c))
+}
+
+pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => menus::table
+        .filter(menus::translation_group.eq_any(groups))
+        .select((menus::id, menus::edition_id, menus::slug, menus::translation_group))
+        .order(menus::edition_id)
+        .load(c))
+}
+
+pub fn insert(conn: &mut Conn, new: &NewMenu<'_>) -> QueryResult<i64> {
+    with_conn!(conn, c => diesel::insert_into(menus::table)
+        .values(new)
+        .returning(menus::id)
+        .get_result(c))
+}
+
+pub fn insert_item(conn: &mut Conn, new: &NewMenuItem<'_>) -> QueryResult<i64> {
+    with_conn!(conn, c => diesel::insert_into(menu_items::table)
+        .values(new)
+        .returning(menu_items::id)
+        .get_result(c))
+}

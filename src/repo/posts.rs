@@ -1,0 +1,305 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::{categories, post_categories, post_tags, posts, tags};
+use crate::db::Conn;
+use crate::domain::{PostKind, PostStatus};
+use crate::repo::TranslationRow;
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct PostRow {
+    pub id: i64,
+    pub edition_id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub content: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_id: Option<i64>,
+    pub featured_media_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub featured: bool,
+    pub comment_count: i32,
+    pub translation_group: String,
+    pub revision: i32,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost<'a> {
+    pub edition_id: i64,
+    pub kind: &'a str,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub excerpt: &'a str,
+    pub content: &'a str,
+    pub status: &'a str,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_id: Option<i64>,
+    pub featured_media_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub featured: bool,
+    pub comment_count: i32,
+    pub translation_group: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Live posts: published, or scheduled with their time passed, not in the trash.
+macro_rules! live {
+    ($now:expr) => {
+        posts::status
+            .eq_any(PostStatus::MAYBE_LIVE)
+            .and(posts::published_at.le($now))
+            .and(posts::deleted_at.is_null())
+    };
+}
+pub(crate) use live;
+
+/// Which posts a list shows. Ids are already resolved from slugs;
+/// `category_ids` includes the descendants of the categories asked for.
+#[derive(Debug, Clone)]
+pub struct PostFilter {
+    pub now: NaiveDateTime,
+    pub edition_id: Option<i64>,
+    pub kind: Option<PostKind>,
+    pub category_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<i64>>,
+    pub author_ids: Option<Vec<i64>>,
+    pub after: Option<NaiveDateTime>,
+    pub before: Option<NaiveDateTime>,
+    pub featured: Option<bool>,
+}
+
+/// Order of a post list; a `-` prefix is descending. Ties are broken by id
+/// in the same direction, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum PostSort {
+    #[default]
+    #[serde(rename = "-published_at")]
+    PublishedDesc,
+    #[serde(rename = "published_at")]
+    PublishedAsc,
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAsc,
+    #[serde(rename = "title")]
+    TitleAsc,
+    #[serde(rename = "-title")]
+    TitleDesc,
+    #[serde(rename = "-comment_count")]
+    CommentsDesc,
+    #[serde(rename = "comment_count")]
+    CommentsAsc,
+    #[serde(rename = "id")]
+    IdAsc,
+    #[serde(rename = "-id")]
+    IdDesc,
+}
+
+/// The filtered, boxed query; expanded once per backend.
+macro_rules! filtered {
+    ($f:expr) => {{
+        let f: &PostFilter = $f;
+        let mut q = posts::table.filter(live!(f.now)).into_boxed();
+        if let Some(id) = f.edition_id {
+            q = q.filter(posts::edition_id.eq(id));
+        }
+        if let Some(kind) = f.kind {
+            q = q.filter(posts::kind.eq(kind.as_str()));
+        }
+        if let Some(ids) = &f.category_ids {
+            q = q.filter(
+                posts::id.eq_any(
+                    post_categories::table
+                        .filter(post_categories::category_id.eq_any(ids.clone()))
+                        .select(post_categories::post_id),
+                ),
+            );
+        }
+        if let Some(ids) = &f.tag_ids {
+            q = q.filter(
+                posts::id.eq_any(
+                    post_tags::table
+                        .filter(post_tags::tag_id.eq_any(ids.clone()))
+                        .select(post_tags::post_id),
+                ),
+            );
+        }
+        if let Some(ids) = &f.author_ids {
+            q = q.filter(posts::author_id.eq_any(ids.clone()));
+        }
+        if let Some(t) = f.after {
+            q = q.filter(posts::published_at.gt(t));
+        }
+        if let Some(t) = f.before {
+            q = q.filter(posts::published_at.lt(t));
+        }
+        if let Some(featured) = f.featured {
+            q = q.filter(posts::featured.eq(featured));
+        }
+        q
+    }};
+}
+
+/// One page of the posts `filter` selects, and how many it selects in all.
+pub fn list(
+    conn: &mut Conn,
+    filter: &PostFilter,
+    sort: PostSort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<PostRow>, i64)> {
+    with_conn!(conn, c => {
+        let total: i64 = filtered!(filter).count().get_result(c)?;
+        if offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = filtered!(filter).select(PostRow::as_select());
+        let q = match sort {
+            PostSort::PublishedDesc => q.order((posts::published_at.desc(), posts::id.desc())),
+            PostSort::PublishedAsc => q.order((posts::published_at.asc(), posts::id.asc())),
+            PostSort::UpdatedDesc => q.order((posts::updated_at.desc(), posts::id.desc())),
+            PostSort::UpdatedAsc => q.order((posts::updated_at.asc(), posts::id.asc())),
+            PostSort::TitleAsc => q.order((posts::title.asc(), posts::id.asc())),
+            PostSort::TitleDesc => q.order((posts::title.desc(), posts::id.desc())),
+            PostSort::CommentsDesc => q.order((posts::comment_count.desc(), posts::id.desc())),
+            PostSort::CommentsAsc => q.order((posts::comment_count.asc(), posts::id.asc())),
+            PostSort::IdAsc => q.order(posts::id.asc()),
+            PostSort::IdDesc => q.order(posts::id.desc()),
+        };
+        let rows = q.limit(limit).offset(offset).load(c)?;
+        Ok((rows, total))
+    })
+}
+
+/// A live post by id.
+pub fn find_live(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option<PostRow>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::id.eq(id))
+        .filter(live!(now))
+        .select(PostRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// A live post by its slug in an edition.
+pub fn find_live_by_slug(
+    conn: &mut Conn,
+    edition_id: i64,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<PostRow>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(posts::slug.eq(slug))
+        .filter(live!(now))
+        .select(PostRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// Live members of the given translation groups.
+pub fn live_translations(
+    conn: &mut Conn,
+    groups: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<TranslationRow>> {
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => posts::table
+        .filter(posts::translation_group.eq_any(groups))
+        .filter(live!(now))
+        .select((posts::id, posts::edition_id, posts::slug, posts::translation_group))
+        .order(posts::edition_id)
+        .load(c))
+}
+
+/// A term attached to a post: `(post_id, term_id, slug, name)`.
+pub type PostTerm = (i64, i64, String, String);
+
+/// The categories of the given posts.
+pub fn categories_of(conn: &mut Conn, post_ids: &[i64]) -> QueryResult<Vec<PostTerm>> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => post_categories::table
+        .inner_join(categories::table)
+        .filter(post_categories::post_id.eq_any(post_ids))
+        .select((post_categories::post_id, categories::id, categories::slug, categories::name))
+        .order((categories::position, categories::name, categories::id))
+        .load(c))
+}
+
+/// The tags of the given posts.
+pub fn tags_of(conn: &mut Conn, post_ids: &[i64]) -> QueryResult<Vec<PostTerm>> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::post_id.eq_any(post_ids))
+        .select((post_tags::post_id, tags::id, tags::slug, tags::name))
+        .order((tags::name, tags::id))
+        .load(c))
+}
+
+pub fn live_posts_by_ids(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64, String, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => posts::table
+        .filter(posts::id.eq_any(ids))
+        .filter(live!(now))
+        .select((posts::id, posts::edition_id, posts::slug, posts::kind))
+        .load(c))
+}
+
+/// Inserts a post with its categories and tags; answers its id.
+pub fn insert(
+    conn: &mut Conn,
+    new: &NewPost<'_>,
+    category_ids: &[i64],
+    tag_ids: &[i64],
+) -> QueryResult<i64> {
+    with_conn!(conn, c => {
+        let id: i64 = diesel::insert_into(posts::table)
+            .values(new)
+            .returning(posts::id)
+            .get_result(c)?;
+        let cats: Vec<_> = category_ids
+            .iter()
+            .map(|&cat| (post_categories::post_id.eq(id), post_categories::category_id.eq(cat)))
+            .collect();
+        if !cats.is_empty() {
+            diesel::insert_into(post_categories::table).values(&cats).execute(c)?;
+        }
+        let tag_rows: Vec<_> = tag_ids
+            .iter()
+            .map(|&tag| (post_tags::post_id.eq(id), post_tags::tag_id.eq(tag)))
+            .collect();
+        if !tag_rows.is_empty() {
+            diesel::insert_into(post_tags::table).values(&tag_rows).execute(c)?;
+        }
+        Ok(id)
+    })
+}
+
+pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
+    with_conn!(conn, c => posts::table.count().get_result(c))
+}

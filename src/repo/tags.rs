@@ -1,0 +1,144 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{post_tags, posts, tags};
+use crate::db::Conn;
+use crate::domain::PostStatus;
+use crate::repo::categories::TermSort;
+use crate::repo::posts::live;
+use crate::repo::TranslationRow;
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct TagRow {
+    pub id: i64,
+    pub edition_id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub translation_group: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tags)]
+pub struct NewTag<'a> {
+    pub edition_id: i64,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub translation_group: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn list(
+    conn: &mut Conn,
+    edition_id: Option<i64>,
+    sort: TermSort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<TagRow>, i64)> {
+    with_conn!(conn, c => {
+        let mut count = tags::table.count().into_boxed();
+        let mut q = tags::table.select(TagRow::as_select()).into_boxed();
+        if let Some(id) = edition_id {
+            count = count.filter(tags::edition_id.eq(id));
+            q = q.filter(tags::edition_id.eq(id));
+        }
+        let total: i64 = count.get_result(c)?;
+        if offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = match sort {
+            TermSort::Position | TermSort::NameAsc => q.order((tags::name.asc(), tags::id.asc())),
+            TermSort::NameDesc => q.order((tags::name.desc(), tags::id.desc())),
+            TermSort::SlugAsc => q.order((tags::slug.asc(), tags::id.asc())),
+            TermSort::IdAsc => q.order(tags::id.asc()),
+            TermSort::IdDesc => q.order(tags::id.desc()),
+        };
+        Ok((q.limit(limit).offset(offset).load(c)?, total))
+    })
+}
+
+pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<TagRow>> {
+    with_conn!(conn, c => tags::table.find(id).select(TagRow::as_select()).first(c).optional())
+}
+
+pub fn find_by_slug(conn: &mut Conn, edition_id: i64, slug: &str) -> QueryResult<Option<TagRow>> {
+    with_conn!(conn, c => tags::table
+        .filter(tags::edition_id.eq(edition_id))
+        .filter(tags::slug.eq(slug))
+        .select(TagRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// Tags whose id or slug is in the lists, optionally within one edition:
+/// `(id, slug)`.
+pub fn resolve(
+    conn: &mut Conn,
+    ids: &[i64],
+    slugs: &[String],
+    edition_id: Option<i64>,
+) -> QueryResult<Vec<(i64, String)>> {
+    with_conn!(conn, c => {
+        let mut q = tags::table
+            .filter(tags::id.eq_any(ids).or(tags::slug.eq_any(slugs)))
+            .select((tags::id, tags::slug))
+            .into_boxed();
+        if let Some(id) = edition_id {
+            q = q.filter(tags::edition_id.eq(id));
+        }
+        q.load(c)
+    })
+}
+
+/// Live posts with each of the given tags: `(tag_id, count)`.
+pub fn live_post_counts(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => post_tags::table
+        .inner_join(posts::table)
+        .filter(post_tags::tag_id.eq_any(ids))
+        .filter(live!(now))
+        .group_by(post_tags::tag_id)
+        .select((post_tags::tag_id, diesel::dsl::count_star()))
+        .load(c))
+}
+
+pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => tags::table
+        .filter(tags::translation_group.eq_any(groups))
+        .select((tags::id, tags::edition_id, tags::slug, tags::translation_group))
+        .order(tags::edition_id)
+        .load(c))
+}
+
+pub fn insert(conn: &mut Conn, new: &NewTag<'_>) -> QueryResult<i64> {
+    with_conn!(conn, c => diesel::insert_into(tags::table)
+        .values(new)
+        .returning(tags::id)
+        .get_result(c))
+}
+
+/// `(id, edition_id, slug)` of the given tags.
+pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => tags::table
+        .filter(tags::id.eq_any(ids))
+        .select((tags::id, tags::edition_id, tags::slug))
+        .load(c))
+}

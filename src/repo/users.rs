@@ -1,0 +1,137 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{posts, users};
+use crate::db::Conn;
+use crate::domain::PostStatus;
+use crate::repo::posts::live;
+use crate::with_conn;
+
+/// What the public may know of a user.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AuthorRow {
+    pub id: i64,
+    pub slug: String,
+    pub display_name: String,
+    pub bio: String,
+    pub avatar_media_id: Option<i64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub display_name: &'a str,
+    pub slug: &'a str,
+    pub bio: &'a str,
+    pub avatar_media_id: Option<i64>,
+    pub password_hash: Option<&'a str>,
+    pub role: &'a str,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Authors are users with at least one live post; the rest stay private.
+macro_rules! authors {
+    ($now:expr) => {
+        users::table.filter(
+            users::id.eq_any(
+                posts::table
+                    .filter(live!($now))
+                    .filter(posts::author_id.is_not_null())
+                    .select(posts::author_id.assume_not_null()),
+            ),
+        )
+    };
+}
+
+pub fn list_authors(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<AuthorRow>, i64)> {
+    with_conn!(conn, c => {
+        let total: i64 = authors!(now).count().get_result(c)?;
+        if offset >= total {
+            return Ok((vec![], total));
+        }
+        let rows = authors!(now)
+            .select(AuthorRow::as_select())
+            .order((users::display_name, users::id))
+            .limit(limit)
+            .offset(offset)
+            .load(c)?;
+        Ok((rows, total))
+    })
+}
+
+pub fn find_author(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option<AuthorRow>> {
+    with_conn!(conn, c => authors!(now)
+        .filter(users::id.eq(id))
+        .select(AuthorRow::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn find_author_by_slug(
+    conn: &mut Conn,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<AuthorRow>> {
+    with_conn!(conn, c => authors!(now)
+        .filter(users::slug.eq(slug))
+        .select(AuthorRow::as_select())
+        .first(c)
+        .optional())
+}
+
+/// Users by id (for post bylines); no liveness check, the post already had one.
+pub fn authors_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<AuthorRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => users::table
+        .filter(users::id.eq_any(ids))
+        .select(AuthorRow::as_select())
+        .load(c))
+}
+
+/// Users whose id or slug is in the lists: `(id, slug)`.
+pub fn resolve(conn: &mut Conn, ids: &[i64], slugs: &[String]) -> QueryResult<Vec<(i64, String)>> {
+    with_conn!(conn, c => users::table
+        .filter(users::id.eq_any(ids).or(users::slug.eq_any(slugs)))
+        .select((users::id, users::slug))
+        .load(c))
+}
+
+/// Live posts by each of the given authors: `(author_id, count)`.
+pub fn live_post_counts(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => posts::table
+        .filter(posts::author_id.eq_any(ids))
+        .filter(live!(now))
+        .group_by(posts::author_id)
+        .select((posts::author_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(c))
+}
+
+pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<i64> {
+    with_conn!(conn, c => diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(c))
+}
+
+pub fn count(conn: &mut Conn) -> QueryResult<i64> {
+    with_conn!(conn, c => users::table.count().get_result(c))
+}

@@ -1,0 +1,267 @@
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Conn;
+use crate::domain::{self, paths};
+use crate::error::{responses, ApiError};
+use crate::repo;
+use crate::repo::categories::{CategoryFilter, CategoryRow, TermSort};
+use crate::repo::editions::Editions;
+use crate::routes::extract::NoParams;
+use crate::routes::pagination::{list_query, ListResponse, PageRequest};
+use crate::routes::{
+    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TranslationIndex,
+    TranslationRef,
+};
+
+/// A category; categories nest under a parent in the same edition.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryResponse {
+    pub id: i64,
+    /// Edition code.
+    pub edition: String,
+    pub slug: String,
+    /// Where a frontend lists the category: `/{edition}/category/{slug}`.
+    pub path: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<i64>,
+    /// Live posts filed directly in this category.
+    pub post_count: i64,
+    pub translation_group: String,
+    /// This category in other editions.
+    pub translations: Vec<TranslationRef>,
+    /// Subcategories, only with `?tree=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub children: Option<Vec<CategoryResponse>>,
+}
+
+/// Category responses for `rows`, in order, with post counts and
+/// translations loaded in two queries.
+fn category_views(
+    conn: &mut Conn,
+    editions: &Editions,
+    rows: &[CategoryRow],
+    now: NaiveDateTime,
+) -> Result<HashMap<i64, CategoryResponse>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let counts: HashMap<i64, i64> = repo::categories::live_post_counts(conn, &ids, now)?
+        .into_iter()
+        .collect();
+    let groups = groups_of(rows.iter().map(|c| &c.translation_group));
+    let translations = TranslationIndex::new(repo::categories::translations(conn, &groups)?);
+    Ok(rows
+        .iter()
+        .map(|c| {
+            let edition = editions.code(c.edition_id).to_string();
+            let view = CategoryResponse {
+                id: c.id,
+                path: paths::category(&edition, &c.slug),
+                edition,
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                description: c.description.clone(),
+                parent_id: c.parent_id,
+                post_count: counts.get(&c.id).copied().unwrap_or(0),
+                translations: translations.of(editions, &c.translation_group, c.id),
+                translation_group: c.translation_group.clone(),
+                children: None,
+            };
+            (c.id, view)
+        })
+        .collect())
+}
+
+fn in_order(
+    rows: &[CategoryRow],
+    mut views: HashMap<i64, CategoryResponse>,
+) -> Vec<CategoryResponse> {
+    rows.iter().filter_map(|c| views.remove(&c.id)).collect()
+}
+
+/// Nests `views` under their parents, starting from `roots`.
+fn tree(
+    roots: &[i64],
+    all: &[CategoryRow],
+    views: &mut HashMap<i64, CategoryResponse>,
+) -> Vec<CategoryResponse> {
+    roots
+        .iter()
+        .filter_map(|id| {
+            let child_ids: Vec<i64> = all
+                .iter()
+                .filter(|c| c.parent_id == Some(*id))
+                .map(|c| c.id)
+                .collect();
+            let children = tree(&child_ids, all, views);
+            views.remove(id).map(|mut v| {
+                v.children = Some(children);
+                v
+            })
+        })
+        .collect()
+}
+
+list_query! {
+    pub struct CategoryListQuery {
+        /// Only categories of this edition (code).
+        pub edition: Option<String>,
+        /// Only the children of this category id; `0` for top-level categories.
+        pub parent: Option<i64>,
+        /// Nest subcategories under `children`; pages then count top-level
+        /// categories (or the children of `parent`).
+        pub tree: Option<bool>,
+        /// Order; `-` is descending (default `position`, the editors' order).
+        #[param(inline)]
+        pub sort: Option<TermSort>,
+    }
+}
+
+/// List categories, or with `?tree=true` the nested tree of an edition.
+#[utoipa::path(
+    tag = "categories",
+    params(CategoryListQuery),
+    responses(
+        (status = 200, description = "A page of categories", body = ListResponse<CategoryResponse>,
+         headers(
+             ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+             ("X-Total-Count" = i64, description = "Items in the whole list")
+         )),
+        responses::BadRequest,
+        responses::Unavailable
+    )
+)]
+#[get("/categories")]
+pub async fn list_categories(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<CategoryListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = q.page_request()?;
+    let (data, total) = db
+        .run(move |conn| {
+            let now = domain::now();
+            let editions = repo::editions::all(conn)?;
+            let edition_id = match &q.edition {
+                Some(code) => Some(edition_param(&editions, code, "edition")?.id),
+                None => None,
+            };
+            let parent = match q.parent {
+                None => None,
+                Some(0) => Some(None),
+                Some(id) => {
+                    if repo::categories::find(conn, id)?.is_none() {
+                        return Err(ApiError::query("parent", format!("no category {id}")));
+                    }
+                    Some(Some(id))
+                }
+            };
+            if q.tree == Some(true) {
+                return category_tree(conn, &editions, edition_id, parent.flatten(), page, now);
+            }
+            let filter = CategoryFilter { edition_id, parent };
+            let sort = q.sort.unwrap_or_default();
+            let (rows, total) =
+                repo::categories::list(conn, &filter, sort, page.limit(), page.offset())?;
+            let views = category_views(conn, &editions, &rows, now)?;
+            Ok((in_order(&rows, views), total))
+        })
+        .await?;
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+}
+
+fn category_tree(
+    conn: &mut Conn,
+    editions: &Editions,
+    edition_id: Option<i64>,
+    parent: Option<i64>,
+    page: PageRequest,
+    now: NaiveDateTime,
+) -> Result<(Vec<CategoryResponse>, i64), ApiError> {
+    let all = repo::categories::all(conn, edition_id)?;
+    let roots: Vec<i64> = all
+        .iter()
+        .filter(|c| c.parent_id == parent)
+        .map(|c| c.id)
+        .collect();
+    let total = roots.len() as i64;
+    let page_roots: Vec<i64> = roots
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    let mut views = category_views(conn, editions, &all, now)?;
+    Ok((tree(&page_roots, &all, &mut views), total))
+}
+
+fn single(
+    conn: &mut Conn,
+    editions: &Editions,
+    row: Option<CategoryRow>,
+) -> Result<CategoryResponse, ApiError> {
+    let rows = [found(row, "category")?];
+    Ok(in_order(&rows, category_views(conn, editions, &rows, domain::now())?).remove(0))
+}
+
+/// One category by id.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    responses(
+        (status = 200, description = "The category", body = CategoryResponse),
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/categories/{id}")]
+pub async fn get_category(
+    db: Db,
+    id: web::Path<i64>,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let category = db
+        .run(move |conn| {
+            let editions = repo::editions::all(conn)?;
+            let row = repo::categories::find(conn, id)?;
+            single(conn, &editions, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(category))
+}
+
+/// One category by its slug within an edition.
+#[utoipa::path(
+    tag = "categories",
+    params(("slug" = String, Path, description = "Category slug (percent-encoded in the URL)"), BySlugQuery),
+    responses(
+        (status = 200, description = "The category", body = CategoryResponse),
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/categories/by-slug/{slug}")]
+pub async fn get_category_by_slug(
+    db: Db,
+    slug: web::Path<String>,
+    ApiQuery(q): ApiQuery<BySlugQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let category = db
+        .run(move |conn| {
+            let editions = repo::editions::all(conn)?;
+            let edition = edition_param(&editions, &q.edition, "edition")?;
+            let row = repo::categories::find_by_slug(conn, edition.id, &slug)?;
+            single(conn, &editions, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(category))
+}

@@ -1,0 +1,182 @@
+//! Extractors shared by the handlers: the database handle and strict query
+//! parameters, plus the error handlers that keep actix's own extractors
+//! answering problem documents.
+
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::db::{Conn, Pool, QueryStats};
+use crate::error::ApiError;
+
+/// The database, for one request: runs diesel (which blocks) on the
+/// blocking thread pool and counts the request's queries.
+pub struct Db {
+    pool: Pool,
+    stats: Option<Arc<QueryStats>>,
+}
+
+impl Db {
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let stats = self.stats.clone();
+        web::block(move || pool.run_counted(stats.as_deref(), f)).await?
+    }
+}
+
+impl FromRequest for Db {
+    type Error = ApiError;
+    type Future = Ready<Result<Db, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let db = req
+            .app_data::<web::Data<Pool>>()
+            .map(|pool| Db {
+                pool: pool.get_ref().clone(),
+                stats: req.extensions().get::<Arc<QueryStats>>().cloned(),
+            })
+            .ok_or_else(|| ApiError::internal("the database pool is not configured"));
+        ready(db)
+    }
+}
+
+/// Query parameters parsed strictly: an unknown or repeated parameter, or a
+/// bad value, is a 400 that names the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<ApiQuery<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+/// For operations without query parameters: any parameter is a 400.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        query_error(&path, &e.inner().to_string())
+    })
+}
+
+/// Turns serde's words into a problem that names the parameter.
+fn query_error(path: &str, message: &str) -> ApiError {
+    let quoted = message.split('`').nth(1).unwrap_or_default().to_string();
+    if message.starts_with("unknown field") {
+        let known = message
+            .split_once("expected ")
+            .map(|(_, rest)| format!("; expected {rest}"))
+            .unwrap_or_default();
+        return ApiError::query(
+            quoted,
+            format!("is not a parameter of this operation{known}"),
+        );
+    }
+    if message.starts_with("duplicate field") {
+        return ApiError::query(
+            quoted,
+            "is given more than once; separate several values with commas",
+        );
+    }
+    if message.starts_with("missing field") {
+        return ApiError::query(quoted, "is required");
+    }
+    let param = if path.is_empty() || path == "." {
+        "query".to_string()
+    } else {
+        path.to_string()
+    };
+    let reason = if message.contains("digit")
+        || message.contains("integer")
+        || message.contains("number too large")
+    {
+        "must be a whole number".to_string()
+    } else if message.contains("`true` or `false`") {
+        "must be true or false".to_string()
+    } else if let Some((_, expected)) = message.split_once("expected one of ") {
+        format!("must be one of {expected}")
+    } else {
+        message.to_string()
+    };
+    ApiError::query(param, reason)
+}
+
+/// Parses a numeric id from the path.
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(error = %err, "bad path parameter");
+    ApiError::path("id", "must be a whole number").into()
+}
+
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => {
+            ApiError::UnsupportedMediaType("the body must be application/json".into()).into()
+        }
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")).into()
+        }
+        other => ApiError::BadRequest(format!("the JSON body is not valid: {other}")).into(),
+    }
+}
+
+pub fn query_config_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        page: Option<u32>,
+        flag: Option<bool>,
+    }
+
+    fn field_of(e: ApiError) -> (String, String) {
+        match e {
+            ApiError::BadParameter { param, message, .. } => (param, message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_parameter() {
+        let (p, m) = field_of(parse_query::<Q>("page=abc").unwrap_err());
+        assert_eq!((p.as_str(), m.as_str()), ("page", "must be a whole number"));
+        let (p, _) = field_of(parse_query::<Q>("nope=1").unwrap_err());
+        assert_eq!(p, "nope");
+        let (p, m) = field_of(parse_query::<Q>("page=1&page=2").unwrap_err());
+        assert_eq!(p, "page");
+        assert!(m.contains("more than once"));
+        let (p, m) = field_of(parse_query::<Q>("flag=yes").unwrap_err());
+        assert_eq!((p.as_str(), m.as_str()), ("flag", "must be true or false"));
+    }
+
+    #[test]
+    fn percent_encoded_values_are_decoded() {
+        let q: Q = parse_query("page=%33").unwrap();
+        assert_eq!(q.page, Some(3));
+    }
+}

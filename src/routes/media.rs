@@ -1,0 +1,189 @@
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Conn;
+use crate::domain::{self, MediaKind};
+use crate::error::{responses, ApiError};
+use crate::repo;
+use crate::repo::editions::Editions;
+use crate::repo::media::{MediaFilter, MediaRow, MediaSort};
+use crate::routes::extract::NoParams;
+use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::{edition_param, found, ApiQuery, AppState, Db};
+
+/// A derived file of an image, for `srcset`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RenditionResponse {
+    pub url: String,
+    pub width: i32,
+    pub height: i32,
+    pub mime_type: String,
+    pub file_size: i64,
+}
+
+/// An image, video, audio file, document, or an external embed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediaResponse {
+    pub id: i64,
+    pub kind: MediaKind,
+    pub slug: String,
+    pub title: String,
+    /// Where the file is served from; for an embed, the page it plays on.
+    pub url: String,
+    pub mime_type: String,
+    /// Bytes; null for embeds.
+    pub file_size: Option<i64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Seconds, for audio and video.
+    pub duration: Option<f64>,
+    pub alt_text: String,
+    pub caption: String,
+    pub credit: String,
+    /// The edition the item belongs to; null when shared by all.
+    pub edition: Option<String>,
+    /// A compact placeholder (BlurHash) to show while the image loads.
+    pub placeholder: Option<String>,
+    /// Smaller versions by name (`thumbnail`, `medium`, ...).
+    pub renditions: BTreeMap<String, RenditionResponse>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Media responses for `rows`, in the same order, with their renditions
+/// loaded in one query.
+pub fn media_views(
+    conn: &mut Conn,
+    editions: &Editions,
+    state: &AppState,
+    rows: Vec<MediaRow>,
+) -> Result<Vec<MediaResponse>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut renditions: HashMap<i64, BTreeMap<String, RenditionResponse>> = HashMap::new();
+    for r in repo::media::renditions_of(conn, &ids)? {
+        renditions.entry(r.media_id).or_default().insert(
+            r.name,
+            RenditionResponse {
+                url: format!("{}/{}", state.media_url, r.storage_key),
+                width: r.width,
+                height: r.height,
+                mime_type: r.mime_type,
+                file_size: r.file_size,
+            },
+        );
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let url = match (&m.storage_key, &m.source_url) {
+                (Some(key), _) => format!("{}/{key}", state.media_url),
+                (None, Some(source)) => source.clone(),
+                (None, None) => String::new(),
+            };
+            MediaResponse {
+                id: m.id,
+                kind: m.kind.parse().unwrap_or(MediaKind::Document),
+                renditions: renditions.remove(&m.id).unwrap_or_default(),
+                edition: m.edition_id.map(|id| editions.code(id).to_string()),
+                slug: m.slug,
+                title: m.title,
+                url,
+                mime_type: m.mime_type,
+                file_size: m.file_size,
+                width: m.width,
+                height: m.height,
+                duration: m.duration,
+                alt_text: m.alt_text,
+                caption: m.caption,
+                credit: m.credit,
+                placeholder: m.placeholder,
+                created_at: domain::utc(m.created_at),
+            }
+        })
+        .collect())
+}
+
+list_query! {
+    pub struct MediaListQuery {
+        /// Only items of this edition (code).
+        pub edition: Option<String>,
+        /// Only items of this kind.
+        pub kind: Option<MediaKind>,
+        /// Order; `-` is descending (default `-created_at`).
+        #[param(inline)]
+        pub sort: Option<MediaSort>,
+    }
+}
+
+/// List media items, newest first.
+#[utoipa::path(
+    tag = "media",
+    params(MediaListQuery),
+    responses(
+        (status = 200, description = "A page of media items", body = ListResponse<MediaResponse>,
+         headers(
+             ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+             ("X-Total-Count" = i64, description = "Items in the whole list")
+         )),
+        responses::BadRequest,
+        responses::Unavailable
+    )
+)]
+#[get("/media")]
+pub async fn list_media(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<MediaListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = q.page_request()?;
+    let st = state.clone();
+    let (data, total) = db
+        .run(move |conn| {
+            let editions = repo::editions::all(conn)?;
+            let filter = MediaFilter {
+                edition_id: match &q.edition {
+                    Some(code) => Some(edition_param(&editions, code, "edition")?.id),
+                    None => None,
+                },
+                kind: q.kind,
+            };
+            let sort = q.sort.unwrap_or_default();
+            let (rows, total) =
+                repo::media::list(conn, &filter, sort, page.limit(), page.offset())?;
+            Ok((media_views(conn, &editions, &st, rows)?, total))
+        })
+        .await?;
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+}
+
+/// One media item by id.
+#[utoipa::path(
+    tag = "media",
+    params(("id" = i64, Path, description = "Media item id")),
+    responses(
+        (status = 200, description = "The media item", body = MediaResponse),
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/media/{id}")]
+pub async fn get_media(
+    db: Db,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let item = db
+        .run(move |conn| {
+            let row = found(repo::media::find(conn, id)?, "media item")?;
+            let editions = repo::editions::all(conn)?;
+            Ok(media_views(conn, &editions, &state, vec![row])?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}

@@ -1,0 +1,226 @@
+//! HTTP handlers, one module per resource, and what they share.
+//!
+//! Where a request goes: [`configure`] lists every route; each handler
+//! parses its input, runs `repo::` functions through [`Db::run`], and maps
+//! rows to the response types declared beside it.
+
+pub mod authors;
+pub mod categories;
+pub mod editions;
+pub mod extract;
+pub mod health;
+pub mod media;
+pub mod menus;
+pub mod pagination;
+pub mod posts;
+pub mod tags;
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+use crate::error::ApiError;
+use crate::repo::editions::{EditionRow, Editions};
+use crate::repo::TranslationRow;
+
+pub use extract::{ApiQuery, Db};
+
+/// What handlers need besides the database.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Base URL of this API as clients reach it, without a trailing slash.
+    pub public_url: String,
+    /// Base URL of the media store's files, without a trailing slash.
+    pub media_url: String,
+}
+
+/// Every route of the API. The OpenAPI document is collected from here too,
+/// so a route cannot exist without being documented.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope::scope("/api/v1")
+                .service(editions::list_editions)
+                .service(editions::get_edition)
+                .service(posts::list_posts)
+                .service(posts::get_post_by_slug)
+                .service(posts::get_post)
+                .service(categories::list_categories)
+                .service(categories::get_category_by_slug)
+                .service(categories::get_category)
+                .service(tags::list_tags)
+                .service(tags::get_tag_by_slug)
+                .service(tags::get_tag)
+                .service(media::list_media)
+                .service(media::get_media)
+                .service(menus::list_menus)
+                .service(menus::get_menu_by_slug)
+                .service(menus::get_menu)
+                .service(authors::list_authors)
+                .service(authors::get_author_by_slug)
+                .service(authors::get_author),
+        );
+}
+
+/// Looks up the edition a request names, or answers 400 naming `param`.
+pub fn edition_param<'a>(
+    editions: &'a Editions,
+    code: &str,
+    param: &str,
+) -> Result<&'a EditionRow, ApiError> {
+    editions.by_code(code).ok_or_else(|| {
+        let known: Vec<&str> = editions.0.iter().map(|e| e.code.as_str()).collect();
+        ApiError::query(
+            param,
+            format!("no edition `{code}`; editions: {}", known.join(", ")),
+        )
+    })
+}
+
+/// The edition a slug is looked up in.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BySlugQuery {
+    /// Edition code: slugs are unique within an edition.
+    pub edition: String,
+}
+
+/// The same item in another edition.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TranslationRef {
+    /// Edition code.
+    pub edition: String,
+    pub id: i64,
+    pub slug: String,
+}
+
+/// A category or tag as a post lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TermRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Translation groups and their members, loaded for a page of items.
+pub struct TranslationIndex(HashMap<String, Vec<(i64, i64, String)>>);
+
+impl TranslationIndex {
+    pub fn new(rows: Vec<TranslationRow>) -> Self {
+        let mut groups: HashMap<String, Vec<(i64, i64, String)>> = HashMap::new();
+        for (id, edition_id, slug, group) in rows {
+            groups
+                .entry(group)
+                .or_default()
+                .push((id, edition_id, slug));
+        }
+        TranslationIndex(groups)
+    }
+
+    /// The other members of `group`, in edition order.
+    pub fn of(&self, editions: &Editions, group: &str, this: i64) -> Vec<TranslationRef> {
+        let mut refs: Vec<(i32, TranslationRef)> = self
+            .0
+            .get(group)
+            .into_iter()
+            .flatten()
+            .filter(|(id, _, _)| *id != this)
+            .map(|(id, edition_id, slug)| {
+                let edition = editions.by_id(*edition_id);
+                (
+                    edition.map(|e| e.position).unwrap_or_default(),
+                    TranslationRef {
+                        edition: edition.map(|e| e.code.clone()).unwrap_or_default(),
+                        id: *id,
+                        slug: slug.clone(),
+                    },
+                )
+            })
+            .collect();
+        refs.sort_by_key(|(position, r)| (*position, r.id));
+        refs.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// The distinct translation groups of some items.
+pub fn groups_of<'a>(groups: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = groups.cloned().collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A single resource, or 404.
+pub fn found<T>(item: Option<T>, what: &str) -> Result<T, ApiError> {
+    item.ok_or_else(|| ApiError::not_found(format!("no such {what}")))
+}
+
+/// What answers a request no route takes: 405 with `Allow` when the path
+/// exists for other methods, 404 otherwise; both as problem documents.
+pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
+    let error = match routes.methods_for(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow,
+        },
+        None => ApiError::not_found(format!("no route for {}", req.path())),
+    };
+    actix_web::ResponseError::error_response(&error)
+}
+
+/// The path templates of the OpenAPI document and their methods.
+pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteTable {
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = Vec::new();
+                let ops = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                for (name, present) in ops {
+                    if present {
+                        methods.push(name.to_string());
+                        if name == "GET" {
+                            methods.push("HEAD".to_string());
+                        }
+                    }
+                }
+                (segments, methods)
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    fn methods_for(&self, path: &str) -> Option<Vec<String>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let matches = |template: &[String]| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                })
+        };
+        let mut allow: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(template, _)| matches(template))
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        allow.dedup();
+        (!allow.is_empty()).then_some(allow)
+    }
+}

@@ -1,0 +1,376 @@
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Conn;
+use crate::domain::{self, paths, Direction, IdOrSlug, PostKind, PostStatus};
+use crate::error::{responses, ApiError};
+use crate::repo;
+use crate::repo::editions::Editions;
+use crate::repo::posts::{PostFilter, PostRow, PostSort};
+use crate::routes::extract::NoParams;
+use crate::routes::media::{media_views, MediaResponse};
+use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::{
+    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TermRef,
+    TranslationIndex, TranslationRef,
+};
+
+/// A post's author, as bylines show them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    pub id: i64,
+    pub slug: String,
+    pub display_name: String,
+}
+
+/// An article or a page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostResponse {
+    pub id: i64,
+    pub kind: PostKind,
+    /// Edition code.
+    pub edition: String,
+    /// Writing direction of the edition, for `dir` attributes.
+    pub direction: Direction,
+    pub slug: String,
+    /// Where a frontend shows the post: `/{edition}/{slug}`.
+    pub path: String,
+    pub title: String,
+    pub excerpt: String,
+    /// Sanitised HTML.
+    pub content: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub author: Option<AuthorSummary>,
+    pub categories: Vec<TermRef>,
+    pub tags: Vec<TermRef>,
+    pub featured_media: Option<MediaResponse>,
+    /// Sticky: shown first by frontends that feature posts.
+    pub featured: bool,
+    pub comment_count: i32,
+    /// Shared by the translations of this post.
+    pub translation_group: String,
+    /// The live translations of this post in other editions.
+    pub translations: Vec<TranslationRef>,
+}
+
+/// Post responses for `rows`, in the same order. Whatever the number of
+/// rows, this makes the same few queries: one each for categories, tags,
+/// authors, featured media, their renditions and translations.
+pub fn post_views(
+    conn: &mut Conn,
+    editions: &Editions,
+    state: &AppState,
+    rows: Vec<PostRow>,
+    now: NaiveDateTime,
+) -> Result<Vec<PostResponse>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let mut categories = terms_by_post(repo::posts::categories_of(conn, &ids)?);
+    let mut tags = terms_by_post(repo::posts::tags_of(conn, &ids)?);
+
+    let mut author_ids: Vec<i64> = rows.iter().filter_map(|p| p.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let authors: HashMap<i64, AuthorSummary> = repo::users::authors_by_ids(conn, &author_ids)?
+        .into_iter()
+        .map(|a| {
+            let summary = AuthorSummary {
+                id: a.id,
+                slug: a.slug,
+                display_name: a.display_name,
+            };
+            (a.id, summary)
+        })
+        .collect();
+
+    let mut media_ids: Vec<i64> = rows.iter().filter_map(|p| p.featured_media_id).collect();
+    media_ids.sort_unstable();
+    media_ids.dedup();
+    let media_rows = repo::media::by_ids(conn, &media_ids)?;
+    let media: HashMap<i64, MediaResponse> = media_views(conn, editions, state, media_rows)?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+
+    let groups = groups_of(rows.iter().map(|p| &p.translation_group));
+    let translations = TranslationIndex::new(repo::posts::live_translations(conn, &groups, now)?);
+
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let edition = editions.by_id(p.edition_id);
+            let code = edition.map(|e| e.code.clone()).unwrap_or_default();
+            PostResponse {
+                id: p.id,
+                kind: p.kind.parse().unwrap_or(PostKind::Article),
+                direction: edition
+                    .and_then(|e| e.direction.parse().ok())
+                    .unwrap_or(Direction::Ltr),
+                path: paths::post(&code, &p.slug),
+                edition: code,
+                slug: p.slug,
+                title: p.title,
+                excerpt: p.excerpt,
+                content: p.content,
+                status: p.status.parse().unwrap_or(PostStatus::Draft),
+                published_at: p.published_at.map(domain::utc),
+                updated_at: domain::utc(p.updated_at),
+                author: p.author_id.and_then(|id| authors.get(&id).cloned()),
+                categories: categories.remove(&p.id).unwrap_or_default(),
+                tags: tags.remove(&p.id).unwrap_or_default(),
+                featured_media: p.featured_media_id.and_then(|id| media.get(&id).cloned()),
+                featured: p.featured,
+                comment_count: p.comment_count,
+                translations: translations.of(editions, &p.translation_group, p.id),
+                translation_group: p.translation_group,
+            }
+        })
+        .collect())
+}
+
+fn terms_by_post(rows: Vec<repo::posts::PostTerm>) -> HashMap<i64, Vec<TermRef>> {
+    let mut map: HashMap<i64, Vec<TermRef>> = HashMap::new();
+    for (post_id, id, slug, name) in rows {
+        map.entry(post_id)
+            .or_default()
+            .push(TermRef { id, slug, name });
+    }
+    map
+}
+
+list_query! {
+    pub struct PostListQuery {
+        /// Only posts of this edition (code, e.g. `fa`).
+        pub edition: Option<String>,
+        /// Categories by id or slug, comma-separated; posts in their
+        /// subcategories are included. Slugs are looked up in `edition` when
+        /// it is given, otherwise in every edition.
+        pub category: Option<String>,
+        /// Tags by id or slug, comma-separated.
+        pub tag: Option<String>,
+        /// Authors by id or slug, comma-separated.
+        pub author: Option<String>,
+        /// Only posts published after this time (RFC 3339 or a date).
+        #[param(example = "2020-01-01T00:00:00Z")]
+        pub after: Option<String>,
+        /// Only posts published before this time (RFC 3339 or a date).
+        #[param(example = "2021-01-01")]
+        pub before: Option<String>,
+        /// `article` (the default) or `page`.
+        pub kind: Option<PostKind>,
+        /// Only featured (`true`) or only other (`false`) posts.
+        pub featured: Option<bool>,
+        /// Order; `-` is descending (default `-published_at`).
+        #[param(inline)]
+        pub sort: Option<PostSort>,
+    }
+}
+
+/// Resolves the list parameters, which name editions, categories, tags and
+/// authors by code, id or slug, into ids. Unknown names are a 400.
+fn post_filter(
+    conn: &mut Conn,
+    editions: &Editions,
+    q: &PostListQuery,
+    now: NaiveDateTime,
+) -> Result<PostFilter, ApiError> {
+    let edition_id = match &q.edition {
+        Some(code) => Some(edition_param(editions, code, "edition")?.id),
+        None => None,
+    };
+    let time = |param: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(domain::parse_time)
+            .transpose()
+            .map_err(|m| ApiError::query(param, m))
+    };
+    let category_ids = match &q.category {
+        Some(raw) => {
+            let refs = parse_refs("category", raw)?;
+            let all = repo::categories::all(conn, edition_id)?;
+            let known: Vec<(i64, String)> = all.iter().map(|c| (c.id, c.slug.clone())).collect();
+            let roots = match_refs("category", &refs, &known)?;
+            Some(repo::categories::with_descendants(&all, &roots))
+        }
+        None => None,
+    };
+    let tag_ids = match &q.tag {
+        Some(raw) => {
+            let refs = parse_refs("tag", raw)?;
+            let (ids, slugs) = split_refs(&refs);
+            let known = repo::tags::resolve(conn, &ids, &slugs, edition_id)?;
+            Some(match_refs("tag", &refs, &known)?)
+        }
+        None => None,
+    };
+    let author_ids = match &q.author {
+        Some(raw) => {
+            let refs = parse_refs("author", raw)?;
+            let (ids, slugs) = split_refs(&refs);
+            let known = repo::users::resolve(conn, &ids, &slugs)?;
+            Some(match_refs("author", &refs, &known)?)
+        }
+        None => None,
+    };
+    Ok(PostFilter {
+        now,
+        edition_id,
+        kind: Some(q.kind.unwrap_or(PostKind::Article)),
+        category_ids,
+        tag_ids,
+        author_ids,
+        after: time("after", &q.after)?,
+        before: time("before", &q.before)?,
+        featured: q.featured,
+    })
+}
+
+fn parse_refs(param: &str, raw: &str) -> Result<Vec<IdOrSlug>, ApiError> {
+    IdOrSlug::parse_list(raw).map_err(|m| ApiError::query(param, m))
+}
+
+fn split_refs(refs: &[IdOrSlug]) -> (Vec<i64>, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut slugs = Vec::new();
+    for r in refs {
+        match r {
+            IdOrSlug::Id(id) => ids.push(*id),
+            IdOrSlug::Slug(s) => slugs.push(s.clone()),
+        }
+    }
+    (ids, slugs)
+}
+
+/// The ids of `known` that `refs` name; a name that matches nothing is a 400.
+/// A slug without an edition may match one item in each edition.
+fn match_refs(
+    param: &str,
+    refs: &[IdOrSlug],
+    known: &[(i64, String)],
+) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    for r in refs {
+        let matched: Vec<i64> = known
+            .iter()
+            .filter(|(id, slug)| match r {
+                IdOrSlug::Id(want) => id == want,
+                IdOrSlug::Slug(want) => slug == want,
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        if matched.is_empty() {
+            return Err(ApiError::query(param, format!("no {param} `{r}`")));
+        }
+        ids.extend(matched);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// List live posts, newest first.
+#[utoipa::path(
+    tag = "posts",
+    params(PostListQuery),
+    responses(
+        (status = 200, description = "A page of live posts", body = ListResponse<PostResponse>,
+         headers(
+             ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+             ("X-Total-Count" = i64, description = "Items in the whole list")
+         )),
+        responses::BadRequest,
+        responses::Unavailable
+    )
+)]
+#[get("/posts")]
+pub async fn list_posts(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<PostListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = q.page_request()?;
+    let st = state.clone();
+    let (data, total) = db
+        .run(move |conn| {
+            let now = domain::now();
+            let editions = repo::editions::all(conn)?;
+            let filter = post_filter(conn, &editions, &q, now)?;
+            let sort = q.sort.unwrap_or_default();
+            let (rows, total) =
+                repo::posts::list(conn, &filter, sort, page.limit(), page.offset())?;
+            Ok((post_views(conn, &editions, &st, rows, now)?, total))
+        })
+        .await?;
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+}
+
+/// One live post by id.
+#[utoipa::path(
+    tag = "posts",
+    params(("id" = i64, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The post", body = PostResponse),
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/posts/{id}")]
+pub async fn get_post(
+    db: Db,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let post = db
+        .run(move |conn| {
+            let now = domain::now();
+            let row = found(repo::posts::find_live(conn, id, now)?, "post")?;
+            let editions = repo::editions::all(conn)?;
+            Ok(post_views(conn, &editions, &state, vec![row], now)?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(post))
+}
+
+/// One live post by its slug within an edition.
+#[utoipa::path(
+    tag = "posts",
+    params(("slug" = String, Path, description = "Post slug (percent-encoded in the URL)"), BySlugQuery),
+    responses(
+        (status = 200, description = "The post", body = PostResponse),
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/posts/by-slug/{slug}")]
+pub async fn get_post_by_slug(
+    db: Db,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    ApiQuery(q): ApiQuery<BySlugQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let post = db
+        .run(move |conn| {
+            let now = domain::now();
+            let editions = repo::editions::all(conn)?;
+            let edition = edition_param(&editions, &q.edition, "edition")?;
+            let row = found(
+                repo::posts::find_live_by_slug(conn, edition.id, &slug, now)?,
+                "post",
+            )?;
+            Ok(post_views(conn, &editions, &state, vec![row], now)?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(post))
+}

@@ -1,0 +1,132 @@
+//! Building and running the server: the one place the app is assembled.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::routes::{self, extract, AppState, RouteTable};
+use crate::{demo, openapi, telemetry};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Pool(#[from] db::PoolError),
+    #[error(transparent)]
+    Migration(#[from] db::MigrationError),
+    #[error("could not load the demo site: {0}")]
+    Demo(String),
+    #[error("could not listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    public_url: String,
+    pool: Pool,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, loads the demo site
+    /// when asked, and binds the listener. The server runs once
+    /// [`run_until_stopped`](Self::run_until_stopped) is awaited.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let pool = Pool::connect(
+            &settings.database_url,
+            settings.db_pool_size,
+            Duration::from_secs(settings.db_timeout_secs),
+        )?;
+        let migrate_pool = pool.clone();
+        let demo = settings.demo;
+        web::block(move || -> Result<(), StartupError> {
+            let mut conn = migrate_pool.get().map_err(db::PoolError::from)?;
+            let applied = db::run_migrations(&mut conn.conn)?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+            if demo {
+                match demo::load_if_empty(&mut conn.conn) {
+                    Ok(true) => tracing::info!("loaded the demo site"),
+                    Ok(false) => tracing::info!("the database has content; demo not loaded"),
+                    Err(e) => return Err(StartupError::Demo(e.to_string())),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+
+        let listener =
+            TcpListener::bind(&settings.addr).map_err(|source| StartupError::Listen {
+                addr: settings.addr.clone(),
+                source,
+            })?;
+        let local = listener.local_addr()?;
+        let public_url = settings.public_url_for(local);
+        let state = web::Data::new(AppState {
+            media_url: format!("{public_url}/media"),
+            public_url: public_url.clone(),
+        });
+        let doc = openapi::document();
+        let route_table = web::Data::new(RouteTable::from_openapi(&doc));
+        let pool_data = web::Data::new(pool.clone());
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(pool_data.clone())
+                .app_data(route_table.clone())
+                .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .app_data(web::JsonConfig::default().error_handler(extract::json_error))
+                .app_data(web::QueryConfig::default().error_handler(extract::query_config_error))
+                .configure(routes::configure)
+                .into_app()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .default_service(web::to(routes::fallback))
+                .wrap(from_fn(telemetry::observe))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(%local, %public_url, backend = ?pool.backend(), "listening");
+        Ok(Application {
+            port: local.port(),
+            public_url,
+            pool,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Serves until SIGINT or SIGTERM; in-flight requests then get the
+    /// shutdown timeout to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
