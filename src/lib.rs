@@ -5,6 +5,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod media;
 pub mod openapi;
 pub mod repo;
 pub mod routes;

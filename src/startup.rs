@@ -11,6 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::media::LocalStore;
 use crate::routes::{self, extract, AppState, RouteTable};
 use crate::{demo, openapi, telemetry};
 
@@ -50,6 +51,7 @@ impl Application {
         )?;
         let migrate_pool = pool.clone();
         let demo = settings.demo;
+        let store = LocalStore::new(&settings.media_dir);
         web::block(move || -> Result<(), StartupError> {
             let mut conn = migrate_pool.get().map_err(db::PoolError::from)?;
             let applied = db::run_migrations(&mut conn.conn)?;
@@ -57,7 +59,7 @@ impl Application {
                 tracing::info!(?applied, "applied migrations");
             }
             if demo {
-                match demo::load_if_empty(&mut conn.conn) {
+                match demo::load_if_empty(&mut conn.conn, &store) {
                     Ok(true) => tracing::info!("loaded the demo site"),
                     Ok(false) => tracing::info!("the database has content; demo not loaded"),
                     Err(e) => return Err(StartupError::Demo(e.to_string())),

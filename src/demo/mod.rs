@@ -1,12 +1,959 @@
 //! The demo site: four editions modelled on a news and advocacy
-//! organisation's own, loaded by `nashr serve --demo` into an empty database.
+//! organisation's own (English, Arabic, Persian, Albanian), loaded by
+//! `nashr serve --demo` into an empty database.
+//!
+//! What it holds, in every edition: the menu Home, Articles, Media
+//! (Cartoons, NewsPics, Photo Gallery, Videos), Publications (Books,
+//! Newsletter, Pars Brief), About Us, Contact us; categories and tags to
+//! match; 28 articles and some 30 more posts per edition spread over ten
+//! years, linked to their translations; pictures with renditions, PDFs, an
+//! audio file, a video file and video embeds; About and Contact pages; and
+//! one draft and one scheduled post that the public must not see.
+
+mod content;
+mod files;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use image::ImageFormat;
 
 use crate::db::Conn;
-use crate::error::ApiError;
+use crate::domain::{self, slug, MediaKind, PostKind, PostStatus, Role};
+use crate::media::LocalStore;
+use crate::repo;
+use crate::repo::categories::NewCategory;
+use crate::repo::editions::NewEdition;
+use crate::repo::media::{NewMedia, NewRendition};
+use crate::repo::menus::{NewMenu, NewMenuItem};
+use crate::repo::posts::NewPost;
+use crate::repo::tags::NewTag;
+use crate::repo::users::NewUser;
+use content::{Captioned, Text};
+use files::{DemoFileError, StoredFile, StoredImage};
+
+pub use content::EDITIONS;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Files(#[from] DemoFileError),
+}
 
 /// Loads the demo site if the database has no editions yet; answers whether
-/// it did.
-pub fn load_if_empty(conn: &mut Conn) -> Result<bool, ApiError> {
-    let _ = conn;
-    Ok(false)
+/// it did. Files go to `store` first (content-addressed, so a second run
+/// reuses them); the rows go in one transaction.
+pub fn load_if_empty(conn: &mut Conn, store: &LocalStore) -> Result<bool, DemoError> {
+    if repo::editions::count(conn)? > 0 {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let media = DemoFiles::make(store)?;
+    let drawn = started.elapsed();
+    conn.transaction(|conn| Loader::new(conn, media).load())?;
+    tracing::debug!(?drawn, total = ?started.elapsed(), "demo loaded");
+    Ok(true)
+}
+
+/// The files the demo's media items point at.
+struct DemoFiles {
+    article_images: Vec<StoredImage>,
+    cartoons: Vec<StoredImage>,
+    galleries: Vec<Vec<StoredImage>>,
+    newspics: Vec<StoredImage>,
+    book_covers: Vec<StoredImage>,
+    book_pdfs: Vec<StoredFile>,
+}
+
+impl DemoFiles {
+    fn make(store: &LocalStore) -> Result<DemoFiles, DemoFileError> {
+        // (first seed, count, format) of each group of pictures, drawn on
+        // every core: drawing is most of the demo's loading time.
+        let groups = [
+            (1, 10, ImageFormat::Jpeg),
+            (20, 4, ImageFormat::Png),
+            (30, 4, ImageFormat::Jpeg),
+            (34, 4, ImageFormat::Jpeg),
+            (38, 4, ImageFormat::Jpeg),
+            (50, 3, ImageFormat::Jpeg),
+            (60, 2, ImageFormat::Jpeg),
+        ];
+        let jobs: Vec<(u32, ImageFormat)> = groups
+            .iter()
+            .flat_map(|&(first, n, format)| (first..first + n).map(move |seed| (seed, format)))
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let chunk = jobs.len().div_ceil(threads);
+        let drawn: Vec<StoredImage> = std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(seed, format)| files::picture(store, seed, format))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("drawing does not panic"))
+                .collect::<Result<Vec<Vec<_>>, _>>()
+                .map(|parts| parts.concat())
+        })?;
+        let mut drawn = drawn.into_iter();
+        let mut take = |n: usize| drawn.by_ref().take(n).collect::<Vec<_>>();
+        Ok(DemoFiles {
+            article_images: take(10),
+            cartoons: take(4),
+            galleries: vec![take(4), take(4), take(4)],
+            newspics: take(3),
+            book_covers: take(2),
+            book_pdfs: content::BOOKS
+                .iter()
+                .map(|b| files::pdf(store, b[0].0.trim_start_matches("Book: "), b[0].1))
+                .collect::<Result<Vec<_>, _>>()?,
+        })
+    }
+}
+
+const EN: usize = 0;
+
+/// Writes a number in the edition's own digits.
+fn digits(n: u32, edition: usize) -> String {
+    let zero = match EDITIONS[edition].0 {
+        "ar" => '\u{0660}',
+        "fa" => '\u{06F0}',
+        _ => '0',
+    };
+    n.to_string()
+        .chars()
+        .map(|c| char::from_u32(zero as u32 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+        .collect()
+}
+
+fn at(year: i32, month: u32, day: u32, hour: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(year, month, day)
+        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+        .expect("demo dates are valid")
+}
+
+fn paragraphs(text: &Text) -> String {
+    format!(
+        "<p>{} {}</p>\n<p>{}</p>",
+        text.body[0], text.body[1], text.body[2]
+    )
+}
+
+/// A post to insert, with the demo's defaults for the rest.
+struct Draft<'a> {
+    edition: usize,
+    kind: PostKind,
+    title: &'a str,
+    excerpt: &'a str,
+    content: String,
+    status: PostStatus,
+    published_at: NaiveDateTime,
+    author: usize,
+    featured_media: Option<i64>,
+    featured: bool,
+    group: &'a str,
+    categories: Vec<i64>,
+    tags: Vec<i64>,
+}
+
+struct Loader<'c> {
+    conn: &'c mut Conn,
+    files: DemoFiles,
+    now: NaiveDateTime,
+    editions: Vec<i64>,
+    authors: Vec<i64>,
+    categories: HashMap<(usize, &'static str), i64>,
+    tags: Vec<Vec<i64>>,
+    post_slugs: Vec<HashSet<String>>,
+    media_slugs: Vec<HashSet<String>>,
+    /// Published articles per edition: (published_at, title, slug, first sentence).
+    articles: Vec<Vec<(NaiveDateTime, &'static str, String, &'static str)>>,
+    pages: Vec<[i64; 2]>,
+    counter: u32,
+}
+
+impl<'c> Loader<'c> {
+    fn new(conn: &'c mut Conn, files: DemoFiles) -> Self {
+        Loader {
+            conn,
+            files,
+            now: domain::now(),
+            editions: vec![],
+            authors: vec![],
+            categories: HashMap::new(),
+            tags: vec![],
+            post_slugs: vec![HashSet::new(); EDITIONS.len()],
+            media_slugs: vec![HashSet::new(); EDITIONS.len()],
+            articles: vec![vec![]; EDITIONS.len()],
+            pages: vec![],
+            counter: 0,
+        }
+    }
+
+    fn load(mut self) -> Result<(), diesel::result::Error> {
+        self.editions()?;
+        self.authors()?;
+        self.taxonomies()?;
+        self.articles()?;
+        self.serials()?;
+        self.media_posts()?;
+        self.pages()?;
+        self.menus()?;
+        self.library_extras()
+    }
+
+    fn editions(&mut self) -> Result<(), diesel::result::Error> {
+        for (position, (code, name, native_name, direction)) in EDITIONS.iter().enumerate() {
+            let id = repo::editions::insert(
+                self.conn,
+                &NewEdition {
+                    code,
+                    name,
+                    native_name,
+                    direction,
+                    is_default: position == EN,
+                    position: position as i32,
+                    created_at: self.now,
+                    updated_at: self.now,
+                },
+            )?;
+            self.editions.push(id);
+        }
+        Ok(())
+    }
+
+    fn authors(&mut self) -> Result<(), diesel::result::Error> {
+        for (i, (display_name, slug, bio)) in content::AUTHORS.iter().enumerate() {
+            let username = slug.replace('-', ".");
+            let id = repo::users::insert(
+                self.conn,
+                &NewUser {
+                    username: &username,
+                    email: Some(&format!("{username}@nashr.example")),
+                    display_name,
+                    slug,
+                    bio,
+                    avatar_media_id: None,
+                    // Demo authors cannot sign in until an admin sets a password.
+                    password_hash: None,
+                    role: if i == 0 {
+                        Role::Editor.as_str()
+                    } else {
+                        Role::Author.as_str()
+                    },
+                    disabled: false,
+                    created_at: self.now,
+                    updated_at: self.now,
+                },
+            )?;
+            self.authors.push(id);
+        }
+        Ok(())
+    }
+
+    fn taxonomies(&mut self) -> Result<(), diesel::result::Error> {
+        for (position, (key, parent, names)) in content::CATEGORIES.iter().enumerate() {
+            let group = repo::new_translation_group();
+            for (e, name) in names.iter().enumerate() {
+                let slug = if e == EN {
+                    key.to_string()
+                } else {
+                    slugify(name)
+                };
+                let id = repo::categories::insert(
+                    self.conn,
+                    &NewCategory {
+                        edition_id: self.editions[e],
+                        parent_id: parent.map(|p| self.categories[&(e, p)]),
+                        slug: &slug,
+                        name,
+                        description: content::CATEGORY_DESCRIPTION[e],
+                        position: position as i32,
+                        translation_group: &group,
+                        created_at: self.now,
+                        updated_at: self.now,
+                    },
+                )?;
+                self.categories.insert((e, key), id);
+            }
+        }
+        for names in content::TAGS.iter() {
+            let group = repo::new_translation_group();
+            let mut ids = vec![];
+            for (e, name) in names.iter().enumerate() {
+                ids.push(repo::tags::insert(
+                    self.conn,
+                    &NewTag {
+                        edition_id: self.editions[e],
+                        slug: &slugify(name),
+                        name,
+                        description: "",
+                        translation_group: &group,
+                        created_at: self.now,
+                        updated_at: self.now,
+                    },
+                )?);
+            }
+            self.tags.push(ids);
+        }
+        Ok(())
+    }
+
+    fn unique_slug(set: &mut HashSet<String>, title: &str) -> String {
+        let base = slugify(title);
+        let mut slug = base.clone();
+        let mut n = 2;
+        while !set.insert(slug.clone()) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        slug
+    }
+
+    fn post(&mut self, d: Draft<'_>) -> Result<(i64, String), diesel::result::Error> {
+        let slug = Self::unique_slug(&mut self.post_slugs[d.edition], d.title);
+        self.counter += 1;
+        let id = repo::posts::insert(
+            self.conn,
+            &NewPost {
+                edition_id: self.editions[d.edition],
+                kind: d.kind.as_str(),
+                slug: &slug,
+                title: d.title,
+                excerpt: d.excerpt,
+                content: &d.content,
+                status: d.status.as_str(),
+                published_at: Some(d.published_at),
+                author_id: Some(self.authors[d.author]),
+                featured_media_id: d.featured_media,
+                parent_id: None,
+                featured: d.featured,
+                comment_count: ((self.counter * 7) % 23) as i32,
+                translation_group: d.group,
+                created_at: d.published_at.min(self.now),
+                updated_at: d.published_at.min(self.now) + Duration::hours(2),
+            },
+            &d.categories,
+            &d.tags,
+        )?;
+        Ok((id, slug))
+    }
+
+    /// One media row per edition for a stored picture, each with the alt
+    /// text and caption in its own language; all share the files.
+    fn picture_rows(
+        &mut self,
+        image: &StoredImage,
+        texts: [(&str, &str); 4],
+        created_at: NaiveDateTime,
+    ) -> Result<Vec<i64>, diesel::result::Error> {
+        let mut ids = vec![];
+        for (e, (alt, caption)) in texts.iter().enumerate() {
+            let renditions: Vec<NewRendition<'_>> = image
+                .renditions
+                .iter()
+                .map(|(name, f)| NewRendition {
+                    media_id: 0,
+                    name,
+                    storage_key: &f.key,
+                    mime_type: f.mime_type,
+                    width: f.width.unwrap_or_default(),
+                    height: f.height.unwrap_or_default(),
+                    file_size: f.file_size,
+                })
+                .collect();
+            let slug = Self::unique_slug(&mut self.media_slugs[e], alt);
+            let filename = format!(
+                "{}.{}",
+                slugify(texts[EN].0),
+                image.original.key.rsplit('.').next().unwrap_or("jpg")
+            );
+            ids.push(repo::media::insert(
+                self.conn,
+                &NewMedia {
+                    kind: MediaKind::Image.as_str(),
+                    edition_id: Some(self.editions[e]),
+                    slug: &slug,
+                    title: alt,
+                    storage_key: Some(&image.original.key),
+                    source_url: None,
+                    original_filename: Some(&filename),
+                    mime_type: image.original.mime_type,
+                    file_size: Some(image.original.file_size),
+                    width: image.original.width,
+                    height: image.original.height,
+                    duration: None,
+                    alt_text: alt,
+                    caption,
+                    credit: "Nadia Saleh",
+                    placeholder: None,
+                    metadata: "{}",
+                    uploaded_by: Some(self.authors[5]),
+                    created_at,
+                    updated_at: created_at,
+                },
+                &renditions,
+            )?);
+        }
+        Ok(ids)
+    }
+
+    fn articles(&mut self) -> Result<(), diesel::result::Error> {
+        let start = at(2016, 2, 10, 8);
+        let last = content::TOPICS.len() - 1;
+        for (i, topic) in content::TOPICS.iter().enumerate() {
+            let date = start + Duration::days(i as i64 * 115);
+            let (status, date) = match i {
+                // The newest two are not public: a draft, and one scheduled a week ahead.
+                n if n == last - 1 => (PostStatus::Draft, self.now),
+                n if n == last => (PostStatus::Scheduled, self.now + Duration::days(7)),
+                _ => (PostStatus::Published, date),
+            };
+            let image = self.files.article_images.get(i).cloned();
+            let media = match &image {
+                Some(img) => {
+                    let texts = std::array::from_fn(|e| (topic.text[e].title, ""));
+                    Some(self.picture_rows(img, texts, date.min(self.now))?)
+                }
+                None => None,
+            };
+            let group = repo::new_translation_group();
+            for (e, text) in topic.text.iter().enumerate() {
+                let published_at = date + Duration::hours(e as i64 * 5);
+                let categories = vec![self.categories[&(e, "articles")]];
+                let tags = topic.tags.iter().map(|&t| self.tags[t][e]).collect();
+                let (_, slug) = self.post(Draft {
+                    edition: e,
+                    kind: PostKind::Article,
+                    title: text.title,
+                    excerpt: text.body[0],
+                    content: paragraphs(text),
+                    status,
+                    published_at,
+                    author: content::EDITION_AUTHORS[e][i % 2],
+                    featured_media: media.as_ref().map(|m| m[e]),
+                    featured: i + 4 >= last && status == PostStatus::Published,
+                    group: &group,
+                    categories,
+                    tags,
+                })?;
+                if status == PostStatus::Published {
+                    self.articles[e].push((published_at, text.title, slug, text.body[0]));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Newsletters and Pars Brief issues, which point at recent articles.
+    fn serials(&mut self) -> Result<(), diesel::result::Error> {
+        for k in 0..10u32 {
+            let month = (k * 5 + 2) % 12 + 1;
+            let date = at(2016 + k as i32, month, 5, 7);
+            let group = repo::new_translation_group();
+            for e in 0..EDITIONS.len() {
+                let (prefix, intro) = content::NEWSLETTER[e];
+                let title = format!(
+                    "{prefix}: {} {}",
+                    content::MONTHS[e][month as usize - 1],
+                    digits(2016 + k, e)
+                );
+                let items: String = self
+                    .recent_articles(e, date, 3)
+                    .iter()
+                    .map(|(_, t, slug, _)| {
+                        format!("<li><a href=\"/{}/{slug}\">{t}</a></li>", EDITIONS[e].0)
+                    })
+                    .collect();
+                self.post(Draft {
+                    edition: e,
+                    kind: PostKind::Article,
+                    title: &title,
+                    excerpt: intro,
+                    content: format!("<p>{intro}</p>\n<ul>{items}</ul>"),
+                    status: PostStatus::Published,
+                    published_at: date,
+                    author: content::EDITION_AUTHORS[e][0],
+                    featured_media: None,
+                    featured: false,
+                    group: &group,
+                    categories: vec![self.categories[&(e, "newsletter")]],
+                    tags: vec![],
+                })?;
+            }
+        }
+        for k in 0..6u32 {
+            let date = at(2019 + k as i32, 9, 20, 10);
+            let group = repo::new_translation_group();
+            for e in 0..EDITIONS.len() {
+                let (prefix, intro) = content::PARS_BRIEF[e];
+                let title = format!("{prefix} {}", digits(k + 1, e));
+                let sections: String = self
+                    .recent_articles(e, date, 2)
+                    .iter()
+                    .map(|(_, t, _, first)| format!("\n<h2>{t}</h2>\n<p>{first}</p>"))
+                    .collect();
+                self.post(Draft {
+                    edition: e,
+                    kind: PostKind::Article,
+                    title: &title,
+                    excerpt: intro,
+                    content: format!("<p>{intro}</p>{sections}"),
+                    status: PostStatus::Published,
+                    published_at: date,
+                    author: content::EDITION_AUTHORS[e][1],
+                    featured_media: None,
+                    featured: false,
+                    group: &group,
+                    categories: vec![self.categories[&(e, "pars-brief")]],
+                    tags: vec![],
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn recent_articles(
+        &self,
+        edition: usize,
+        before: NaiveDateTime,
+        n: usize,
+    ) -> Vec<(NaiveDateTime, &'static str, String, &'static str)> {
+        let mut found: Vec<_> = self.articles[edition]
+            .iter()
+            .filter(|(t, ..)| *t < before)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.truncate(n);
+        found
+    }
+
+    /// A post per edition for each captioned item, in `category`.
+    #[allow(clippy::too_many_arguments)]
+    fn captioned_posts(
+        &mut self,
+        items: &[Captioned],
+        category: &'static str,
+        first: NaiveDateTime,
+        every_days: i64,
+        media: impl Fn(
+            &mut Self,
+            usize,
+            &Captioned,
+            NaiveDateTime,
+        ) -> Result<Vec<Option<i64>>, diesel::result::Error>,
+        body: impl Fn(&Self, usize, usize) -> String,
+    ) -> Result<Vec<Vec<i64>>, diesel::result::Error> {
+        let mut ids = vec![];
+        for (k, item) in items.iter().enumerate() {
+            let date = first + Duration::days(k as i64 * every_days);
+            let media_ids = media(self, k, item, date)?;
+            let group = repo::new_translation_group();
+            let mut per_edition = vec![];
+            for (e, (title, caption)) in item.iter().enumerate() {
+                let extra = body(self, k, e);
+                let (id, _) = self.post(Draft {
+                    edition: e,
+                    kind: PostKind::Article,
+                    title,
+                    excerpt: caption,
+                    content: format!("<p>{caption}</p>{extra}"),
+                    status: PostStatus::Published,
+                    published_at: date + Duration::hours(e as i64),
+                    author: 5,
+                    featured_media: media_ids[e],
+                    featured: false,
+                    group: &group,
+                    categories: vec![self.categories[&(e, category)]],
+                    tags: vec![],
+                })?;
+                per_edition.push(id);
+            }
+            ids.push(per_edition);
+        }
+        Ok(ids)
+    }
+
+    fn media_posts(&mut self) -> Result<(), diesel::result::Error> {
+        let none = |_: &Self, _: usize, _: usize| String::new();
+        let picture = |files: fn(&DemoFiles) -> &Vec<StoredImage>| {
+            move |l: &mut Self, k: usize, item: &Captioned, date: NaiveDateTime| {
+                let image = files(&l.files)[k].clone();
+                Ok(l.picture_rows(&image, *item, date)?
+                    .into_iter()
+                    .map(Some)
+                    .collect())
+            }
+        };
+        self.captioned_posts(
+            &content::CARTOONS,
+            "cartoons",
+            at(2018, 4, 1, 9),
+            400,
+            picture(|f| &f.cartoons),
+            none,
+        )?;
+        self.captioned_posts(
+            &content::NEWSPICS,
+            "newspics",
+            at(2020, 1, 12, 6),
+            330,
+            picture(|f| &f.newspics),
+            none,
+        )?;
+
+        let galleries = self.captioned_posts(
+            &content::GALLERIES,
+            "photo-gallery",
+            at(2017, 10, 15, 12),
+            500,
+            |l, k, item, date| {
+                let first = l.files.galleries[k][0].clone();
+                Ok(l.picture_rows(&first, *item, date)?
+                    .into_iter()
+                    .map(Some)
+                    .collect())
+            },
+            none,
+        )?;
+        for (k, posts) in galleries.iter().enumerate() {
+            let pictures = self.files.galleries[k].clone();
+            let mut rows: Vec<Vec<i64>> = vec![];
+            for (n, picture) in pictures.iter().enumerate() {
+                let texts = std::array::from_fn(|e| (content::GALLERIES[k][e].0, ""));
+                let _ = n;
+                rows.push(self.picture_rows(
+                    picture,
+                    texts,
+                    self.now.min(at(2017 + k as i32, 10, 15, 12)),
+                )?);
+            }
+            for (e, post_id) in posts.iter().enumerate() {
+                let items: Vec<(i64, &str)> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(n, ids)| {
+                        (
+                            ids[e],
+                            if n == 0 {
+                                content::GALLERIES[k][e].1
+                            } else {
+                                ""
+                            },
+                        )
+                    })
+                    .collect();
+                repo::posts::set_gallery(self.conn, *post_id, &items)?;
+            }
+        }
+
+        self.captioned_posts(
+            &content::VIDEOS,
+            "videos",
+            at(2019, 6, 1, 15),
+            300,
+            |l, k, item, date| {
+                let mut ids = vec![];
+                for (e, (title, caption)) in item.iter().enumerate() {
+                    let slug = Self::unique_slug(&mut l.media_slugs[e], title);
+                    // The second video is a file of our own; the others play on YouTube.
+                    let (kind, source, mime, size, duration) = if k == 1 {
+                        (
+                            MediaKind::Video,
+                            "https://media.nashr.example/video/bakery-morning.mp4",
+                            "video/mp4",
+                            Some(48_211_020),
+                            Some(184.0),
+                        )
+                    } else {
+                        (
+                            MediaKind::Embed,
+                            "https://www.youtube.com/watch?v=M7lc1UVf-VE",
+                            "text/html",
+                            None,
+                            None,
+                        )
+                    };
+                    ids.push(Some(repo::media::insert(
+                        l.conn,
+                        &NewMedia {
+                            kind: kind.as_str(),
+                            edition_id: Some(l.editions[e]),
+                            slug: &slug,
+                            title,
+                            storage_key: None,
+                            source_url: Some(source),
+                            original_filename: None,
+                            mime_type: mime,
+                            file_size: size,
+                            width: Some(1280),
+                            height: Some(720),
+                            duration,
+                            alt_text: title,
+                            caption,
+                            credit: "Nashr video desk",
+                            placeholder: None,
+                            metadata: "{}",
+                            uploaded_by: Some(l.authors[5]),
+                            created_at: date,
+                            updated_at: date,
+                        },
+                        &[],
+                    )?));
+                }
+                Ok(ids)
+            },
+            none,
+        )?;
+
+        self.captioned_posts(
+            &content::BOOKS,
+            "books",
+            at(2020, 11, 1, 9),
+            864,
+            |l, k, item, date| {
+                let cover = l.files.book_covers[k].clone();
+                Ok(l.picture_rows(&cover, *item, date)?
+                    .into_iter()
+                    .map(Some)
+                    .collect())
+            },
+            |l, k, e| {
+                let pdf = &l.files.book_pdfs[k];
+                let label = [
+                    "Download the PDF",
+                    "تنزيل ملف PDF",
+                    "دریافت فایل PDF",
+                    "Shkarko PDF-në",
+                ][e];
+                format!("\n<p><a href=\"/media/{}\">{label}</a></p>", pdf.key)
+            },
+        )?;
+        Ok(())
+    }
+
+    fn pages(&mut self) -> Result<(), diesel::result::Error> {
+        let about_group = repo::new_translation_group();
+        let contact_group = repo::new_translation_group();
+        for e in 0..EDITIONS.len() {
+            let mut ids = [0; 2];
+            for (n, (text, group)) in [
+                (&content::ABOUT[e], &about_group),
+                (&content::CONTACT[e], &contact_group),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                ids[n] = self
+                    .post(Draft {
+                        edition: e,
+                        kind: PostKind::Page,
+                        title: text.title,
+                        excerpt: text.body[0],
+                        content: paragraphs(text),
+                        status: PostStatus::Published,
+                        published_at: at(2016, 1, 1, 0),
+                        author: content::EDITION_AUTHORS[e][0],
+                        featured_media: None,
+                        featured: false,
+                        group,
+                        categories: vec![],
+                        tags: vec![],
+                    })?
+                    .0;
+            }
+            self.pages.push(ids);
+        }
+        Ok(())
+    }
+
+    fn menus(&mut self) -> Result<(), diesel::result::Error> {
+        let group = repo::new_translation_group();
+        for e in 0..EDITIONS.len() {
+            let (name, home, about, contact) = content::MENU[e];
+            let menu_id = repo::menus::insert(
+                self.conn,
+                &NewMenu {
+                    edition_id: self.editions[e],
+                    slug: "main",
+                    name,
+                    location: Some("primary"),
+                    translation_group: &group,
+                    created_at: self.now,
+                    updated_at: self.now,
+                },
+            )?;
+            let home_url = domain::paths::edition_home(EDITIONS[e].0);
+            let mut position = 0;
+            let mut item = |conn: &mut Conn,
+                            parent: Option<i64>,
+                            label: &str,
+                            kind: &str,
+                            category: Option<i64>,
+                            post: Option<i64>,
+                            url: Option<&str>| {
+                position += 1;
+                repo::menus::insert_item(
+                    conn,
+                    &NewMenuItem {
+                        menu_id,
+                        parent_id: parent,
+                        position,
+                        label,
+                        target_kind: kind,
+                        category_id: category,
+                        tag_id: None,
+                        post_id: post,
+                        url,
+                    },
+                )
+            };
+            item(self.conn, None, home, "url", None, None, Some(&home_url))?;
+            for (key, parent, names) in content::CATEGORIES.iter() {
+                if parent.is_some() {
+                    continue;
+                }
+                let top = item(
+                    self.conn,
+                    None,
+                    names[e],
+                    "category",
+                    Some(self.categories[&(e, *key)]),
+                    None,
+                    None,
+                )?;
+                for (child, child_parent, child_names) in content::CATEGORIES.iter() {
+                    if child_parent == &Some(*key) {
+                        item(
+                            self.conn,
+                            Some(top),
+                            child_names[e],
+                            "category",
+                            Some(self.categories[&(e, *child)]),
+                            None,
+                            None,
+                        )?;
+                    }
+                }
+            }
+            item(
+                self.conn,
+                None,
+                about,
+                "post",
+                None,
+                Some(self.pages[e][0]),
+                None,
+            )?;
+            item(
+                self.conn,
+                None,
+                contact,
+                "post",
+                None,
+                Some(self.pages[e][1]),
+                None,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Media that no post shows: an audiobook sample and the books' PDFs.
+    fn library_extras(&mut self) -> Result<(), diesel::result::Error> {
+        let created = at(2021, 3, 3, 12);
+        repo::media::insert(
+            self.conn,
+            &NewMedia {
+                kind: MediaKind::Audio.as_str(),
+                edition_id: None,
+                slug: "voices-from-the-tea-house-sample",
+                title: "Voices from the Tea House (audio sample)",
+                storage_key: None,
+                source_url: Some("https://media.nashr.example/audio/tea-house-sample.mp3"),
+                original_filename: Some("tea-house-sample.mp3"),
+                mime_type: "audio/mpeg",
+                file_size: Some(3_650_112),
+                width: None,
+                height: None,
+                duration: Some(912.5),
+                alt_text: "",
+                caption: "",
+                credit: "Nashr",
+                placeholder: None,
+                metadata: "{}",
+                uploaded_by: Some(self.authors[2]),
+                created_at: created,
+                updated_at: created,
+            },
+            &[],
+        )?;
+        for (k, pdf) in self.files.book_pdfs.clone().iter().enumerate() {
+            let title = content::BOOKS[k][EN].0.trim_start_matches("Book: ");
+            let slug = slugify(title);
+            repo::media::insert(
+                self.conn,
+                &NewMedia {
+                    kind: MediaKind::Document.as_str(),
+                    edition_id: None,
+                    slug: &slug,
+                    title,
+                    storage_key: Some(&pdf.key),
+                    source_url: None,
+                    original_filename: Some(&format!("{slug}.pdf")),
+                    mime_type: pdf.mime_type,
+                    file_size: Some(pdf.file_size),
+                    width: None,
+                    height: None,
+                    duration: None,
+                    alt_text: "",
+                    caption: content::BOOKS[k][EN].1,
+                    credit: "Nashr",
+                    placeholder: None,
+                    metadata: "{}",
+                    uploaded_by: Some(self.authors[2]),
+                    created_at: created,
+                    updated_at: created,
+                },
+                &[],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn slugify(title: &str) -> String {
+    slug::slugify(title).unwrap_or_else(|| "item".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_the_editions_own_digits() {
+        assert_eq!(digits(2019, 0), "2019");
+        assert_eq!(digits(2019, 1), "٢٠١٩");
+        assert_eq!(digits(2019, 2), "۲۰۱۹");
+    }
+
+    #[test]
+    fn demo_slugs_are_valid_and_unique_per_edition() {
+        for (e, _) in EDITIONS.iter().enumerate() {
+            let mut seen = HashSet::new();
+            for topic in content::TOPICS.iter() {
+                let s = slugify(topic.text[e].title);
+                assert!(slug::is_valid(&s), "{s}");
+                assert!(seen.insert(s.clone()), "duplicate {s}");
+            }
+        }
+    }
 }

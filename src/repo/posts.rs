@@ -303,3 +303,38 @@ pub fn insert(
 pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
     with_conn!(conn, c => posts::table.count().get_result(c))
 }
+
+/// A gallery entry: `(post_id, position, media_id, caption)`.
+pub type GalleryRow = (i64, i32, i64, String);
+
+/// Replaces the gallery of a post with `items` (media id, caption), in order.
+pub fn set_gallery(conn: &mut Conn, post_id: i64, items: &[(i64, &str)]) -> QueryResult<()> {
+    use crate::db::schema::post_gallery_items as g;
+    with_conn!(conn, c => {
+        diesel::delete(g::table.filter(g::post_id.eq(post_id))).execute(c)?;
+        for (position, (media_id, caption)) in items.iter().enumerate() {
+            diesel::insert_into(g::table)
+                .values((
+                    g::post_id.eq(post_id),
+                    g::position.eq(position as i32),
+                    g::media_id.eq(media_id),
+                    g::caption.eq(caption),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// The galleries of the given posts, in order.
+pub fn galleries_of(conn: &mut Conn, post_ids: &[i64]) -> QueryResult<Vec<GalleryRow>> {
+    use crate::db::schema::post_gallery_items as g;
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => g::table
+        .filter(g::post_id.eq_any(post_ids))
+        .select((g::post_id, g::position, g::media_id, g::caption))
+        .order((g::post_id, g::position))
+        .load(c))
+}
