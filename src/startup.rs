@@ -84,6 +84,7 @@ impl Application {
         let doc = openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
         let pool_data = web::Data::new(pool.clone());
+        let media_dir = settings.media_dir.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -97,6 +98,7 @@ impl Application {
                 .configure(routes::configure)
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .service(routes::files::service(&media_dir))
                 .default_service(web::to(routes::fallback))
                 .wrap(from_fn(telemetry::observe))
         })

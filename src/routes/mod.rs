@@ -8,6 +8,7 @@ pub mod authors;
 pub mod categories;
 pub mod editions;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod media;
 pub mod menus;

@@ -27,6 +27,14 @@ pub struct AuthorSummary {
     pub display_name: String,
 }
 
+/// A picture in a post's gallery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GalleryItem {
+    /// The caption this post gives the picture (the media item has its own).
+    pub caption: String,
+    pub media: MediaResponse,
+}
+
 /// An article or a page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostResponse {
@@ -50,6 +58,8 @@ pub struct PostResponse {
     pub categories: Vec<TermRef>,
     pub tags: Vec<TermRef>,
     pub featured_media: Option<MediaResponse>,
+    /// Pictures shown as a gallery, in order, with captions for this post.
+    pub gallery: Vec<GalleryItem>,
     /// Sticky: shown first by frontends that feature posts.
     pub featured: bool,
     pub comment_count: i32,
@@ -61,7 +71,8 @@ pub struct PostResponse {
 
 /// Post responses for `rows`, in the same order. Whatever the number of
 /// rows, this makes the same few queries: one each for categories, tags,
-/// authors, featured media, their renditions and translations.
+/// authors, galleries, media (featured and gallery), their renditions and
+/// translations.
 pub fn post_views(
     conn: &mut Conn,
     editions: &Editions,
@@ -88,7 +99,9 @@ pub fn post_views(
         })
         .collect();
 
+    let gallery_rows = repo::posts::galleries_of(conn, &ids)?;
     let mut media_ids: Vec<i64> = rows.iter().filter_map(|p| p.featured_media_id).collect();
+    media_ids.extend(gallery_rows.iter().map(|g| g.2));
     media_ids.sort_unstable();
     media_ids.dedup();
     let media_rows = repo::media::by_ids(conn, &media_ids)?;
@@ -96,6 +109,16 @@ pub fn post_views(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
+
+    let mut galleries: HashMap<i64, Vec<GalleryItem>> = HashMap::new();
+    for (post_id, _, media_id, caption) in gallery_rows {
+        if let Some(media) = media.get(&media_id) {
+            galleries.entry(post_id).or_default().push(GalleryItem {
+                caption,
+                media: media.clone(),
+            });
+        }
+    }
 
     let groups = groups_of(rows.iter().map(|p| &p.translation_group));
     let translations = TranslationIndex::new(repo::posts::live_translations(conn, &groups, now)?);
@@ -124,6 +147,7 @@ pub fn post_views(
                 categories: categories.remove(&p.id).unwrap_or_default(),
                 tags: tags.remove(&p.id).unwrap_or_default(),
                 featured_media: p.featured_media_id.and_then(|id| media.get(&id).cloned()),
+                gallery: galleries.remove(&p.id).unwrap_or_default(),
                 featured: p.featured,
                 comment_count: p.comment_count,
                 translations: translations.of(editions, &p.translation_group, p.id),

@@ -1,0 +1,59 @@
+//! The local media store's files, at `/media/{key}`: `Range` requests,
+//! `Content-Type` from the extension, `nosniff`, and (since keys are
+//! content-addressed) a year of immutable caching.
+
+use std::path::Path;
+
+use actix_files::Files;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{guard, web, ResponseError, Scope};
+
+use crate::error::ApiError;
+
+pub fn service(
+    dir: &Path,
+) -> Scope<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let files = Files::new("", dir)
+        .path_filter(|path, _| {
+            // Never serve temporary files (`.name.tmp`) or anything hidden.
+            path.components()
+                .all(|c| !c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+        .default_handler(web::to(|| async {
+            ApiError::not_found("no such file").error_response()
+        }));
+    web::scope("/media")
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .wrap(from_fn(file_headers))
+        .service(files)
+}
+
+async fn file_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if res.status().is_success() || res.status().as_u16() == 304 {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    Ok(res)
+}
