@@ -115,10 +115,15 @@ fn query_error(path: &str, message: &str) -> ApiError {
     ApiError::query(param, reason)
 }
 
-/// Parses a numeric id from the path.
+/// A path segment that does not parse: ids are the only numeric segments.
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     tracing::debug!(error = %err, "bad path parameter");
-    ApiError::path("id", "must be a whole number").into()
+    let message = err.to_string();
+    if message.contains("i64") {
+        ApiError::path("id", "must be a whole number").into()
+    } else {
+        ApiError::path("path", "is not valid UTF-8 text").into()
+    }
 }
 
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

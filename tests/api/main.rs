@@ -1,1 +1,14 @@
+//! Black-box tests: the real server on a loopback port, a fresh database per
+//! test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod authors;
+mod demo;
+mod editions;
+mod errors;
+mod helpers;
+mod media;
+mod menus;
+mod openapi;
+mod posts;
+mod queries;
+mod taxonomies;

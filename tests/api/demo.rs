@@ -1,0 +1,181 @@
+use std::collections::HashSet;
+
+use crate::helpers::spawn_demo;
+
+fn is_arabic_script(s: &str) -> bool {
+    s.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+#[actix_web::test]
+async fn the_demo_is_a_multilingual_site_full_of_content() {
+    let app = spawn_demo().await;
+
+    let editions = app.get_json("/api/v1/editions").await;
+    let codes: Vec<(&str, &str)> = editions["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap(),
+                e["direction"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [("en", "ltr"), ("ar", "rtl"), ("fa", "rtl"), ("sq", "ltr")]
+    );
+
+    // The README's example: five Persian posts with the whole envelope.
+    let reply = app.get("/api/v1/posts?edition=fa&per_page=5").await;
+    assert_eq!(reply.status, 200);
+    let total: u64 = reply.header("x-total-count").unwrap().parse().unwrap();
+    assert!(total >= 50, "{total} Persian articles");
+    assert!(reply.header("link").unwrap().contains("rel=\"next\""));
+    let page = reply.json();
+    let posts = page["data"].as_array().unwrap();
+    assert_eq!(posts.len(), 5);
+    for post in posts {
+        assert_eq!(post["edition"], "fa");
+        assert_eq!(post["direction"], "rtl");
+        assert!(is_arabic_script(post["title"].as_str().unwrap()));
+    }
+    assert_eq!(page["meta"]["per_page"], 5);
+    assert!(page["links"]["next"].as_str().unwrap().contains("page=2"));
+
+    // At least 200 posts over ten years, in every edition, with pages.
+    let mut all = 0;
+    let mut years = HashSet::new();
+    for code in ["en", "ar", "fa", "sq"] {
+        let articles = app
+            .get_json(&format!(
+                "/api/v1/posts?edition={code}&per_page=100&sort=published_at"
+            ))
+            .await;
+        all += articles["meta"]["total"].as_u64().unwrap();
+        for post in articles["data"].as_array().unwrap() {
+            years.insert(post["published_at"].as_str().unwrap()[..4].to_string());
+        }
+        let pages = app
+            .get_json(&format!("/api/v1/posts?edition={code}&kind=page"))
+            .await;
+        assert_eq!(pages["meta"]["total"], 2, "About and Contact in {code}");
+        all += 2;
+    }
+    assert!(all >= 200, "{all} posts");
+    assert!(years.len() >= 9, "years: {years:?}");
+
+    // Persian text keeps its zero-width non-joiners.
+    let fa = app.get_json("/api/v1/posts?edition=fa&per_page=100").await;
+    assert!(fa["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["content"].as_str().unwrap().contains('\u{200c}')));
+
+    // Translations link every edition.
+    let linked = posts
+        .iter()
+        .find(|p| p["translations"].as_array().unwrap().len() == 3)
+        .expect("a post in four editions");
+    let editions_linked: HashSet<&str> = linked["translations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["edition"].as_str().unwrap())
+        .collect();
+    assert_eq!(editions_linked, HashSet::from(["en", "ar", "sq"]));
+
+    // Media of every kind, and the pictures' files are really there.
+    for kind in ["image", "video", "audio", "document", "embed"] {
+        let media = app.get_json(&format!("/api/v1/media?kind={kind}")).await;
+        assert!(media["meta"]["total"].as_u64().unwrap() > 0, "no {kind}");
+    }
+    let cartoons = app.get_json("/api/v1/posts?edition=ar&category=%D9%83%D8%A7%D8%B1%D9%8A%D9%83%D8%A7%D8%AA%D9%8A%D8%B1").await;
+    let picture = &cartoons["data"][0]["featured_media"];
+    assert_eq!(picture["kind"], "image");
+    let url = picture["renditions"]["thumbnail"]["url"].as_str().unwrap();
+    let file = app.get(url.strip_prefix(&app.address).unwrap()).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("image/png"));
+
+    // Drafts and scheduled posts are loaded but not public.
+    let now_public: u64 = app
+        .get("/api/v1/posts?edition=en")
+        .await
+        .header("x-total-count")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let in_db = app.db(|c| nashr::repo::posts::count_all(c).unwrap()) as u64;
+    assert!(
+        in_db > now_public + 2 * 4,
+        "hidden posts exist in the database"
+    );
+}
+
+#[actix_web::test]
+async fn demo_menus_follow_the_organisations_site() {
+    let app = spawn_demo().await;
+    for code in ["en", "ar", "fa", "sq"] {
+        let menu = app
+            .get_json(&format!("/api/v1/menus/by-slug/main?edition={code}"))
+            .await;
+        let items = menu["items"].as_array().unwrap();
+        let kinds: Vec<&str> = items.iter().map(|i| i["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            ["url", "category", "category", "category", "page", "page"],
+            "{code}"
+        );
+        assert_eq!(items[0]["url"], format!("/{code}/"));
+        assert_eq!(
+            items[2]["children"].as_array().unwrap().len(),
+            4,
+            "Media has four sections"
+        );
+        assert_eq!(
+            items[3]["children"].as_array().unwrap().len(),
+            3,
+            "Publications has three"
+        );
+        assert_eq!(menu["translations"].as_array().unwrap().len(), 3);
+    }
+    let en = app.get_json("/api/v1/menus/by-slug/main?edition=en").await;
+    let labels: Vec<&str> = en["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Home",
+            "Articles",
+            "Media",
+            "Publications",
+            "About Us",
+            "Contact us"
+        ]
+    );
+    let media: Vec<&str> = en["items"][2]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(media, ["Cartoons", "NewsPics", "Photo Gallery", "Videos"]);
+
+    // Menus, like every list, cost the same whatever the page size.
+    let one = app.get("/api/v1/menus?per_page=1").await.queries();
+    let all = app.get("/api/v1/menus?per_page=100").await.queries();
+    assert_eq!(one, all);
+
+    // Loading the demo again changes nothing.
+    let store = nashr::media::LocalStore::new(&app.media_dir);
+    let loaded = app.db(|c| nashr::demo::load_if_empty(c, &store).unwrap());
+    assert!(!loaded);
+    assert_eq!(app.get_json("/api/v1/editions").await["meta"]["total"], 4);
+}

@@ -1,0 +1,454 @@
+//! Spawning the real server for a test, on a fresh database of its own:
+//! a SQLite file in a temporary folder, or, when `TEST_DATABASE_URL` is set,
+//! a PostgreSQL schema made for the test and dropped after it.
+
+use std::sync::Once;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use nashr::config::Settings;
+use nashr::db::{Conn, Pool};
+use nashr::repo;
+use nashr::startup::Application;
+use serde_json::Value;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    pub media_dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    // Dropped last: the schema goes once nothing uses it.
+    _pg: Option<PgSchema>,
+}
+
+/// A PostgreSQL schema for one test.
+struct PgSchema {
+    base: String,
+    name: String,
+}
+
+impl PgSchema {
+    fn create(base: &str) -> PgSchema {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(base).expect("TEST_DATABASE_URL is reachable");
+        diesel::sql_query(format!("CREATE SCHEMA {name}"))
+            .execute(&mut conn)
+            .expect("can create a schema");
+        PgSchema {
+            base: base.to_string(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options=-csearch_path%3D{}", self.base, self.name)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.base) {
+            let _ =
+                diesel::sql_query(format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut conn);
+        }
+    }
+}
+
+static TRACING: Once = Once::new();
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_demo() -> TestApp {
+    spawn_with(|s| s.demo = true).await
+}
+
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            nashr::telemetry::init();
+        }
+    });
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let pg = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|base| PgSchema::create(&base));
+    let mut settings = Settings::from_env();
+    settings.database_url = match &pg {
+        Some(schema) => schema.url(),
+        None => dir.path().join("nashr.db").display().to_string(),
+    };
+    settings.addr = "127.0.0.1:0".into();
+    settings.public_url = None;
+    settings.media_dir = dir.path().join("media");
+    settings.db_pool_size = 4;
+    settings.workers = Some(1);
+    settings.shutdown_timeout_secs = 1;
+    settings.demo = false;
+    configure(&mut settings);
+    let media_dir = settings.media_dir.clone();
+
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        pool,
+        media_dir,
+        _dir: dir,
+        _pg: pg,
+    }
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Database queries the request made, from `Server-Timing`.
+    pub fn queries(&self) -> u64 {
+        let timing = self
+            .header("server-timing")
+            .expect("Server-Timing is present");
+        let start = timing.find("queries=").expect("a query count") + "queries=".len();
+        timing[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("a number")
+    }
+
+    /// Asserts a problem document with this status, and answers it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let doc = self.json();
+        assert_eq!(doc["status"], status);
+        assert_eq!(doc["type"], "about:blank");
+        assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(doc["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        doc
+    }
+
+    /// Asserts a 400 problem naming `param`.
+    pub fn bad_parameter(&self, param: &str) -> Value {
+        let doc = self.problem(400);
+        assert_eq!(doc["errors"][0]["field"], param, "{doc}");
+        assert!(doc["detail"].as_str().unwrap().contains(param));
+        doc
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> Reply {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the server answers");
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(reqwest::Method::GET, path).await
+    }
+
+    /// GET that must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let reply = self.get(path).await;
+        assert_eq!(
+            reply.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()
+    }
+
+    /// The `id`s of a list's `data`, in order.
+    pub async fn ids(&self, path: &str) -> Vec<i64> {
+        self.get_json(path).await["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|item| item["id"].as_i64().expect("an id"))
+            .collect()
+    }
+
+    /// Runs `f` on a database connection of the app's pool.
+    pub fn db<T>(&self, f: impl FnOnce(&mut Conn) -> T) -> T {
+        let mut conn = self.pool.get().expect("a connection");
+        f(&mut conn.conn)
+    }
+}
+
+/// Content for tests, written through the same repo functions the app uses.
+pub mod seed {
+    use super::*;
+    use nashr::repo::categories::NewCategory;
+    use nashr::repo::editions::NewEdition;
+    use nashr::repo::media::{NewMedia, NewRendition};
+    use nashr::repo::posts::NewPost;
+    use nashr::repo::tags::NewTag;
+    use nashr::repo::users::NewUser;
+
+    pub fn now() -> NaiveDateTime {
+        nashr::domain::now()
+    }
+
+    pub fn days_ago(days: i64) -> NaiveDateTime {
+        now() - chrono::Duration::days(days)
+    }
+
+    pub fn time(rfc3339: &str) -> NaiveDateTime {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .expect("a valid time")
+            .with_timezone(&Utc)
+            .naive_utc()
+    }
+
+    /// Editions en (default), fa and ar, as (en, fa, ar) ids.
+    pub fn editions(app: &TestApp) -> (i64, i64, i64) {
+        app.db(|c| {
+            let mut add = |code, name, native, direction, position| {
+                repo::editions::insert(
+                    c,
+                    &NewEdition {
+                        code,
+                        name,
+                        native_name: native,
+                        direction,
+                        is_default: position == 0,
+                        position,
+                        created_at: now(),
+                        updated_at: now(),
+                    },
+                )
+                .unwrap()
+            };
+            (
+                add("en", "English", "English", "ltr", 0),
+                add("fa", "Persian", "فارسی", "rtl", 1),
+                add("ar", "Arabic", "العربية", "rtl", 2),
+            )
+        })
+    }
+
+    pub fn category(
+        app: &TestApp,
+        edition: i64,
+        slug: &str,
+        parent: Option<i64>,
+        group: &str,
+    ) -> i64 {
+        app.db(|c| {
+            repo::categories::insert(
+                c,
+                &NewCategory {
+                    edition_id: edition,
+                    parent_id: parent,
+                    slug,
+                    name: &format!("Category {slug}"),
+                    description: "",
+                    position: 0,
+                    translation_group: group,
+                    created_at: now(),
+                    updated_at: now(),
+                },
+            )
+            .unwrap()
+        })
+    }
+
+    pub fn tag(app: &TestApp, edition: i64, slug: &str) -> i64 {
+        app.db(|c| {
+            repo::tags::insert(
+                c,
+                &NewTag {
+                    edition_id: edition,
+                    slug,
+                    name: &format!("Tag {slug}"),
+                    description: "",
+                    translation_group: &repo::new_translation_group(),
+                    created_at: now(),
+                    updated_at: now(),
+                },
+            )
+            .unwrap()
+        })
+    }
+
+    pub fn user(app: &TestApp, slug: &str) -> i64 {
+        app.db(|c| {
+            repo::users::insert(
+                c,
+                &NewUser {
+                    username: slug,
+                    email: Some(&format!("{slug}@example.test")),
+                    display_name: &format!("User {slug}"),
+                    slug,
+                    bio: "",
+                    avatar_media_id: None,
+                    password_hash: Some("not-a-real-hash"),
+                    role: "editor",
+                    disabled: false,
+                    created_at: now(),
+                    updated_at: now(),
+                },
+            )
+            .unwrap()
+        })
+    }
+
+    /// An image media item with two renditions.
+    pub fn image(app: &TestApp, slug: &str) -> i64 {
+        app.db(|c| {
+            repo::media::insert(
+                c,
+                &NewMedia {
+                    kind: "image",
+                    edition_id: None,
+                    slug,
+                    title: slug,
+                    storage_key: Some(&format!("aa/bb/{slug}.jpg")),
+                    source_url: None,
+                    original_filename: Some("photo.jpg"),
+                    mime_type: "image/jpeg",
+                    file_size: Some(1234),
+                    width: Some(1200),
+                    height: Some(800),
+                    duration: None,
+                    alt_text: "alt",
+                    caption: "caption",
+                    credit: "credit",
+                    placeholder: None,
+                    metadata: "{}",
+                    uploaded_by: None,
+                    created_at: now(),
+                    updated_at: now(),
+                },
+                &[
+                    NewRendition {
+                        media_id: 0,
+                        name: "thumbnail",
+                        storage_key: "aa/bb/t.jpg",
+                        mime_type: "image/jpeg",
+                        width: 150,
+                        height: 150,
+                        file_size: 100,
+                    },
+                    NewRendition {
+                        media_id: 0,
+                        name: "medium",
+                        storage_key: "aa/bb/m.jpg",
+                        mime_type: "image/jpeg",
+                        width: 300,
+                        height: 200,
+                        file_size: 200,
+                    },
+                ],
+            )
+            .unwrap()
+        })
+    }
+
+    /// A post to insert; `Post::new` gives a live article.
+    pub struct Post {
+        pub edition: i64,
+        pub slug: String,
+        pub title: String,
+        pub content: String,
+        pub kind: &'static str,
+        pub status: &'static str,
+        pub published_at: NaiveDateTime,
+        pub author: Option<i64>,
+        pub featured_media: Option<i64>,
+        pub featured: bool,
+        pub comment_count: i32,
+        pub group: String,
+        pub categories: Vec<i64>,
+        pub tags: Vec<i64>,
+    }
+
+    impl Post {
+        pub fn new(edition: i64, slug: &str) -> Post {
+            Post {
+                edition,
+                slug: slug.to_string(),
+                title: format!("Title of {slug}"),
+                content: "<p>Body</p>".to_string(),
+                kind: "article",
+                status: "published",
+                published_at: days_ago(1),
+                author: None,
+                featured_media: None,
+                featured: false,
+                comment_count: 0,
+                group: repo::new_translation_group(),
+                categories: vec![],
+                tags: vec![],
+            }
+        }
+
+        pub fn insert(self, app: &TestApp) -> i64 {
+            app.db(|c| {
+                repo::posts::insert(
+                    c,
+                    &NewPost {
+                        edition_id: self.edition,
+                        kind: self.kind,
+                        slug: &self.slug,
+                        title: &self.title,
+                        excerpt: "",
+                        content: &self.content,
+                        status: self.status,
+                        published_at: Some(self.published_at),
+                        author_id: self.author,
+                        featured_media_id: self.featured_media,
+                        parent_id: None,
+                        featured: self.featured,
+                        comment_count: self.comment_count,
+                        translation_group: &self.group,
+                        created_at: self.published_at,
+                        updated_at: self.published_at,
+                    },
+                    &self.categories,
+                    &self.tags,
+                )
+                .unwrap()
+            })
+        }
+    }
+}

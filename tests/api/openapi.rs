@@ -1,0 +1,85 @@
+//! The committed `openapi/openapi.json` is the contract: it must be what the
+//! code generates. After an intended change, regenerate it with
+//! `UPDATE_OPENAPI=1 cargo test --test api openapi` and review the diff.
+
+use crate::helpers::spawn_app;
+
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+
+#[test]
+fn committed_document_matches_the_code() {
+    let generated = nashr::openapi::document_json();
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        std::fs::write(COMMITTED, &generated).expect("can write openapi/openapi.json");
+    }
+    let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test --test api openapi` and commit it"
+    );
+}
+
+#[actix_web::test]
+async fn the_server_serves_the_same_document_and_offline_docs() {
+    let app = spawn_app().await;
+    let served = app.get_json("/openapi.json").await;
+    let generated: serde_json::Value =
+        serde_json::from_str(&nashr::openapi::document_json()).unwrap();
+    assert_eq!(served, generated);
+    assert_eq!(served["openapi"], "3.1.0");
+
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    assert!(String::from_utf8_lossy(&docs.body).contains("swagger-ui"));
+    // Swagger UI's own files come from the binary, not a CDN.
+    let css = app.get("/docs/swagger-ui.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.body.len() > 1000);
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
+}
+
+#[actix_web::test]
+async fn every_documented_path_is_routed() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = serde_json::from_str(&nashr::openapi::document_json()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20);
+    for (template, item) in paths {
+        assert!(item.get("get").is_some(), "{template}");
+        let path = template
+            .replace("{id}", "1")
+            .replace("{slug}", "x")
+            .replace("{code}", "en");
+        let query = if template.contains("by-slug") && !template.contains("authors") {
+            "?edition=en"
+        } else {
+            ""
+        };
+        let reply = app.get(&format!("{path}{query}")).await;
+        if reply.status == 404 {
+            let doc = reply.problem(404);
+            assert!(
+                !doc["detail"].as_str().unwrap().starts_with("no route"),
+                "{template} is documented but not routed"
+            );
+        } else {
+            assert!(
+                reply.status == 200 || reply.status == 400,
+                "{template}: {}",
+                reply.status
+            );
+        }
+        // Every operation documents its errors as problem documents.
+        for (status, response) in item["get"]["responses"].as_object().unwrap() {
+            if status.starts_with('4') || status.starts_with('5') {
+                assert!(
+                    response["content"]
+                        .get("application/problem+json")
+                        .is_some(),
+                    "{template} {status}"
+                );
+            }
+        }
+    }
+}
