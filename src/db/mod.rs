@@ -289,32 +289,42 @@ impl Pool {
 #[error("migration failed: {0}")]
 pub struct MigrationError(String);
 
-/// Applies pending migrations; on PostgreSQL under an advisory lock so that
-/// instances starting together do not race. Returns the versions applied.
+/// Applies pending migrations under a lock, so that instances starting
+/// together apply each migration once: on PostgreSQL an advisory lock, on
+/// SQLite the database's write lock (`BEGIN IMMEDIATE`). Returns the
+/// versions applied.
 pub fn run_migrations(conn: &mut Conn) -> Result<Vec<String>, MigrationError> {
     let err = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
-    let applied = match conn {
-        Conn::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| err(&e))?
+    let versions = |applied: Vec<diesel::migration::MigrationVersion<'_>>| {
+        applied
             .iter()
             .map(|v| v.to_string())
-            .collect(),
+            .collect::<Vec<String>>()
+    };
+    match conn {
+        Conn::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(versions)
+                .map_err(|e| err(&e))
+        }),
         Conn::Pg(c) => {
             diesel::sql_query("SELECT pg_advisory_lock($1)")
                 .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
                 .execute(c)
                 .map_err(|e| err(&e))?;
-            let result = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|versions| versions.iter().map(|v| v.to_string()).collect());
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(versions);
             let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
                 .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
                 .execute(c);
             let applied = result.map_err(|e| err(&e))?;
             unlocked.map_err(|e| err(&e))?;
-            applied
+            Ok(applied)
         }
-    };
-    Ok(applied)
+    }
+}
+
+impl From<diesel::result::Error> for MigrationError {
+    fn from(e: diesel::result::Error) -> Self {
+        MigrationError(e.to_string())
+    }
 }

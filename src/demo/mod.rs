@@ -459,8 +459,7 @@ impl<'c> Loader<'c> {
             let month = (k * 5 + 2) % 12 + 1;
             let date = at(2016 + k as i32, month, 5, 7);
             let group = repo::new_translation_group();
-            for e in 0..EDITIONS.len() {
-                let (prefix, intro) = content::NEWSLETTER[e];
+            for (e, (prefix, intro)) in content::NEWSLETTER.into_iter().enumerate() {
                 let title = format!(
                     "{prefix}: {} {}",
                     content::MONTHS[e][month as usize - 1],
@@ -532,7 +531,7 @@ impl<'c> Loader<'c> {
             .filter(|(t, ..)| *t < before)
             .cloned()
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|a| std::cmp::Reverse(a.0));
         found.truncate(n);
         found
     }

@@ -66,7 +66,15 @@ pub async fn spawn_demo() -> TestApp {
     spawn_with(|s| s.demo = true).await
 }
 
-pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+/// Settings for a fresh, empty database of the kind the run tests, and
+/// what keeps that database alive.
+pub struct FreshDb {
+    pub settings: Settings,
+    pub dir: tempfile::TempDir,
+    pg: Option<PgSchema>,
+}
+
+pub fn fresh_db() -> FreshDb {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             nashr::telemetry::init();
@@ -89,6 +97,15 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.workers = Some(1);
     settings.shutdown_timeout_secs = 1;
     settings.demo = false;
+    FreshDb { settings, dir, pg }
+}
+
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let FreshDb {
+        mut settings,
+        dir,
+        pg,
+    } = fresh_db();
     configure(&mut settings);
     let media_dir = settings.media_dir.clone();
 

@@ -11,4 +11,5 @@ mod menus;
 mod openapi;
 mod posts;
 mod queries;
+mod startup;
 mod taxonomies;
