@@ -36,12 +36,47 @@ struct ApiDoc;
 
 /// The document for the routes this build serves.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    add_common_headers(&mut doc);
     doc
+}
+
+/// Documents the headers that the middleware puts on every response.
+fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+    let header = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    let request_id = header("The request's id: the client's own `X-Request-Id` when it is plain (letters, digits, `-_.:`, up to 128), otherwise a new one");
+    let timing = header("Time spent and queries made in the database, and time in the app: `db;dur=1.2;desc=\"queries=10\", app;dur=3.4`");
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    response
+                        .headers
+                        .insert("X-Request-Id".into(), request_id.clone());
+                    response
+                        .headers
+                        .insert("Server-Timing".into(), timing.clone());
+                }
+            }
+        }
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a

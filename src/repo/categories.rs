@@ -159,14 +159,7 @@ pub fn live_post_counts(
 }
 
 pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
-    if groups.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => categories::table
-        .filter(categories::translation_group.eq_any(groups))
-        .select((categories::id, categories::edition_id, categories::slug, categories::translation_group))
-        .order(categories::edition_id)
-        .load(c))
+    translations_in!(categories, conn, groups)
 }
 
 pub fn insert(conn: &mut Conn, new: &NewCategory<'_>) -> QueryResult<i64> {
@@ -195,11 +188,5 @@ pub fn with_descendants(all: &[CategoryRow], roots: &[i64]) -> Vec<i64> {
 
 /// `(id, edition_id, slug)` of the given categories.
 pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => categories::table
-        .filter(categories::id.eq_any(ids))
-        .select((categories::id, categories::edition_id, categories::slug))
-        .load(c))
+    slugs_by_ids!(categories, conn, ids)
 }

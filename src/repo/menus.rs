@@ -108,14 +108,7 @@ pub fn items_of(conn: &mut Conn, menu_ids: &[i64]) -> QueryResult<Vec<MenuItemRo
 }
 
 pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
-    if groups.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => menus::table
-        .filter(menus::translation_group.eq_any(groups))
-        .select((menus::id, menus::edition_id, menus::slug, menus::translation_group))
-        .order(menus::edition_id)
-        .load(c))
+    translations_in!(menus, conn, groups)
 }
 
 pub fn insert(conn: &mut Conn, new: &NewMenu<'_>) -> QueryResult<i64> {

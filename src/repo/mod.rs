@@ -4,6 +4,39 @@
 //!
 //! [`Conn`]: crate::db::Conn
 
+// Macros below are in scope in the modules declared after them.
+
+/// Members of the given translation groups in a table with `id`,
+/// `edition_id`, `slug` and `translation_group` columns, as
+/// [`TranslationRow`]s.
+macro_rules! translations_in {
+    ($table:ident, $conn:expr, $groups:expr) => {{
+        let groups: &[String] = $groups;
+        if groups.is_empty() {
+            return Ok(vec![]);
+        }
+        $crate::with_conn!($conn, c => $table::table
+            .filter($table::translation_group.eq_any(groups))
+            .select(($table::id, $table::edition_id, $table::slug, $table::translation_group))
+            .order($table::edition_id)
+            .load(c))
+    }};
+}
+
+/// `(id, edition_id, slug)` of the rows with the given ids.
+macro_rules! slugs_by_ids {
+    ($table:ident, $conn:expr, $ids:expr) => {{
+        let ids: &[i64] = $ids;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        $crate::with_conn!($conn, c => $table::table
+            .filter($table::id.eq_any(ids))
+            .select(($table::id, $table::edition_id, $table::slug))
+            .load(c))
+    }};
+}
+
 pub mod categories;
 pub mod editions;
 pub mod media;

@@ -115,14 +115,7 @@ pub fn live_post_counts(
 }
 
 pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {
-    if groups.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => tags::table
-        .filter(tags::translation_group.eq_any(groups))
-        .select((tags::id, tags::edition_id, tags::slug, tags::translation_group))
-        .order(tags::edition_id)
-        .load(c))
+    translations_in!(tags, conn, groups)
 }
 
 pub fn insert(conn: &mut Conn, new: &NewTag<'_>) -> QueryResult<i64> {
@@ -134,11 +127,5 @@ pub fn insert(conn: &mut Conn, new: &NewTag<'_>) -> QueryResult<i64> {
 
 /// `(id, edition_id, slug)` of the given tags.
 pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => tags::table
-        .filter(tags::id.eq_any(ids))
-        .select((tags::id, tags::edition_id, tags::slug))
-        .load(c))
+    slugs_by_ids!(tags, conn, ids)
 }

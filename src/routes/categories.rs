@@ -14,8 +14,8 @@ use crate::repo::editions::Editions;
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse, PageRequest};
 use crate::routes::{
-    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TranslationIndex,
-    TranslationRef,
+    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db,
+    TranslationIndex, TranslationRef,
 };
 
 /// A category; categories nest under a parent in the same edition.
@@ -148,10 +148,7 @@ pub async fn list_categories(
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
-            let edition_id = match &q.edition {
-                Some(code) => Some(edition_param(&editions, code, "edition")?.id),
-                None => None,
-            };
+            let edition_id = edition_filter(&editions, q.edition.as_deref())?;
             let parent = match q.parent {
                 None => None,
                 Some(0) => Some(None),

@@ -12,7 +12,7 @@ use crate::repo::editions::Editions;
 use crate::repo::media::{MediaFilter, MediaRow, MediaSort};
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
-use crate::routes::{edition_param, found, ApiQuery, AppState, Db};
+use crate::routes::{edition_filter, found, ApiQuery, AppState, Db};
 
 /// A derived file of an image, for `srcset`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -144,10 +144,7 @@ pub async fn list_media(
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let filter = MediaFilter {
-                edition_id: match &q.edition {
-                    Some(code) => Some(edition_param(&editions, code, "edition")?.id),
-                    None => None,
-                },
+                edition_id: edition_filter(&editions, q.edition.as_deref())?,
                 kind: q.kind,
             };
             let sort = q.sort.unwrap_or_default();

@@ -13,8 +13,8 @@ use crate::repo::menus::{MenuItemRow, MenuRow};
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
-    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TranslationIndex,
-    TranslationRef,
+    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db,
+    TranslationIndex, TranslationRef,
 };
 
 /// What a menu item points at.
@@ -224,10 +224,7 @@ pub async fn list_menus(
     let (data, total) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
-            let edition_id = match &q.edition {
-                Some(code) => Some(edition_param(&editions, code, "edition")?.id),
-                None => None,
-            };
+            let edition_id = edition_filter(&editions, q.edition.as_deref())?;
             let (rows, total) = repo::menus::list(conn, edition_id, page.limit(), page.offset())?;
             Ok((menu_views(conn, &editions, rows)?, total))
         })

@@ -91,6 +91,12 @@ pub struct BySlugQuery {
     pub edition: String,
 }
 
+/// The edition id a list is narrowed to by its `edition` parameter, if any.
+pub fn edition_filter(editions: &Editions, code: Option<&str>) -> Result<Option<i64>, ApiError> {
+    code.map(|code| edition_param(editions, code, "edition").map(|e| e.id))
+        .transpose()
+}
+
 /// The same item in another edition.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TranslationRef {

@@ -15,7 +15,7 @@ use crate::routes::extract::NoParams;
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
-    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TermRef,
+    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TermRef,
     TranslationIndex, TranslationRef,
 };
 
@@ -203,10 +203,7 @@ fn post_filter(
     q: &PostListQuery,
     now: NaiveDateTime,
 ) -> Result<PostFilter, ApiError> {
-    let edition_id = match &q.edition {
-        Some(code) => Some(edition_param(editions, code, "edition")?.id),
-        None => None,
-    };
+    let edition_id = edition_filter(editions, q.edition.as_deref())?;
     let time = |param: &str, value: &Option<String>| {
         value
             .as_deref()

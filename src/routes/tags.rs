@@ -14,8 +14,8 @@ use crate::repo::tags::TagRow;
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
-    edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TranslationIndex,
-    TranslationRef,
+    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db,
+    TranslationIndex, TranslationRef,
 };
 
 /// A tag: a flat keyword within an edition.
@@ -101,10 +101,7 @@ pub async fn list_tags(
     let (data, total) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
-            let edition_id = match &q.edition {
-                Some(code) => Some(edition_param(&editions, code, "edition")?.id),
-                None => None,
-            };
+            let edition_id = edition_filter(&editions, q.edition.as_deref())?;
             let sort = q.sort.unwrap_or_default();
             let (rows, total) =
                 repo::tags::list(conn, edition_id, sort, page.limit(), page.offset())?;

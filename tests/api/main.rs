@@ -10,6 +10,7 @@ mod media;
 mod menus;
 mod openapi;
 mod posts;
+mod process;
 mod queries;
 mod startup;
 mod taxonomies;
