@@ -53,6 +53,10 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// A parameter is well formed but names an edition, category, tag or
+    /// author that does not exist: a 404 that names the parameter.
+    #[error("{message}")]
+    NoSuch { param: String, message: String },
     #[error("{method} is not allowed here; allowed: {}", allow.join(", "))]
     MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("{0}")]
@@ -94,6 +98,13 @@ impl ApiError {
         }
     }
 
+    pub fn no_such(param: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::NoSuch {
+            param: param.into(),
+            message: message.into(),
+        }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         ApiError::NotFound(what.into())
     }
@@ -105,13 +116,15 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let (detail, errors) = match self {
-            ApiError::BadParameter { param, message, .. } => (
-                self.to_string(),
-                vec![FieldError {
-                    field: param.clone(),
-                    message: message.clone(),
-                }],
-            ),
+            ApiError::BadParameter { param, message, .. } | ApiError::NoSuch { param, message } => {
+                (
+                    self.to_string(),
+                    vec![FieldError {
+                        field: param.clone(),
+                        message: message.clone(),
+                    }],
+                )
+            }
             ApiError::Unprocessable(errors) => (self.to_string(), errors.clone()),
             ApiError::Internal(_) => (
                 "The server met an unexpected condition; it has been logged.".to_string(),
@@ -133,7 +146,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NoSuch { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -205,7 +218,9 @@ pub mod responses {
     #[response(status = 400, content_type = "application/problem+json")]
     pub struct BadRequest(pub Problem);
 
-    /// No such resource, or it is not public.
+    /// No such resource, or it is not public; or a parameter names an
+    /// edition, category, tag or author that does not exist (the problem's
+    /// `errors` then name the parameter).
     #[derive(IntoResponses)]
     #[response(status = 404, content_type = "application/problem+json")]
     pub struct NotFound(pub Problem);

@@ -16,7 +16,8 @@ use crate::error::{FieldError, Problem};
 posts, categories, tags and menus, linked across editions by `translation_group`; right-to-left \
 editions say so in `direction`.\n\nLists are paginated with `page` and `per_page` and answer \
 `{data, meta, links}` with the same links in an RFC 8288 `Link` header and the total in \
-`X-Total-Count`. Unknown query parameters and bad values are a 400. Every error is an RFC 9457 \
+`X-Total-Count`. Unknown query parameters and malformed values are a 400; a value that names \
+an edition, category, tag or author that does not exist is a 404. Every error is an RFC 9457 \
 `application/problem+json` document.\n\nEvery response carries `X-Request-Id` (the client's own, \
 when it sends a plain one) and `Server-Timing` with the database time and query count."
     ),

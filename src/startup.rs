@@ -98,6 +98,7 @@ impl Application {
                 .configure(routes::configure)
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .service(web::redirect("/docs", "/docs/"))
                 .service(routes::files::service(&media_dir))
                 .default_service(web::to(routes::fallback))
                 .wrap(from_fn(telemetry::observe))

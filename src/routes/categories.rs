@@ -110,8 +110,10 @@ fn tree(
 list_query! {
     pub struct CategoryListQuery {
         /// Only categories of this edition (code).
+        #[param(min_length = 1)]
         pub edition: Option<String>,
         /// Only the children of this category id; `0` for top-level categories.
+        #[param(minimum = 0)]
         pub parent: Option<i64>,
         /// Nest subcategories under `children`; pages then count top-level
         /// categories (or the children of `parent`).
@@ -133,6 +135,7 @@ list_query! {
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::NotFound,
         responses::Unavailable
     )
 )]
@@ -152,9 +155,12 @@ pub async fn list_categories(
             let parent = match q.parent {
                 None => None,
                 Some(0) => Some(None),
+                Some(id) if id < 0 => {
+                    return Err(ApiError::query("parent", "must not be negative"))
+                }
                 Some(id) => {
                     if repo::categories::find(conn, id)?.is_none() {
-                        return Err(ApiError::query("parent", format!("no category {id}")));
+                        return Err(ApiError::no_such("parent", format!("no category {id}")));
                     }
                     Some(Some(id))
                 }

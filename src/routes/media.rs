@@ -108,6 +108,7 @@ pub fn media_views(
 list_query! {
     pub struct MediaListQuery {
         /// Only items of this edition (code).
+        #[param(min_length = 1)]
         pub edition: Option<String>,
         /// Only items of this kind.
         pub kind: Option<MediaKind>,
@@ -128,6 +129,7 @@ list_query! {
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::NotFound,
         responses::Unavailable
     )
 )]

@@ -195,6 +195,7 @@ fn nest(parent: Option<i64>, items: &mut Vec<Resolved>) -> Vec<MenuItemResponse>
 list_query! {
     pub struct MenuListQuery {
         /// Only menus of this edition (code).
+        #[param(min_length = 1)]
         pub edition: Option<String>,
     }
 }
@@ -210,6 +211,7 @@ list_query! {
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::NotFound,
         responses::Unavailable
     )
 )]

@@ -67,15 +67,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// Looks up the edition a request names, or answers 400 naming `param`.
+/// Looks up the edition a request names: an empty code is a 400, an
+/// unknown one a 404, both naming `param`.
 pub fn edition_param<'a>(
     editions: &'a Editions,
     code: &str,
     param: &str,
 ) -> Result<&'a EditionRow, ApiError> {
+    if code.is_empty() {
+        return Err(ApiError::query(param, "must not be empty"));
+    }
     editions.by_code(code).ok_or_else(|| {
         let known: Vec<&str> = editions.0.iter().map(|e| e.code.as_str()).collect();
-        ApiError::query(
+        ApiError::no_such(
             param,
             format!("no edition `{code}`; editions: {}", known.join(", ")),
         )
@@ -88,6 +92,7 @@ pub fn edition_param<'a>(
 #[into_params(parameter_in = Query)]
 pub struct BySlugQuery {
     /// Edition code: slugs are unique within an edition.
+    #[param(min_length = 1)]
     pub edition: String,
 }
 

@@ -9,6 +9,8 @@ use crate::error::ApiError;
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
+/// The largest page number: what a signed 32-bit integer holds.
+pub const MAX_PAGE: u32 = i32::MAX as u32;
 pub const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
 /// Declares the query parameters of a list operation: `page` and
@@ -22,7 +24,7 @@ macro_rules! list_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Page number, from 1.
-            #[param(minimum = 1)]
+            #[param(minimum = 1, maximum = 2147483647)]
             pub page: Option<u32>,
             /// Items per page, 1 to 100 (default 20).
             #[param(minimum = 1, maximum = 100)]
@@ -49,8 +51,11 @@ pub struct PageRequest {
 impl PageRequest {
     pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<PageRequest, ApiError> {
         let page = page.unwrap_or(1);
-        if page == 0 {
-            return Err(ApiError::query("page", "must be a whole number from 1"));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ApiError::query(
+                "page",
+                format!("must be a whole number from 1 to {MAX_PAGE}"),
+            ));
         }
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {

@@ -170,20 +170,24 @@ fn terms_by_post(rows: Vec<repo::posts::PostTerm>) -> HashMap<i64, Vec<TermRef>>
 list_query! {
     pub struct PostListQuery {
         /// Only posts of this edition (code, e.g. `fa`).
+        #[param(min_length = 1)]
         pub edition: Option<String>,
         /// Categories by id or slug, comma-separated; posts in their
         /// subcategories are included. Slugs are looked up in `edition` when
         /// it is given, otherwise in every edition.
+        #[param(min_length = 1)]
         pub category: Option<String>,
         /// Tags by id or slug, comma-separated.
+        #[param(min_length = 1)]
         pub tag: Option<String>,
         /// Authors by id or slug, comma-separated.
+        #[param(min_length = 1)]
         pub author: Option<String>,
         /// Only posts published after this time (RFC 3339 or a date).
-        #[param(example = "2020-01-01T00:00:00Z")]
+        #[param(schema_with = time_bound, example = "2020-01-01T00:00:00Z")]
         pub after: Option<String>,
         /// Only posts published before this time (RFC 3339 or a date).
-        #[param(example = "2021-01-01")]
+        #[param(schema_with = time_bound, example = "2021-01-01")]
         pub before: Option<String>,
         /// `article` (the default) or `page`.
         pub kind: Option<PostKind>,
@@ -195,8 +199,27 @@ list_query! {
     }
 }
 
+/// `after` and `before` take an RFC 3339 time or a date.
+fn time_bound() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    OneOfBuilder::new()
+        .description(Some(
+            "An RFC 3339 time (`2020-05-01T12:00:00Z`, `2020-05-01T15:30:00+03:30`) \
+             or a date (`2020-05-01`, meaning midnight UTC)",
+        ))
+        .item(string(KnownFormat::DateTime))
+        .item(string(KnownFormat::Date))
+        .build()
+        .into()
+}
+
 /// Resolves the list parameters, which name editions, categories, tags and
-/// authors by code, id or slug, into ids. Unknown names are a 400.
+/// authors by code, id or slug, into ids. Names of nothing are a 404.
 fn post_filter(
     conn: &mut Conn,
     editions: &Editions,
@@ -268,7 +291,7 @@ fn split_refs(refs: &[IdOrSlug]) -> (Vec<i64>, Vec<String>) {
     (ids, slugs)
 }
 
-/// The ids of `known` that `refs` name; a name that matches nothing is a 400.
+/// The ids of `known` that `refs` name; a name that matches nothing is a 404.
 /// A slug without an edition may match one item in each edition.
 fn match_refs(
     param: &str,
@@ -286,7 +309,7 @@ fn match_refs(
             .map(|(id, _)| *id)
             .collect();
         if matched.is_empty() {
-            return Err(ApiError::query(param, format!("no {param} `{r}`")));
+            return Err(ApiError::no_such(param, format!("no {param} `{r}`")));
         }
         ids.extend(matched);
     }
@@ -306,6 +329,7 @@ fn match_refs(
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::NotFound,
         responses::Unavailable
     )
 )]

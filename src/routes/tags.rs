@@ -69,6 +69,7 @@ fn tag_views(
 list_query! {
     pub struct TagListQuery {
         /// Only tags of this edition (code).
+        #[param(min_length = 1)]
         pub edition: Option<String>,
         /// Order; `-` is descending (default `name`).
         #[param(inline)]
@@ -87,6 +88,7 @@ list_query! {
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::NotFound,
         responses::Unavailable
     )
 )]

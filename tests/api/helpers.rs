@@ -174,6 +174,13 @@ impl Reply {
         doc
     }
 
+    /// Asserts a 404 problem for a parameter that names nothing.
+    pub fn unknown(&self, param: &str) -> Value {
+        let doc = self.problem(404);
+        assert_eq!(doc["errors"][0]["field"], param, "{doc}");
+        doc
+    }
+
     /// Asserts a 400 problem naming `param`.
     pub fn bad_parameter(&self, param: &str) -> Value {
         let doc = self.problem(400);

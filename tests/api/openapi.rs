@@ -28,6 +28,17 @@ async fn the_server_serves_the_same_document_and_offline_docs() {
     assert_eq!(served, generated);
     assert_eq!(served["openapi"], "3.1.0");
 
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let moved = bare
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(moved.status().is_redirection());
+    assert_eq!(moved.headers()["location"], "/docs/");
     let docs = app.get("/docs/").await;
     assert_eq!(docs.status, 200);
     assert!(String::from_utf8_lossy(&docs.body).contains("swagger-ui"));
