@@ -164,6 +164,27 @@ struct Draft<'a> {
     tags: Vec<i64>,
 }
 
+impl<'a> Draft<'a> {
+    /// A published article with no media, tags or categories yet.
+    fn new(edition: usize, title: &'a str, group: &'a str) -> Self {
+        Draft {
+            edition,
+            kind: PostKind::Article,
+            title,
+            excerpt: "",
+            content: String::new(),
+            status: PostStatus::Published,
+            published_at: at(2016, 1, 1, 0),
+            author: 0,
+            featured_media: None,
+            featured: false,
+            group,
+            categories: vec![],
+            tags: vec![],
+        }
+    }
+}
+
 struct Loader<'c> {
     conn: &'c mut Conn,
     files: DemoFiles,
@@ -431,9 +452,6 @@ impl<'c> Loader<'c> {
                 let categories = vec![self.categories[&(e, "articles")]];
                 let tags = topic.tags.iter().map(|&t| self.tags[t][e]).collect();
                 let (_, slug) = self.post(Draft {
-                    edition: e,
-                    kind: PostKind::Article,
-                    title: text.title,
                     excerpt: text.body[0],
                     content: paragraphs(text),
                     status,
@@ -441,9 +459,9 @@ impl<'c> Loader<'c> {
                     author: content::EDITION_AUTHORS[e][i % 2],
                     featured_media: media.as_ref().map(|m| m[e]),
                     featured: i + 4 >= last && status == PostStatus::Published,
-                    group: &group,
                     categories,
                     tags,
+                    ..Draft::new(e, text.title, &group)
                 })?;
                 if status == PostStatus::Published {
                     self.articles[e].push((published_at, text.title, slug, text.body[0]));
@@ -473,19 +491,12 @@ impl<'c> Loader<'c> {
                     })
                     .collect();
                 self.post(Draft {
-                    edition: e,
-                    kind: PostKind::Article,
-                    title: &title,
                     excerpt: intro,
                     content: format!("<p>{intro}</p>\n<ul>{items}</ul>"),
-                    status: PostStatus::Published,
                     published_at: date,
                     author: content::EDITION_AUTHORS[e][0],
-                    featured_media: None,
-                    featured: false,
-                    group: &group,
                     categories: vec![self.categories[&(e, "newsletter")]],
-                    tags: vec![],
+                    ..Draft::new(e, &title, &group)
                 })?;
             }
         }
@@ -501,19 +512,12 @@ impl<'c> Loader<'c> {
                     .map(|(_, t, _, first)| format!("\n<h2>{t}</h2>\n<p>{first}</p>"))
                     .collect();
                 self.post(Draft {
-                    edition: e,
-                    kind: PostKind::Article,
-                    title: &title,
                     excerpt: intro,
                     content: format!("<p>{intro}</p>{sections}"),
-                    status: PostStatus::Published,
                     published_at: date,
                     author: content::EDITION_AUTHORS[e][1],
-                    featured_media: None,
-                    featured: false,
-                    group: &group,
                     categories: vec![self.categories[&(e, "pars-brief")]],
-                    tags: vec![],
+                    ..Draft::new(e, &title, &group)
                 })?;
             }
         }
@@ -561,19 +565,13 @@ impl<'c> Loader<'c> {
             for (e, (title, caption)) in item.iter().enumerate() {
                 let extra = body(self, k, e);
                 let (id, _) = self.post(Draft {
-                    edition: e,
-                    kind: PostKind::Article,
-                    title,
                     excerpt: caption,
                     content: format!("<p>{caption}</p>{extra}"),
-                    status: PostStatus::Published,
                     published_at: date + Duration::hours(e as i64),
                     author: 5,
                     featured_media: media_ids[e],
-                    featured: false,
-                    group: &group,
                     categories: vec![self.categories[&(e, category)]],
-                    tags: vec![],
+                    ..Draft::new(e, title, &group)
                 })?;
                 per_edition.push(id);
             }
@@ -610,34 +608,29 @@ impl<'c> Loader<'c> {
             none,
         )?;
 
+        // Each gallery's pictures: [gallery][picture][edition] media ids; the
+        // first picture is also the post's featured image.
+        let mut gallery_media: Vec<Vec<Vec<i64>>> = vec![];
+        for (k, item) in content::GALLERIES.iter().enumerate() {
+            let created = at(2017 + k as i32, 10, 15, 12);
+            let mut pictures = vec![];
+            for picture in self.files.galleries[k].clone() {
+                pictures.push(self.picture_rows(&picture, *item, created)?);
+            }
+            gallery_media.push(pictures);
+        }
         let galleries = self.captioned_posts(
             &content::GALLERIES,
             "photo-gallery",
             at(2017, 10, 15, 12),
             500,
-            |l, k, item, date| {
-                let first = l.files.galleries[k][0].clone();
-                Ok(l.picture_rows(&first, *item, date)?
-                    .into_iter()
-                    .map(Some)
-                    .collect())
-            },
+            |_, k, _, _| Ok(gallery_media[k][0].iter().copied().map(Some).collect()),
             none,
         )?;
         for (k, posts) in galleries.iter().enumerate() {
-            let pictures = self.files.galleries[k].clone();
-            let mut rows: Vec<Vec<i64>> = vec![];
-            for (n, picture) in pictures.iter().enumerate() {
-                let texts = std::array::from_fn(|e| (content::GALLERIES[k][e].0, ""));
-                let _ = n;
-                rows.push(self.picture_rows(
-                    picture,
-                    texts,
-                    self.now.min(at(2017 + k as i32, 10, 15, 12)),
-                )?);
-            }
             for (e, post_id) in posts.iter().enumerate() {
-                let items: Vec<(i64, &str)> = rows
+                // The post captions its first picture; the rest keep their own.
+                let items: Vec<(i64, &str)> = gallery_media[k]
                     .iter()
                     .enumerate()
                     .map(|(n, ids)| {
@@ -754,19 +747,11 @@ impl<'c> Loader<'c> {
             {
                 ids[n] = self
                     .post(Draft {
-                        edition: e,
                         kind: PostKind::Page,
-                        title: text.title,
                         excerpt: text.body[0],
                         content: paragraphs(text),
-                        status: PostStatus::Published,
-                        published_at: at(2016, 1, 1, 0),
                         author: content::EDITION_AUTHORS[e][0],
-                        featured_media: None,
-                        featured: false,
-                        group,
-                        categories: vec![],
-                        tags: vec![],
+                        ..Draft::new(e, text.title, group)
                     })?
                     .0;
             }
