@@ -45,6 +45,57 @@ pub struct Settings {
     /// Load the demo site into an empty database at start.
     #[arg(long, env = "NASHR_DEMO")]
     pub demo: bool,
+
+    /// Key that signs login tokens, at least 32 bytes. Default: a key made
+    /// once and kept in the database, shared by every instance.
+    #[arg(long, env = "NASHR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Seconds a login token stays valid.
+    #[arg(long, env = "NASHR_JWT_TTL", default_value_t = 3600)]
+    pub jwt_ttl_secs: i64,
+
+    /// Password of the `admin` user made on a database with no users.
+    /// Default: a generated password, printed once.
+    #[arg(long, env = "NASHR_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+
+    /// Failed logins for one username within `NASHR_LOGIN_WINDOW` before
+    /// further attempts get 429.
+    #[arg(long, env = "NASHR_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: i64,
+
+    /// Failed logins from one client address within the window before 429.
+    #[arg(long, env = "NASHR_LOGIN_MAX_CLIENT_FAILURES", default_value_t = 20)]
+    pub login_max_client_failures: i64,
+
+    /// Seconds over which failed logins are counted.
+    #[arg(long, env = "NASHR_LOGIN_WINDOW", default_value_t = 900)]
+    pub login_window_secs: i64,
+}
+
+/// A value kept out of logs and `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
 }
 
 #[derive(Parser)]

@@ -57,6 +57,17 @@ pub enum ApiError {
     /// author that does not exist: a 404 that names the parameter.
     #[error("{message}")]
     NoSuch { param: String, message: String },
+    /// No credentials, or credentials that are not valid.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials without the power to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// `If-Match` names a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("{method} is not allowed here; allowed: {}", allow.join(", "))]
     MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("{0}")]
@@ -147,6 +158,10 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) | ApiError::NoSuch { .. } => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -170,6 +185,12 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            ApiError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"nashr\""));
+            }
             _ => {}
         }
         response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -181,8 +202,8 @@ impl From<DieselError> for ApiError {
     fn from(e: DieselError) -> Self {
         match e {
             DieselError::NotFound => ApiError::NotFound("not found".into()),
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Conflict("a resource with these values already exists".into())
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                unique_violation(info.constraint_name().unwrap_or(info.message()))
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::Conflict("the change conflicts with resources that refer to it".into())
@@ -192,6 +213,30 @@ impl From<DieselError> for ApiError {
             }
             other => ApiError::Internal(format!("database: {other}")),
         }
+    }
+}
+
+/// A unique constraint that failed, as the field a client can fix: the
+/// constraint's name (PostgreSQL) or message (SQLite) says which it was.
+fn unique_violation(constraint: &str) -> ApiError {
+    let field = |field: &str, message: &str| {
+        ApiError::Unprocessable(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    };
+    if constraint.contains("one_per_edition_in_group") {
+        field("translation_of", "that item already has a translation in this edition")
+    } else if constraint.contains("slug") {
+        field("slug", "is already used in this edition")
+    } else if constraint.contains("username") {
+        field("username", "is already taken")
+    } else if constraint.contains("email") {
+        field("email", "is already used by another user")
+    } else if constraint.contains("code") {
+        field("code", "is already an edition")
+    } else {
+        ApiError::Conflict("a resource with these values already exists".into())
     }
 }
 
@@ -217,6 +262,56 @@ pub mod responses {
     #[derive(IntoResponses)]
     #[response(status = 400, content_type = "application/problem+json")]
     pub struct BadRequest(pub Problem);
+
+    /// No token, or one that is malformed, forged, expired, revoked, or
+    /// belongs to a disabled user.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"nashr\"`"))
+    )]
+    pub struct Unauthorized(pub Problem);
+
+    /// The token's role or scopes do not allow this.
+    #[derive(IntoResponses)]
+    #[response(status = 403, content_type = "application/problem+json")]
+    pub struct Forbidden(pub Problem);
+
+    /// The change conflicts with the current state (a slug in use, an item
+    /// still referred to).
+    #[derive(IntoResponses)]
+    #[response(status = 409, content_type = "application/problem+json")]
+    pub struct Conflict(pub Problem);
+
+    /// `If-Match` names a version that is no longer current; nothing changed.
+    #[derive(IntoResponses)]
+    #[response(status = 412, content_type = "application/problem+json")]
+    pub struct PreconditionFailed(pub Problem);
+
+    /// The body is larger than this operation takes.
+    #[derive(IntoResponses)]
+    #[response(status = 413, content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(pub Problem);
+
+    /// The body is not `application/json`.
+    #[derive(IntoResponses)]
+    #[response(status = 415, content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(pub Problem);
+
+    /// Fields are missing or invalid: one entry per field in `errors`.
+    #[derive(IntoResponses)]
+    #[response(status = 422, content_type = "application/problem+json")]
+    pub struct Unprocessable(pub Problem);
+
+    /// Too many attempts; retry after `Retry-After` seconds.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+    )]
+    pub struct TooManyRequests(pub Problem);
 
     /// No such resource, or it is not public; or a parameter names an
     /// edition, category, tag or author that does not exist (the problem's

@@ -1,5 +1,7 @@
 //! Nashr: a headless, multilingual content API.
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -29,11 +29,44 @@ when it sends a plain one) and `Server-Timing` with the database time and query 
         (name = "media", description = "Images, video, audio, documents and embeds"),
         (name = "menus", description = "Navigation menus, per edition"),
         (name = "authors", description = "Public author profiles"),
+        (name = "auth", description = "Logging in"),
+        (name = "tokens", description = "Script tokens"),
+        (name = "users", description = "User accounts"),
         (name = "operations", description = "Health and readiness probes"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// `Authorization: Bearer <token>`: a login JWT from `POST /api/v1/auth/token`
+/// or a script token (`nashr_...`) from `POST /api/v1/tokens`. The scopes an
+/// operation lists are the ones it needs.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A login JWT (`POST /api/v1/auth/token`) or a script token \
+                         (`nashr_...`, `POST /api/v1/tokens`). A login acts with every scope \
+                         of the user's role; a script token with its own scopes, intersected \
+                         with its owner's current role. Scopes: `read` (drafts, scheduled, \
+                         trash, revisions), `posts:write`, `media:write`, `taxonomy:write`, \
+                         `menus:write`, `admin`. Roles: admin (everything), editor (all \
+                         content), author (own posts, media), contributor (own drafts).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The document for the routes this build serves.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -13,7 +13,12 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::media::LocalStore;
 use crate::routes::{self, extract, AppState, RouteTable};
-use crate::{demo, openapi, telemetry};
+use crate::auth::jwt::JwtKeys;
+use crate::routes::auth::LoginPolicy;
+use crate::{accounts, auth, demo, openapi, repo, telemetry};
+
+/// The largest JSON body a request may send.
+pub const JSON_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -21,6 +26,8 @@ pub enum StartupError {
     Pool(#[from] db::PoolError),
     #[error(transparent)]
     Migration(#[from] db::MigrationError),
+    #[error("{0}")]
+    Config(String),
     #[error("could not load the demo site: {0}")]
     Demo(String),
     #[error("could not listen on {addr}: {source}")]
@@ -52,12 +59,33 @@ impl Application {
         let migrate_pool = pool.clone();
         let demo = settings.demo;
         let store = LocalStore::new(&settings.media_dir);
-        web::block(move || -> Result<(), StartupError> {
+        let configured_secret = settings.jwt_secret.clone();
+        let admin_password = settings.admin_password.clone();
+        let jwt_secret = web::block(move || -> Result<String, StartupError> {
             let mut conn = migrate_pool.get().map_err(db::PoolError::from)?;
             let applied = db::run_migrations(&mut conn.conn)?;
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied migrations");
             }
+            let secret = match configured_secret {
+                Some(secret) if secret.expose().len() >= 32 => secret.expose().to_string(),
+                Some(_) => return Err(StartupError::Config("NASHR_JWT_SECRET must be at least 32 bytes".into())),
+                None => {
+                    tracing::warn!("NASHR_JWT_SECRET is not set: signing logins with a key generated once and kept in the database");
+                    repo::secrets::get_or_create(&mut conn.conn, "jwt_secret", || auth::random_token(48))
+                        .map_err(|e| StartupError::Config(format!("could not keep the JWT key: {e}")))?
+                }
+            };
+            let admin = admin_password.as_ref().map(|p| p.expose());
+            match accounts::bootstrap_admin(&mut conn.conn, admin) {
+                Ok(Some(generated)) => {
+                    tracing::warn!("created the user `admin`; its password is printed once on standard error");
+                    eprintln!("\n  Created the user `admin` with the password: {generated}\n  It is not shown again; change it with `nashr user set-password admin`.\n");
+                }
+                Ok(None) => {}
+                Err(e) => return Err(StartupError::Config(format!("could not create the admin user: {e}"))),
+            }
+            auth::password::warm_up();
             if demo {
                 match demo::load_if_empty(&mut conn.conn, &store) {
                     Ok(true) => tracing::info!("loaded the demo site"),
@@ -65,10 +93,16 @@ impl Application {
                     Err(e) => return Err(StartupError::Demo(e.to_string())),
                 }
             }
-            Ok(())
+            Ok(secret)
         })
         .await
         .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+        let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
+        let login_policy = web::Data::new(LoginPolicy {
+            max_failures: settings.login_max_failures,
+            max_client_failures: settings.login_max_client_failures,
+            window_secs: settings.login_window_secs,
+        });
 
         let listener =
             TcpListener::bind(&settings.addr).map_err(|source| StartupError::Listen {
@@ -92,6 +126,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(pool_data.clone())
                 .app_data(route_table.clone())
+                .app_data(keys.clone())
+                .app_data(login_policy.clone())
+                .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::JsonConfig::default().error_handler(extract::json_error))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_config_error))
@@ -101,6 +138,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(routes::files::service(&media_dir))
                 .default_service(web::to(routes::fallback))
+                .wrap(from_fn(auth::private_when_authorized))
                 .wrap(from_fn(telemetry::observe))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)

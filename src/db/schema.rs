@@ -12,6 +12,7 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
     }
 }
 
@@ -29,6 +30,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
     }
 }
 
@@ -55,6 +57,8 @@ diesel::table! {
         uploaded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -83,6 +87,9 @@ diesel::table! {
         translation_group -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -96,6 +103,9 @@ diesel::table! {
         translation_group -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -120,6 +130,9 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        published_by -> Nullable<BigInt>,
     }
 }
 
@@ -156,6 +169,9 @@ diesel::table! {
         translation_group -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> Integer,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -174,7 +190,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        scopes -> Text,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_revisions (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        revision -> Integer,
+        title -> Text,
+        slug -> Text,
+        excerpt -> Text,
+        content -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        author_id -> Nullable<BigInt>,
+        featured_media_id -> Nullable<BigInt>,
+        featured -> Bool,
+        category_ids -> Text,
+        tag_ids -> Text,
+        edited_by -> Nullable<BigInt>,
+        edited_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_failures (id) {
+        id -> BigInt,
+        username -> Text,
+        client -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(categories -> editions (edition_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(tags -> editions (edition_id));
 diesel::joinable!(posts -> editions (edition_id));
 diesel::joinable!(posts -> users (author_id));
@@ -202,4 +273,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_gallery_items,
     menus,
     menu_items,
+    api_tokens,
+    post_revisions,
+    secrets,
+    auth_failures,
 );

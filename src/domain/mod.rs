@@ -1,5 +1,7 @@
 //! Pure types and rules, free of HTTP and SQL.
 
+pub mod access;
+pub mod content;
 pub mod slug;
 
 use std::fmt;

@@ -37,12 +37,15 @@ macro_rules! slugs_by_ids {
     }};
 }
 
+pub mod auth_failures;
 pub mod categories;
 pub mod editions;
 pub mod media;
 pub mod menus;
 pub mod posts;
+pub mod secrets;
 pub mod tags;
+pub mod tokens;
 pub mod users;
 
 /// A sibling in a translation group: `(id, edition_id, slug, translation_group)`.

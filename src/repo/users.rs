@@ -135,3 +135,100 @@ pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<i64> {
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     with_conn!(conn, c => users::table.count().get_result(c))
 }
+
+/// A user as the server (not the public) sees them.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub slug: String,
+    pub bio: String,
+    pub avatar_media_id: Option<i64>,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub disabled: bool,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What an update changes; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<Option<String>>,
+    pub display_name: Option<String>,
+    pub slug: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_media_id: Option<Option<i64>>,
+    pub password_hash: Option<Option<String>>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+pub fn find_user(conn: &mut Conn, id: i64) -> QueryResult<Option<UserRow>> {
+    with_conn!(conn, c => users::table.find(id).select(UserRow::as_select()).first(c).optional())
+}
+
+pub fn find_by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<UserRow>> {
+    with_conn!(conn, c => users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn list_users(conn: &mut Conn, limit: i64, offset: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+    with_conn!(conn, c => {
+        let total: i64 = users::table.count().get_result(c)?;
+        let rows = users::table
+            .select(UserRow::as_select())
+            .order(users::id)
+            .limit(limit)
+            .offset(offset)
+            .load(c)?;
+        Ok((rows, total))
+    })
+}
+
+/// Applies `changes` if the user is still at `revision` (any revision when
+/// `None`); answers whether a row changed.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: Option<i32>,
+    changes: &UserChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => {
+        let mut target = diesel::update(users::table).filter(users::id.eq(id)).into_boxed();
+        if let Some(rev) = revision {
+            target = target.filter(users::revision.eq(rev));
+        }
+        let n = target
+            .set((changes, users::revision.eq(users::revision + 1), users::updated_at.eq(now)))
+            .execute(c)?;
+        Ok(n == 1)
+    })
+}
+
+/// Whether anything refers to the user as its author or uploader.
+pub fn has_content(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+    use crate::db::schema::media;
+    with_conn!(conn, c => {
+        let posts: i64 = posts::table.filter(posts::author_id.eq(id)).count().get_result(c)?;
+        let files: i64 = media::table.filter(media::uploaded_by.eq(id)).count().get_result(c)?;
+        Ok(posts + files > 0)
+    })
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(users::table.find(id)).execute(c))
+}
+
+pub fn slug_taken(conn: &mut Conn, slug: &str) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::select(diesel::dsl::exists(users::table.filter(users::slug.eq(slug)))).get_result(c))
+}

@@ -20,6 +20,16 @@ pub struct Db {
 }
 
 impl Db {
+    /// The database handle of a request, outside an extractor.
+    pub fn for_request(req: &HttpRequest) -> Result<Db, ApiError> {
+        req.app_data::<web::Data<Pool>>()
+            .map(|pool| Db {
+                pool: pool.get_ref().clone(),
+                stats: req.extensions().get::<Arc<QueryStats>>().cloned(),
+            })
+            .ok_or_else(|| ApiError::internal("the database pool is not configured"))
+    }
+
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
@@ -36,14 +46,7 @@ impl FromRequest for Db {
     type Future = Ready<Result<Db, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let db = req
-            .app_data::<web::Data<Pool>>()
-            .map(|pool| Db {
-                pool: pool.get_ref().clone(),
-                stats: req.extensions().get::<Arc<QueryStats>>().cloned(),
-            })
-            .ok_or_else(|| ApiError::internal("the database pool is not configured"));
-        ready(db)
+        ready(Db::for_request(req))
     }
 }
 
@@ -113,6 +116,116 @@ fn query_error(path: &str, message: &str) -> ApiError {
         message.to_string()
     };
     ApiError::query(param, reason)
+}
+
+/// A JSON body parsed strictly: not JSON is a 415, too large a 413, not
+/// well-formed a 400, and a missing, unknown or mistyped field a 422 that
+/// names the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the body must be JSON, sent with `Content-Type: application/json`".into(),
+                ));
+            }
+            let bytes = body.await.map_err(|e| {
+                match e.as_error::<actix_web::error::PayloadError>() {
+                    Some(actix_web::error::PayloadError::Overflow) => {
+                        ApiError::PayloadTooLarge("the body is larger than this operation takes".into())
+                    }
+                    _ => ApiError::BadRequest(format!("the body could not be read: {e}")),
+                }
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    use serde_json::error::Category;
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            Category::Data => {
+                let message = inner.to_string();
+                let message = message.split(" at line ").next().unwrap_or_default();
+                let quoted = message.split('`').nth(1).unwrap_or_default();
+                let field = if path == "." || path.is_empty() { quoted.to_string() } else { path };
+                let message = if message.starts_with("missing field") {
+                    "is required".to_string()
+                } else if message.starts_with("unknown field") {
+                    message
+                        .split_once(", expected ")
+                        .map(|(_, known)| format!("is not a field here; expected {known}"))
+                        .unwrap_or_else(|| "is not a field here".into())
+                } else {
+                    message.to_string()
+                };
+                ApiError::Unprocessable(vec![crate::error::FieldError { field, message }])
+            }
+            Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
+                ApiError::BadRequest("the body is empty; send a JSON object".into())
+            }
+            _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
+        }
+    })
+}
+
+/// `If-Match`: the versions a write may replace. Absent, any version may
+/// be replaced; present, a write to any other version is a 412.
+pub struct IfMatch(Option<Vec<String>>);
+
+impl IfMatch {
+    /// 412 unless the header is absent, `*`, or names `revision`'s ETag.
+    /// Weak tags (`W/"..."`) never match, as RFC 9110 requires.
+    pub fn check(&self, revision: i32) -> Result<(), ApiError> {
+        let Some(tags) = &self.0 else {
+            return Ok(());
+        };
+        let current = etag(revision);
+        if tags.iter().any(|t| t == "*" || *t == current) {
+            return Ok(());
+        }
+        Err(ApiError::PreconditionFailed(format!(
+            "If-Match does not name the current version ({current}); fetch it again and reapply your change"
+        )))
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<IfMatch, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let values: Vec<String> = req
+            .headers()
+            .get_all(actix_web::http::header::IF_MATCH)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let present = req.headers().contains_key(actix_web::http::header::IF_MATCH);
+        ready(Ok(IfMatch(present.then_some(values))))
+    }
+}
+
+/// The strong ETag of a resource at `revision`.
+pub fn etag(revision: i32) -> String {
+    format!("\"{revision}\"")
 }
 
 /// A path segment that does not parse: ids are the only numeric segments.

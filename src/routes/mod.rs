@@ -4,6 +4,7 @@
 //! parses its input, runs `repo::` functions through [`Db::run`], and maps
 //! rows to the response types declared beside it.
 
+pub mod auth;
 pub mod authors;
 pub mod categories;
 pub mod editions;
@@ -15,6 +16,8 @@ pub mod menus;
 pub mod pagination;
 pub mod posts;
 pub mod tags;
+pub mod tokens;
+pub mod users;
 
 use std::collections::HashMap;
 
@@ -63,7 +66,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(menus::get_menu)
                 .service(authors::list_authors)
                 .service(authors::get_author_by_slug)
-                .service(authors::get_author),
+                .service(authors::get_author)
+            .service(auth::create_auth_token)
+            .service(tokens::create_token)
+            .service(tokens::list_tokens)
+            .service(tokens::get_token)
+            .service(tokens::revoke_token)
+            .service(users::list_users)
+            .service(users::create_user)
+            .service(users::get_me)
+            .service(users::get_user)
+            .service(users::update_user)
+            .service(users::delete_user),
         );
 }
 
@@ -165,6 +179,16 @@ pub fn groups_of<'a>(groups: impl Iterator<Item = &'a String>) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Deserialises a field that may be absent (`None`), `null`
+/// (`Some(None)`) or a value (`Some(Some(v))`), for partial updates.
+pub fn nullable<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
 }
 
 /// A single resource, or 404.

@@ -1,0 +1,139 @@
+//! User accounts: the rules for usernames and passwords, shared by the CLI
+//! (`nashr user ...`), the admin API and the first start.
+
+use crate::auth::{self, password};
+use crate::db::Conn;
+use crate::domain::{self, slug, Role};
+use crate::error::{ApiError, FieldError};
+use crate::repo;
+use crate::repo::users::NewUser;
+
+pub const MIN_PASSWORD: usize = 10;
+pub const MAX_PASSWORD: usize = 1024;
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: Option<String>,
+    pub role: Role,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub bio: Option<String>,
+}
+
+fn field(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Usernames: 2 to 64 of lowercase `a-z`, digits, `.`, `_`, `-`.
+pub fn check_username(username: &str) -> Option<FieldError> {
+    let ok = (2..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    (!ok).then(|| field("username", "must be 2 to 64 of a-z, 0-9, `.`, `_` and `-`"))
+}
+
+pub fn check_password(password: &str) -> Option<FieldError> {
+    let n = password.chars().count();
+    (n < MIN_PASSWORD || password.len() > MAX_PASSWORD).then(|| {
+        field(
+            "password",
+            &format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long"),
+        )
+    })
+}
+
+pub fn check_email(email: &str) -> Option<FieldError> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    (!ok).then(|| field("email", "is not an e-mail address"))
+}
+
+/// A slug for a new user, made unique among users.
+fn free_user_slug(conn: &mut Conn, name: &str) -> Result<String, ApiError> {
+    let base = slug::slugify(name).unwrap_or_else(|| "user".into());
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while repo::users::slug_taken(conn, &candidate)? {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+/// Creates a user; answers its id. Every invalid field is reported at once.
+pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, ApiError> {
+    let username = account.username.trim().to_lowercase();
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(check_username(&username));
+    if let Some(p) = &account.password {
+        errors.extend(check_password(p));
+    }
+    if let Some(e) = &account.email {
+        errors.extend(check_email(e));
+    }
+    let display_name = account.display_name.clone().unwrap_or_else(|| username.clone());
+    if display_name.trim().is_empty() || display_name.chars().count() > 100 {
+        errors.push(field("display_name", "must be 1 to 100 characters"));
+    }
+    if errors.is_empty() && repo::users::find_by_username(conn, &username)?.is_some() {
+        errors.push(field("username", "is already taken"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Unprocessable(errors));
+    }
+    let hash = account.password.as_deref().map(password::hash);
+    let slug = free_user_slug(conn, &display_name)?;
+    let now = domain::now();
+    Ok(repo::users::insert(
+        conn,
+        &NewUser {
+            username: &username,
+            email: account.email.as_deref(),
+            display_name: display_name.trim(),
+            slug: &slug,
+            bio: account.bio.as_deref().unwrap_or(""),
+            avatar_media_id: None,
+            password_hash: hash.as_deref(),
+            role: account.role.as_str(),
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )?)
+}
+
+/// A strong password for people to copy: 24 URL-safe characters.
+pub fn generate_password() -> String {
+    auth::random_token(18)
+}
+
+/// On a database with no users, creates `admin` with `password` or a
+/// generated one; answers the generated password, to be shown once.
+pub fn bootstrap_admin(conn: &mut Conn, password: Option<&str>) -> Result<Option<String>, ApiError> {
+    if repo::users::count(conn)? > 0 {
+        return Ok(None);
+    }
+    let generated = password.is_none().then(generate_password);
+    let chosen = password.map(str::to_owned).or_else(|| generated.clone());
+    create(
+        conn,
+        &NewAccount {
+            username: "admin".into(),
+            password: chosen,
+            role: Role::Admin,
+            display_name: Some("Administrator".into()),
+            email: None,
+            bio: None,
+        },
+    )?;
+    Ok(generated)
+}

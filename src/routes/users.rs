@@ -1,0 +1,358 @@
+//! User accounts (admins), and `me` for everyone signed in.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::{self, NewAccount};
+use crate::auth::{password, Principal};
+use crate::domain::access::Scope;
+use crate::domain::{self, slug, Role};
+use crate::error::{responses, ApiError, FieldError};
+use crate::repo;
+use crate::repo::users::{UserChanges, UserRow};
+use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::{found, ApiQuery, AppState, Db};
+
+/// A user account, as admins and the user see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub slug: String,
+    pub bio: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Whether the user can log in (demo and imported authors cannot until
+    /// an admin sets a password).
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserResponse {
+    fn from(u: UserRow) -> Self {
+        UserResponse {
+            id: u.id,
+            role: u.role.parse().unwrap_or(Role::Contributor),
+            has_password: u.password_hash.is_some(),
+            username: u.username,
+            email: u.email,
+            display_name: u.display_name,
+            slug: u.slug,
+            bio: u.bio,
+            disabled: u.disabled,
+            created_at: domain::utc(u.created_at),
+            updated_at: domain::utc(u.updated_at),
+        }
+    }
+}
+
+fn user_reply(mut reply: actix_web::HttpResponseBuilder, user: UserRow) -> HttpResponse {
+    reply
+        .insert_header(("ETag", etag(user.revision)))
+        .json(UserResponse::from(user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 2 to 64 of a-z, 0-9, `.`, `_`, `-`; stored in lower case.
+    pub username: String,
+    /// At least 10 characters. Without one, the user cannot log in.
+    pub password: Option<String>,
+    pub role: Role,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub bio: Option<String>,
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    pub bio: Option<String>,
+    pub slug: Option<String>,
+    /// A new password (at least 10 characters).
+    pub password: Option<String>,
+    /// Admins only.
+    pub role: Option<Role>,
+    /// Admins only. Disabling a user also revokes their script tokens.
+    pub disabled: Option<bool>,
+}
+
+list_query! {
+    pub struct UserListQuery {}
+}
+
+/// List users (admins).
+#[utoipa::path(
+    tag = "users",
+    params(UserListQuery),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "A page of users", body = ListResponse<UserResponse>,
+         headers(
+             ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+             ("X-Total-Count" = i64, description = "Items in the whole list")
+         )),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
+        responses::Unavailable
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<UserListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let page = q.page_request()?;
+    let (rows, total) = db
+        .run(move |conn| Ok(repo::users::list_users(conn, page.limit(), page.offset())?))
+        .await?;
+    let data = rows.into_iter().map(UserResponse::from).collect();
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+}
+
+/// Create a user (admins).
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUserRequest,
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 201, description = "The user", body = UserResponse,
+         headers(("Location" = String, description = "The user's URL"), ("ETag" = String, description = "The user's version"))),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
+        responses::UnsupportedMediaType,
+        responses::Unprocessable,
+        responses::Unavailable
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    db: Db,
+    state: web::Data<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let user = db
+        .run(move |conn| {
+            let account = NewAccount {
+                username: body.username,
+                password: body.password,
+                role: body.role,
+                display_name: body.display_name,
+                email: body.email,
+                bio: body.bio,
+            };
+            let id = conn.transaction(|conn| accounts::create(conn, &account))?;
+            found(repo::users::find_user(conn, id)?, "user")
+        })
+        .await?;
+    let location = format!("{}/api/v1/users/{}", state.public_url, user.id);
+    Ok(user_reply(HttpResponse::Created().insert_header(("Location", location)).take(), user))
+}
+
+/// The signed-in user.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "You", body = UserResponse, headers(("ETag" = String, description = "Your account's version"))),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Unavailable
+    )
+)]
+#[get("/users/me")]
+pub async fn get_me(db: Db, principal: Principal, _: ApiQuery<NoParams>) -> Result<HttpResponse, ApiError> {
+    let id = principal.user_id;
+    let user = db.run(move |conn| found(repo::users::find_user(conn, id)?, "user")).await?;
+    Ok(user_reply(HttpResponse::Ok(), user))
+}
+
+/// Admins see everyone; others only themselves.
+fn may_see(principal: &Principal, id: i64) -> Result<(), ApiError> {
+    if principal.user_id == id || principal.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such user"))
+    }
+}
+
+/// One user (admins, or the user themself).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserResponse, headers(("ETag" = String, description = "The user's version"))),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::NotFound,
+        responses::Unavailable
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    db: Db,
+    principal: Principal,
+    id: web::Path<i64>,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    may_see(&principal, id)?;
+    let user = db.run(move |conn| found(repo::users::find_user(conn, id)?, "user")).await?;
+    Ok(user_reply(HttpResponse::Ok(), user))
+}
+
+/// Update a user. Users may change their own name, e-mail, bio, slug and
+/// password; role and `disabled` are for admins.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
+        responses::NotFound,
+        responses::PreconditionFailed,
+        responses::UnsupportedMediaType,
+        responses::Unprocessable,
+        responses::Unavailable
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    db: Db,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    may_see(&principal, id)?;
+    if (body.role.is_some() || body.disabled.is_some()) && !principal.is_admin() {
+        return Err(ApiError::Forbidden("only admins change roles and disable users".into()));
+    }
+    if principal.user_id == id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != Role::Admin && principal.role == Role::Admin)) {
+        return Err(ApiError::Conflict("admins cannot disable or demote themselves; ask another admin".into()));
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(p) = &body.password {
+        errors.extend(accounts::check_password(p));
+    }
+    if let Some(Some(e)) = &body.email {
+        errors.extend(accounts::check_email(e));
+    }
+    if let Some(name) = &body.display_name {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            errors.push(FieldError { field: "display_name".into(), message: "must be 1 to 100 characters".into() });
+        }
+    }
+    if let Some(s) = &body.slug {
+        if !slug::is_valid(s) {
+            errors.push(FieldError { field: "slug".into(), message: "must be lower-case letters or digits joined by single hyphens".into() });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Unprocessable(errors));
+    }
+    let password_hash = match body.password.clone() {
+        Some(p) => Some(Some(web::block(move || password::hash(&p)).await?)),
+        None => None,
+    };
+    let user = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let current = found(repo::users::find_user(conn, id)?, "user")?;
+                if_match.check(current.revision)?;
+                let changes = UserChanges {
+                    email: body.email,
+                    display_name: body.display_name.map(|n| n.trim().to_string()),
+                    slug: body.slug,
+                    bio: body.bio,
+                    avatar_media_id: None,
+                    password_hash,
+                    role: body.role.map(|r| r.as_str().to_string()),
+                    disabled: body.disabled,
+                };
+                let now = domain::now();
+                if !repo::users::update(conn, id, Some(current.revision), &changes, now)? {
+                    return Err(ApiError::PreconditionFailed("the user changed meanwhile; fetch it again".into()));
+                }
+                if body.disabled == Some(true) {
+                    repo::tokens::revoke_all_of(conn, id, now)?;
+                }
+                found(repo::users::find_user(conn, id)?, "user")
+            })
+        })
+        .await?;
+    Ok(user_reply(HttpResponse::Ok(), user))
+}
+
+/// Delete a user who has no posts or media (admins). Users with content are
+/// disabled instead (`PATCH` with `disabled: true`), so nothing is lost.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
+        responses::NotFound,
+        responses::Conflict,
+        responses::PreconditionFailed,
+        responses::Unavailable
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    db: Db,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let id = id.into_inner();
+    if id == principal.user_id {
+        return Err(ApiError::Conflict("admins cannot delete themselves".into()));
+    }
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let user = found(repo::users::find_user(conn, id)?, "user")?;
+            if_match.check(user.revision)?;
+            if repo::users::has_content(conn, id)? {
+                return Err(ApiError::Conflict(
+                    "the user has posts or media; disable them instead (PATCH disabled: true)".into(),
+                ));
+            }
+            repo::users::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
