@@ -80,7 +80,10 @@ pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, ApiError> {
     if let Some(e) = &account.email {
         errors.extend(check_email(e));
     }
-    let display_name = account.display_name.clone().unwrap_or_else(|| username.clone());
+    let display_name = account
+        .display_name
+        .clone()
+        .unwrap_or_else(|| username.clone());
     if display_name.trim().is_empty() || display_name.chars().count() > 100 {
         errors.push(field("display_name", "must be 1 to 100 characters"));
     }
@@ -118,7 +121,10 @@ pub fn generate_password() -> String {
 
 /// On a database with no users, creates `admin` with `password` or a
 /// generated one; answers the generated password, to be shown once.
-pub fn bootstrap_admin(conn: &mut Conn, password: Option<&str>) -> Result<Option<String>, ApiError> {
+pub fn bootstrap_admin(
+    conn: &mut Conn,
+    password: Option<&str>,
+) -> Result<Option<String>, ApiError> {
     if repo::users::count(conn)? > 0 {
         return Ok(None);
     }

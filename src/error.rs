@@ -19,6 +19,38 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Collects invalid fields, to report them all in one 422.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` if nothing was collected, else the 422.
+    pub fn check(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Unprocessable(self.0))
+        }
+    }
+}
+
+impl Extend<FieldError> for FieldErrors {
+    fn extend<I: IntoIterator<Item = FieldError>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -226,7 +258,10 @@ fn unique_violation(constraint: &str) -> ApiError {
         }])
     };
     if constraint.contains("one_per_edition_in_group") {
-        field("translation_of", "that item already has a translation in this edition")
+        field(
+            "translation_of",
+            "that item already has a translation in this edition",
+        )
     } else if constraint.contains("slug") {
         field("slug", "is already used in this edition")
     } else if constraint.contains("username") {

@@ -9,12 +9,12 @@ use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::media::LocalStore;
-use crate::routes::{self, extract, AppState, RouteTable};
-use crate::auth::jwt::JwtKeys;
 use crate::routes::auth::LoginPolicy;
+use crate::routes::{self, extract, AppState, RouteTable};
 use crate::{accounts, auth, demo, openapi, repo, telemetry};
 
 /// The largest JSON body a request may send.

@@ -109,9 +109,14 @@ mod tests {
         assert!(other.verify(&token).is_err());
         let parts: Vec<&str> = token.split('.').collect();
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        assert!(keys().verify(&format!("{none_header}.{}.", parts[1])).is_err());
+        assert!(keys()
+            .verify(&format!("{none_header}.{}.", parts[1]))
+            .is_err());
         assert!(keys().verify("not.a.token").is_err());
         let expired = JwtKeys::new(b"0123456789abcdef0123456789abcdef", -120).issue(7, "editor");
-        assert_eq!(keys().verify(&expired).unwrap_err(), "the token has expired");
+        assert_eq!(
+            keys().verify(&expired).unwrap_err(),
+            "the token has expired"
+        );
     }
 }

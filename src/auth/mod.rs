@@ -78,7 +78,10 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("send the token as `Authorization: Bearer <token>`"))?
@@ -101,7 +104,10 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
                     return Err(unauthorized("the token's user is disabled"));
                 }
                 // Kept to the minute, so busy scripts do not write on every request.
-                if token.last_used_at.is_none_or(|t| now - t > chrono::Duration::seconds(60)) {
+                if token
+                    .last_used_at
+                    .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+                {
                     repo::tokens::touch(conn, token.id, now)?;
                 }
                 let role: Role = user.role.parse().map_err(ApiError::internal)?;
@@ -151,9 +157,9 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            authenticate(&req).await?.ok_or_else(|| {
-                unauthorized("this needs a token: `Authorization: Bearer <token>`")
-            })
+            authenticate(&req)
+                .await?
+                .ok_or_else(|| unauthorized("this needs a token: `Authorization: Bearer <token>`"))
         })
     }
 }
@@ -190,7 +196,10 @@ pub async fn private_when_authorized(
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     if authorized {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     headers.append(header::VARY, HeaderValue::from_static("Authorization"));
     Ok(res)

@@ -14,7 +14,9 @@ use utoipa::ToSchema;
 use super::{PostStatus, Role};
 
 /// A power a token can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub enum Scope {
     /// See what the public cannot: drafts, scheduled posts, the trash, revisions.
     #[serde(rename = "read")]
@@ -86,7 +88,11 @@ impl Scopes {
 
     /// Parses what [`Scopes::to_string`] wrote; unknown words are dropped.
     pub fn parse_stored(s: &str) -> Scopes {
-        Scopes(s.split_whitespace().filter_map(|w| w.parse().ok()).collect())
+        Scopes(
+            s.split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect(),
+        )
     }
 
     pub fn contains(&self, scope: Scope) -> bool {
@@ -152,10 +158,14 @@ pub fn may_write_post(
     }
     if !role.may_publish() {
         if next != PostStatus::Draft {
-            return Err(Denied("contributors write drafts; an editor publishes them".into()));
+            return Err(Denied(
+                "contributors write drafts; an editor publishes them".into(),
+            ));
         }
         if current.is_some_and(|s| s != PostStatus::Draft) {
-            return Err(Denied("contributors may not change a post once it is submitted".into()));
+            return Err(Denied(
+                "contributors may not change a post once it is submitted".into(),
+            ));
         }
     }
     Ok(())
@@ -170,7 +180,10 @@ mod tests {
         let stored = Scopes::of(&[Scope::Read, Scope::Admin]).to_string();
         assert_eq!(stored, "read admin");
         let parsed = Scopes::parse_stored(&stored);
-        assert_eq!(parsed.intersect(&Role::Editor.scopes()), Scopes::of(&[Scope::Read]));
+        assert_eq!(
+            parsed.intersect(&Role::Editor.scopes()),
+            Scopes::of(&[Scope::Read])
+        );
         assert!("posts:write".parse::<Scope>().is_ok());
         assert!("root".parse::<Scope>().is_err());
     }

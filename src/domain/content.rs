@@ -40,7 +40,10 @@ pub fn render(content: &str, format: ContentFormat) -> String {
         ContentFormat::Html => sanitize_html(content),
         ContentFormat::Markdown => {
             use pulldown_cmark::{html, Options, Parser};
-            let parser = Parser::new_ext(content, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+            let parser = Parser::new_ext(
+                content,
+                Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+            );
             let mut out = String::with_capacity(content.len() * 2);
             html::push_html(&mut out, parser);
             sanitize_html(&out)
@@ -93,7 +96,15 @@ mod tests {
     fn scripts_handlers_and_dangerous_urls_are_removed() {
         let dirty = r#"<p onclick="steal()" style="color:red">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)><iframe src="https://evil.example"></iframe>"#;
         let clean = sanitize_html(dirty);
-        for bad in ["script", "onclick", "style", "javascript:", "onerror", "iframe", "alert"] {
+        for bad in [
+            "script",
+            "onclick",
+            "style",
+            "javascript:",
+            "onerror",
+            "iframe",
+            "alert",
+        ] {
             assert!(!clean.contains(bad), "{bad} survived in {clean}");
         }
         assert!(clean.contains("<p>Hi</p>"));
@@ -111,7 +122,10 @@ mod tests {
 
     #[test]
     fn markdown_is_rendered_then_cleaned() {
-        let html = render("# Title\n\n**bold** <script>x()</script>\n\n[a](javascript:alert(1))", ContentFormat::Markdown);
+        let html = render(
+            "# Title\n\n**bold** <script>x()</script>\n\n[a](javascript:alert(1))",
+            ContentFormat::Markdown,
+        );
         assert!(html.contains("<h1>Title</h1>"));
         assert!(html.contains("<strong>bold</strong>"));
         assert!(!html.contains("script") && !html.contains("javascript"));
@@ -119,7 +133,10 @@ mod tests {
 
     #[test]
     fn excerpts_are_plain_text_and_cut_at_word_limits() {
-        assert_eq!(excerpt_of("<p>Tom &amp; Jerry</p><p>run</p>"), "Tom & Jerry run");
+        assert_eq!(
+            excerpt_of("<p>Tom &amp; Jerry</p><p>run</p>"),
+            "Tom & Jerry run"
+        );
         let long = format!("<p>{}</p>", "کلمه ".repeat(80));
         let excerpt = excerpt_of(&long);
         assert!(excerpt.ends_with('…'));

@@ -12,7 +12,12 @@ pub struct Recent {
     pub by_client: (i64, Option<NaiveDateTime>),
 }
 
-pub fn recent(conn: &mut Conn, username: &str, client: &str, since: NaiveDateTime) -> QueryResult<Recent> {
+pub fn recent(
+    conn: &mut Conn,
+    username: &str,
+    client: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Recent> {
     use diesel::dsl::{count_star, min};
     with_conn!(conn, c => {
         let by_username = auth_failures::table

@@ -43,6 +43,7 @@ pub mod editions;
 pub mod media;
 pub mod menus;
 pub mod posts;
+pub mod revisions;
 pub mod secrets;
 pub mod tags;
 pub mod tokens;

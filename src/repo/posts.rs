@@ -31,6 +31,9 @@ pub struct PostRow {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
+    pub published_by: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -52,6 +55,9 @@ pub struct NewPost<'a> {
     pub translation_group: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
+    pub published_by: Option<i64>,
 }
 
 /// Live posts: published, or scheduled with their time passed, not in the trash.
@@ -65,11 +71,38 @@ macro_rules! live {
 }
 pub(crate) use live;
 
+/// A post's state as editors filter by it: `published` means live now,
+/// `scheduled` means waiting for its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Published,
+    Scheduled,
+    Draft,
+    Archived,
+    /// Deleted, restorable until purged.
+    Trash,
+}
+
+/// Which posts a list may show.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    /// What the public sees: live posts.
+    Live,
+    /// Posts in any of `states`; with an `owner`, only the owner's posts
+    /// unless they are live.
+    States {
+        states: Vec<State>,
+        owner: Option<i64>,
+    },
+}
+
 /// Which posts a list shows. Ids are already resolved from slugs;
 /// `category_ids` includes the descendants of the categories asked for.
 #[derive(Debug, Clone)]
 pub struct PostFilter {
     pub now: NaiveDateTime,
+    pub visibility: Visibility,
     pub edition_id: Option<i64>,
     pub kind: Option<PostKind>,
     pub category_ids: Option<Vec<i64>>,
@@ -107,11 +140,63 @@ pub enum PostSort {
     IdDesc,
 }
 
+/// Narrows boxed query `$q` to what `$visibility` shows. It must come first:
+/// later filters are AND-ed with the whole of it.
+macro_rules! visible {
+    ($q:ident, $visibility:expr, $now:expr) => {
+        match $visibility {
+            Visibility::Live => $q = $q.filter(live!($now)),
+            Visibility::States { states, owner } => {
+                let mut first = true;
+                for state in states {
+                    macro_rules! any_of {
+                        ($cond:expr) => {{
+                            let cond = $cond;
+                            $q = if first {
+                                $q.filter(cond)
+                            } else {
+                                $q.or_filter(cond)
+                            };
+                            first = false;
+                        }};
+                    }
+                    macro_rules! owned {
+                        ($cond:expr) => {
+                            match owner {
+                                Some(owner) => any_of!($cond.and(posts::author_id.eq(*owner))),
+                                None => any_of!($cond),
+                            }
+                        };
+                    }
+                    match state {
+                        State::Published => any_of!(live!($now)),
+                        State::Scheduled => owned!(posts::status
+                            .eq_any(PostStatus::MAYBE_LIVE)
+                            .and(posts::published_at.gt($now))
+                            .and(posts::deleted_at.is_null())),
+                        State::Draft => owned!(posts::status
+                            .eq(PostStatus::Draft.as_str())
+                            .and(posts::deleted_at.is_null())),
+                        State::Archived => owned!(posts::status
+                            .eq(PostStatus::Archived.as_str())
+                            .and(posts::deleted_at.is_null())),
+                        State::Trash => owned!(posts::deleted_at.is_not_null()),
+                    }
+                }
+                if first {
+                    $q = $q.filter(posts::id.ne(posts::id));
+                }
+            }
+        }
+    };
+}
+
 /// The filtered, boxed query; expanded once per backend.
 macro_rules! filtered {
     ($f:expr) => {{
         let f: &PostFilter = $f;
-        let mut q = posts::table.filter(live!(f.now)).into_boxed();
+        let mut q = posts::table.into_boxed();
+        visible!(q, &f.visibility, f.now);
         if let Some(id) = f.edition_id {
             q = q.filter(posts::edition_id.eq(id));
         }
@@ -181,6 +266,21 @@ pub fn list(
         let rows = q.limit(limit).offset(offset).load(c)?;
         Ok((rows, total))
     })
+}
+
+/// A post by id, whatever its state.
+pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<PostRow>> {
+    with_conn!(conn, c => posts::table.find(id).select(PostRow::as_select()).first(c).optional())
+}
+
+/// A post by its slug in an edition, whatever its state.
+pub fn find_by_slug(conn: &mut Conn, edition_id: i64, slug: &str) -> QueryResult<Option<PostRow>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(posts::slug.eq(slug))
+        .select(PostRow::as_select())
+        .first(c)
+        .optional())
 }
 
 /// A live post by id.
@@ -336,5 +436,123 @@ pub fn galleries_of(conn: &mut Conn, post_ids: &[i64]) -> QueryResult<Vec<Galler
         .filter(g::post_id.eq_any(post_ids))
         .select((g::post_id, g::position, g::media_id, g::caption))
         .order((g::post_id, g::position))
+        .load(c))
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = posts)]
+pub struct PostChanges {
+    pub kind: Option<String>,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    pub content: Option<String>,
+    pub status: Option<String>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub author_id: Option<Option<i64>>,
+    pub featured_media_id: Option<Option<i64>>,
+    pub featured: Option<bool>,
+    pub translation_group: Option<String>,
+    pub deleted_at: Option<Option<NaiveDateTime>>,
+    pub updated_by: Option<Option<i64>>,
+    pub published_by: Option<Option<i64>>,
+}
+
+/// Applies `changes` if the post is still at `revision`, bumping it;
+/// answers whether it was.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &PostChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(posts::table.filter(posts::id.eq(id)).filter(posts::revision.eq(revision)))
+        .set((changes, posts::revision.eq(posts::revision + 1), posts::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// Replaces a post's categories and tags.
+pub fn set_terms(
+    conn: &mut Conn,
+    id: i64,
+    category_ids: Option<&[i64]>,
+    tag_ids: Option<&[i64]>,
+) -> QueryResult<()> {
+    with_conn!(conn, c => {
+        if let Some(ids) = category_ids {
+            diesel::delete(post_categories::table.filter(post_categories::post_id.eq(id))).execute(c)?;
+            let rows: Vec<_> = ids.iter().map(|&cat| (post_categories::post_id.eq(id), post_categories::category_id.eq(cat))).collect();
+            if !rows.is_empty() {
+                diesel::insert_into(post_categories::table).values(&rows).execute(c)?;
+            }
+        }
+        if let Some(ids) = tag_ids {
+            diesel::delete(post_tags::table.filter(post_tags::post_id.eq(id))).execute(c)?;
+            let rows: Vec<_> = ids.iter().map(|&tag| (post_tags::post_id.eq(id), post_tags::tag_id.eq(tag))).collect();
+            if !rows.is_empty() {
+                diesel::insert_into(post_tags::table).values(&rows).execute(c)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The ids of a post's categories and of its tags.
+pub fn term_ids(conn: &mut Conn, id: i64) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    with_conn!(conn, c => {
+        let cats = post_categories::table
+            .filter(post_categories::post_id.eq(id))
+            .select(post_categories::category_id)
+            .order(post_categories::category_id)
+            .load(c)?;
+        let tags = post_tags::table
+            .filter(post_tags::post_id.eq(id))
+            .select(post_tags::tag_id)
+            .order(post_tags::tag_id)
+            .load(c)?;
+        Ok((cats, tags))
+    })
+}
+
+/// Removes a post for good, with its links and revisions.
+pub fn purge(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(posts::table.find(id)).execute(c))
+}
+
+/// Another post of `group` in edition `edition_id`, if there is one.
+pub fn group_member_in(
+    conn: &mut Conn,
+    group: &str,
+    edition_id: i64,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    with_conn!(conn, c => {
+        let mut q = posts::table
+            .filter(posts::translation_group.eq(group))
+            .filter(posts::edition_id.eq(edition_id))
+            .select(posts::id)
+            .into_boxed();
+        if let Some(id) = except {
+            q = q.filter(posts::id.ne(id));
+        }
+        q.first(c).optional()
+    })
+}
+
+/// Slugs in an edition that are `base` or `base-<something>`.
+pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
+    let pattern = format!(
+        "{}-%",
+        base.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(posts::slug.eq(base).or(posts::slug.like(pattern).escape('\\')))
+        .select(posts::slug)
         .load(c))
 }

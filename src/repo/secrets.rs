@@ -6,7 +6,11 @@ use crate::with_conn;
 
 /// The secret called `name`, stored as `make()` gives it if there was none.
 /// Instances racing to create it all end up with the same value.
-pub fn get_or_create(conn: &mut Conn, name: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
+pub fn get_or_create(
+    conn: &mut Conn,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> QueryResult<String> {
     let existing = with_conn!(conn, c => secrets::table
         .find(name)
         .select(secrets::value)

@@ -67,7 +67,10 @@ pub async fn create_auth_token(
     policy: web::Data<LoginPolicy>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     let username = body.username.trim().to_lowercase();
     let window = Duration::seconds(policy.window_secs);
 

@@ -139,14 +139,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "the body must be JSON, sent with `Content-Type: application/json`".into(),
                 ));
             }
-            let bytes = body.await.map_err(|e| {
-                match e.as_error::<actix_web::error::PayloadError>() {
-                    Some(actix_web::error::PayloadError::Overflow) => {
-                        ApiError::PayloadTooLarge("the body is larger than this operation takes".into())
-                    }
-                    _ => ApiError::BadRequest(format!("the body could not be read: {e}")),
-                }
-            })?;
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => {
+                            ApiError::PayloadTooLarge(
+                                "the body is larger than this operation takes".into(),
+                            )
+                        }
+                        _ => ApiError::BadRequest(format!("the body could not be read: {e}")),
+                    })?;
             parse_json(&bytes).map(ApiJson)
         })
     }
@@ -163,7 +165,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 let message = inner.to_string();
                 let message = message.split(" at line ").next().unwrap_or_default();
                 let quoted = message.split('`').nth(1).unwrap_or_default();
-                let field = if path == "." || path.is_empty() { quoted.to_string() } else { path };
+                let field = if path == "." || path.is_empty() {
+                    quoted.to_string()
+                } else {
+                    path
+                };
                 let message = if message.starts_with("missing field") {
                     "is required".to_string()
                 } else if message.starts_with("unknown field") {
@@ -218,7 +224,9 @@ impl FromRequest for IfMatch {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .collect();
-        let present = req.headers().contains_key(actix_web::http::header::IF_MATCH);
+        let present = req
+            .headers()
+            .contains_key(actix_web::http::header::IF_MATCH);
         ready(Ok(IfMatch(present.then_some(values))))
     }
 }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod authors;
 pub mod categories;
+pub mod checks;
 pub mod editions;
 pub mod extract;
 pub mod files;
@@ -53,6 +54,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(posts::list_posts)
                 .service(posts::get_post_by_slug)
                 .service(posts::get_post)
+                .service(posts::write::create_post)
+                .service(posts::write::update_post)
+                .service(posts::write::delete_post)
+                .service(posts::write::restore_post)
+                .service(posts::revisions::list_revisions)
+                .service(posts::revisions::get_revision)
+                .service(posts::revisions::restore_revision)
                 .service(categories::list_categories)
                 .service(categories::get_category_by_slug)
                 .service(categories::get_category)
@@ -67,17 +75,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(authors::list_authors)
                 .service(authors::get_author_by_slug)
                 .service(authors::get_author)
-            .service(auth::create_auth_token)
-            .service(tokens::create_token)
-            .service(tokens::list_tokens)
-            .service(tokens::get_token)
-            .service(tokens::revoke_token)
-            .service(users::list_users)
-            .service(users::create_user)
-            .service(users::get_me)
-            .service(users::get_user)
-            .service(users::update_user)
-            .service(users::delete_user),
+                .service(auth::create_auth_token)
+                .service(tokens::create_token)
+                .service(tokens::list_tokens)
+                .service(tokens::get_token)
+                .service(tokens::revoke_token)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::get_me)
+                .service(users::get_user)
+                .service(users::update_user)
+                .service(users::delete_user),
         );
 }
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{tokens, Principal};
-use crate::domain::access::{Scope, Scopes};
 use crate::domain;
+use crate::domain::access::{Scope, Scopes};
 use crate::error::{responses, ApiError, FieldError};
 use crate::repo;
 use crate::repo::tokens::{NewToken, TokenRow};
@@ -102,23 +102,41 @@ pub async fn create_token(
     let mut errors = Vec::new();
     let name = body.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError { field: "name".into(), message: "must be 1 to 100 characters".into() });
+        errors.push(FieldError {
+            field: "name".into(),
+            message: "must be 1 to 100 characters".into(),
+        });
     }
     let scopes = Scopes::of(&body.scopes);
     if scopes.0.is_empty() {
-        errors.push(FieldError { field: "scopes".into(), message: "must name at least one scope".into() });
+        errors.push(FieldError {
+            field: "scopes".into(),
+            message: "must name at least one scope".into(),
+        });
     }
-    let beyond: Vec<String> = scopes.0.difference(&principal.role.scopes().0).map(|s| s.to_string()).collect();
+    let beyond: Vec<String> = scopes
+        .0
+        .difference(&principal.role.scopes().0)
+        .map(|s| s.to_string())
+        .collect();
     if !beyond.is_empty() {
         errors.push(FieldError {
             field: "scopes".into(),
-            message: format!("{} {} beyond the role {}", beyond.join(", "), if beyond.len() == 1 { "is" } else { "are" }, principal.role),
+            message: format!(
+                "{} {} beyond the role {}",
+                beyond.join(", "),
+                if beyond.len() == 1 { "is" } else { "are" },
+                principal.role
+            ),
         });
     }
     let now = domain::now();
     let expires_at = body.expires_at.map(|t| t.naive_utc());
     if expires_at.is_some_and(|t| t <= now) {
-        errors.push(FieldError { field: "expires_at".into(), message: "must be in the future".into() });
+        errors.push(FieldError {
+            field: "expires_at".into(),
+            message: "must be in the future".into(),
+        });
     }
     if !errors.is_empty() {
         return Err(ApiError::Unprocessable(errors));
@@ -142,7 +160,10 @@ pub async fn create_token(
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("{}/api/v1/tokens/{}", state.public_url, row.id)))
+        .insert_header((
+            "Location",
+            format!("{}/api/v1/tokens/{}", state.public_url, row.id),
+        ))
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedToken {
             info: row.into(),
@@ -190,7 +211,9 @@ pub async fn list_tokens(
         }
         _ => principal.user_id,
     };
-    let rows = db.run(move |conn| Ok(repo::tokens::list(conn, Some(owner))?)).await?;
+    let rows = db
+        .run(move |conn| Ok(repo::tokens::list(conn, Some(owner))?))
+        .await?;
     let total = rows.len() as i64;
     let data: Vec<TokenInfo> = rows
         .into_iter()

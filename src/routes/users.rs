@@ -166,7 +166,12 @@ pub async fn create_user(
         })
         .await?;
     let location = format!("{}/api/v1/users/{}", state.public_url, user.id);
-    Ok(user_reply(HttpResponse::Created().insert_header(("Location", location)).take(), user))
+    Ok(user_reply(
+        HttpResponse::Created()
+            .insert_header(("Location", location))
+            .take(),
+        user,
+    ))
 }
 
 /// The signed-in user.
@@ -181,9 +186,15 @@ pub async fn create_user(
     )
 )]
 #[get("/users/me")]
-pub async fn get_me(db: Db, principal: Principal, _: ApiQuery<NoParams>) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(
+    db: Db,
+    principal: Principal,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
     let id = principal.user_id;
-    let user = db.run(move |conn| found(repo::users::find_user(conn, id)?, "user")).await?;
+    let user = db
+        .run(move |conn| found(repo::users::find_user(conn, id)?, "user"))
+        .await?;
     Ok(user_reply(HttpResponse::Ok(), user))
 }
 
@@ -218,7 +229,9 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     may_see(&principal, id)?;
-    let user = db.run(move |conn| found(repo::users::find_user(conn, id)?, "user")).await?;
+    let user = db
+        .run(move |conn| found(repo::users::find_user(conn, id)?, "user"))
+        .await?;
     Ok(user_reply(HttpResponse::Ok(), user))
 }
 
@@ -252,10 +265,19 @@ pub async fn update_user(
     let id = id.into_inner();
     may_see(&principal, id)?;
     if (body.role.is_some() || body.disabled.is_some()) && !principal.is_admin() {
-        return Err(ApiError::Forbidden("only admins change roles and disable users".into()));
+        return Err(ApiError::Forbidden(
+            "only admins change roles and disable users".into(),
+        ));
     }
-    if principal.user_id == id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != Role::Admin && principal.role == Role::Admin)) {
-        return Err(ApiError::Conflict("admins cannot disable or demote themselves; ask another admin".into()));
+    if principal.user_id == id
+        && (body.disabled == Some(true)
+            || body
+                .role
+                .is_some_and(|r| r != Role::Admin && principal.role == Role::Admin))
+    {
+        return Err(ApiError::Conflict(
+            "admins cannot disable or demote themselves; ask another admin".into(),
+        ));
     }
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(p) = &body.password {
@@ -266,12 +288,18 @@ pub async fn update_user(
     }
     if let Some(name) = &body.display_name {
         if name.trim().is_empty() || name.chars().count() > 100 {
-            errors.push(FieldError { field: "display_name".into(), message: "must be 1 to 100 characters".into() });
+            errors.push(FieldError {
+                field: "display_name".into(),
+                message: "must be 1 to 100 characters".into(),
+            });
         }
     }
     if let Some(s) = &body.slug {
         if !slug::is_valid(s) {
-            errors.push(FieldError { field: "slug".into(), message: "must be lower-case letters or digits joined by single hyphens".into() });
+            errors.push(FieldError {
+                field: "slug".into(),
+                message: "must be lower-case letters or digits joined by single hyphens".into(),
+            });
         }
     }
     if !errors.is_empty() {
@@ -298,7 +326,9 @@ pub async fn update_user(
                 };
                 let now = domain::now();
                 if !repo::users::update(conn, id, Some(current.revision), &changes, now)? {
-                    return Err(ApiError::PreconditionFailed("the user changed meanwhile; fetch it again".into()));
+                    return Err(ApiError::PreconditionFailed(
+                        "the user changed meanwhile; fetch it again".into(),
+                    ));
                 }
                 if body.disabled == Some(true) {
                     repo::tokens::revoke_all_of(conn, id, now)?;
@@ -346,7 +376,8 @@ pub async fn delete_user(
             if_match.check(user.revision)?;
             if repo::users::has_content(conn, id)? {
                 return Err(ApiError::Conflict(
-                    "the user has posts or media; disable them instead (PATCH disabled: true)".into(),
+                    "the user has posts or media; disable them instead (PATCH disabled: true)"
+                        .into(),
                 ));
             }
             repo::users::delete(conn, id)?;

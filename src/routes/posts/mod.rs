@@ -1,16 +1,21 @@
 use std::collections::HashMap;
 
+pub mod revisions;
+pub mod write;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::{Principal, Viewer};
 use crate::db::Conn;
 use crate::domain::{self, paths, Direction, IdOrSlug, PostKind, PostStatus};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::editions::Editions;
-use crate::repo::posts::{PostFilter, PostRow, PostSort};
+use crate::repo::posts::{PostFilter, PostRow, PostSort, State, Visibility};
+use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse};
@@ -67,6 +72,50 @@ pub struct PostResponse {
     pub translation_group: String,
     /// The live translations of this post in other editions.
     pub translations: Vec<TranslationRef>,
+    /// Editors only: when the post was moved to the trash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<DateTime<Utc>>,
+    /// Editors only: the post's version, as in its `ETag`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i32>,
+    /// Editors only: who created the post.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<i64>,
+    /// Editors only: who changed it last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<i64>,
+    /// Editors only: who published or scheduled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_by: Option<i64>,
+}
+
+/// Whether the public sees `post` at `now`.
+pub fn is_live(post: &PostRow, now: NaiveDateTime) -> bool {
+    post.deleted_at.is_none()
+        && PostStatus::MAYBE_LIVE.contains(&post.status.as_str())
+        && post.published_at.is_some_and(|t| t <= now)
+}
+
+/// The status a post has at `now`: a scheduled post whose time has passed
+/// is published, and a published post with a future time is scheduled.
+pub fn effective_status(post: &PostRow, now: NaiveDateTime) -> PostStatus {
+    match post.status.parse().unwrap_or(PostStatus::Draft) {
+        PostStatus::Published | PostStatus::Scheduled => {
+            if post.published_at.is_some_and(|t| t <= now) {
+                PostStatus::Published
+            } else {
+                PostStatus::Scheduled
+            }
+        }
+        other => other,
+    }
+}
+
+/// Whether `viewer` may see `post`: the public sees live posts; readers
+/// also see their own, and editors everyone's.
+pub fn may_view(post: &PostRow, viewer: Option<&Principal>, now: NaiveDateTime) -> bool {
+    is_live(post, now)
+        || viewer.is_some_and(|p| p.role.edits_others() || post.author_id == Some(p.user_id))
 }
 
 /// Post responses for `rows`, in the same order. Whatever the number of
@@ -79,6 +128,7 @@ pub fn post_views(
     state: &AppState,
     rows: Vec<PostRow>,
     now: NaiveDateTime,
+    private: bool,
 ) -> Result<Vec<PostResponse>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
     let mut categories = terms_by_post(repo::posts::categories_of(conn, &ids)?);
@@ -128,7 +178,13 @@ pub fn post_views(
         .map(|p| {
             let edition = editions.by_id(p.edition_id);
             let code = edition.map(|e| e.code.clone()).unwrap_or_default();
+            let status = effective_status(&p, now);
             PostResponse {
+                trashed_at: p.deleted_at.map(domain::utc).filter(|_| private),
+                revision: Some(p.revision).filter(|_| private),
+                created_by: p.created_by.filter(|_| private),
+                updated_by: p.updated_by.filter(|_| private),
+                published_by: p.published_by.filter(|_| private),
                 id: p.id,
                 kind: p.kind.parse().unwrap_or(PostKind::Article),
                 direction: edition
@@ -140,7 +196,7 @@ pub fn post_views(
                 title: p.title,
                 excerpt: p.excerpt,
                 content: p.content,
-                status: p.status.parse().unwrap_or(PostStatus::Draft),
+                status,
                 published_at: p.published_at.map(domain::utc),
                 updated_at: domain::utc(p.updated_at),
                 author: p.author_id.and_then(|id| authors.get(&id).cloned()),
@@ -196,7 +252,57 @@ list_query! {
         /// Order; `-` is descending (default `-published_at`).
         #[param(inline)]
         pub sort: Option<PostSort>,
+        /// Editors (`read` scope): posts in these states, comma-separated:
+        /// `published`, `scheduled`, `draft`, `archived`, `trash`, or `any`
+        /// (all but the trash). Authors and contributors see others' posts
+        /// only when they are published. Without it, lists show live posts.
+        #[param(min_length = 1, example = "draft,scheduled")]
+        pub status: Option<String>,
     }
+}
+
+/// Parses `status`: a comma-separated list of states, or `any`.
+fn parse_states(raw: &str) -> Result<Vec<State>, ApiError> {
+    let mut states = Vec::new();
+    for word in raw.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        match word {
+            "any" => states.extend([State::Published, State::Scheduled, State::Draft, State::Archived]),
+            other => states.push(
+                serde_json::from_value(serde_json::Value::String(other.into())).map_err(|_| {
+                    ApiError::query(
+                        "status",
+                        format!("`{other}` is not one of published, scheduled, draft, archived, trash, any"),
+                    )
+                })?,
+            ),
+        }
+    }
+    if states.is_empty() {
+        return Err(ApiError::query("status", "must name at least one state"));
+    }
+    states.dedup();
+    Ok(states)
+}
+
+/// What a list may show this viewer.
+fn visibility(q: &PostListQuery, viewer: &Viewer) -> Result<Visibility, ApiError> {
+    let Some(raw) = &q.status else {
+        return Ok(Visibility::Live);
+    };
+    let states = parse_states(raw)?;
+    let reader = match &viewer.0 {
+        None => {
+            return Err(ApiError::Unauthorized(
+                "`status` needs a token with the `read` scope".into(),
+            ))
+        }
+        Some(p) => {
+            p.require(crate::domain::access::Scope::Read)?;
+            p
+        }
+    };
+    let owner = (!reader.role.edits_others()).then_some(reader.user_id);
+    Ok(Visibility::States { states, owner })
 }
 
 /// `after` and `before` take an RFC 3339 time or a date.
@@ -225,6 +331,7 @@ fn post_filter(
     editions: &Editions,
     q: &PostListQuery,
     now: NaiveDateTime,
+    visibility: Visibility,
 ) -> Result<PostFilter, ApiError> {
     let edition_id = edition_filter(editions, q.edition.as_deref())?;
     let time = |param: &str, value: &Option<String>| {
@@ -264,6 +371,7 @@ fn post_filter(
     };
     Ok(PostFilter {
         now,
+        visibility,
         edition_id,
         kind: Some(q.kind.unwrap_or(PostKind::Article)),
         category_ids,
@@ -318,17 +426,21 @@ fn match_refs(
     Ok(ids)
 }
 
-/// List live posts, newest first.
+/// List posts: live ones, newest first; editors may ask for others with
+/// `status`.
 #[utoipa::path(
     tag = "posts",
     params(PostListQuery),
+    security((), ("bearer" = ["read"])),
     responses(
-        (status = 200, description = "A page of live posts", body = ListResponse<PostResponse>,
+        (status = 200, description = "A page of posts", body = ListResponse<PostResponse>,
          headers(
              ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
              ("X-Total-Count" = i64, description = "Items in the whole list")
          )),
         responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
         responses::NotFound,
         responses::Unavailable
     )
@@ -338,31 +450,55 @@ pub async fn list_posts(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
+    viewer: Viewer,
     ApiQuery(q): ApiQuery<PostListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
+    let visibility = visibility(&q, &viewer)?;
+    let private = viewer.reader().is_some();
     let st = state.clone();
     let (data, total) = db
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
-            let filter = post_filter(conn, &editions, &q, now)?;
+            let filter = post_filter(conn, &editions, &q, now, visibility)?;
             let sort = q.sort.unwrap_or_default();
             let (rows, total) =
                 repo::posts::list(conn, &filter, sort, page.limit(), page.offset())?;
-            Ok((post_views(conn, &editions, &st, rows, now)?, total))
+            Ok((post_views(conn, &editions, &st, rows, now, private)?, total))
         })
         .await?;
     Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
 }
 
-/// One live post by id.
+/// The response for one post, if `viewer` may see it (404 otherwise, so
+/// drafts do not even show that they exist), with its revision.
+pub fn single_view(
+    conn: &mut Conn,
+    state: &AppState,
+    row: Option<PostRow>,
+    viewer: Option<&Principal>,
+) -> Result<(PostResponse, i32), ApiError> {
+    let now = domain::now();
+    let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
+    let revision = row.revision;
+    let editions = repo::editions::all(conn)?;
+    let view = post_views(conn, &editions, state, vec![row], now, viewer.is_some())?.remove(0);
+    Ok((view, revision))
+}
+
+/// One live post by its slug within an edition.
+/// One post by id: a live one, or with a `read` token one the token's user
+/// may edit (drafts, scheduled, trashed).
 #[utoipa::path(
     tag = "posts",
     params(("id" = i64, Path, description = "Post id")),
+    security((), ("bearer" = ["read"])),
     responses(
-        (status = 200, description = "The post", body = PostResponse),
+        (status = 200, description = "The post", body = PostResponse,
+         headers(("ETag" = String, description = "The post's version, for `If-Match`"))),
         responses::BadRequest,
+        responses::Unauthorized,
         responses::NotFound,
         responses::Unavailable
     )
@@ -371,28 +507,32 @@ pub async fn list_posts(
 pub async fn get_post(
     db: Db,
     state: web::Data<AppState>,
+    viewer: Viewer,
     id: web::Path<i64>,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let post = db
+    let (post, revision) = db
         .run(move |conn| {
-            let now = domain::now();
-            let row = found(repo::posts::find_live(conn, id, now)?, "post")?;
-            let editions = repo::editions::all(conn)?;
-            Ok(post_views(conn, &editions, &state, vec![row], now)?.remove(0))
+            let row = repo::posts::find(conn, id)?;
+            single_view(conn, &state, row, viewer.reader())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(post))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(post))
 }
 
-/// One live post by its slug within an edition.
+/// One post by its slug within an edition (live, or visible to the token).
 #[utoipa::path(
     tag = "posts",
     params(("slug" = String, Path, description = "Post slug (percent-encoded in the URL)"), BySlugQuery),
+    security((), ("bearer" = ["read"])),
     responses(
-        (status = 200, description = "The post", body = PostResponse),
+        (status = 200, description = "The post", body = PostResponse,
+         headers(("ETag" = String, description = "The post's version, for `If-Match`"))),
         responses::BadRequest,
+        responses::Unauthorized,
         responses::NotFound,
         responses::Unavailable
     )
@@ -401,21 +541,20 @@ pub async fn get_post(
 pub async fn get_post_by_slug(
     db: Db,
     state: web::Data<AppState>,
+    viewer: Viewer,
     slug: web::Path<String>,
     ApiQuery(q): ApiQuery<BySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let post = db
+    let (post, revision) = db
         .run(move |conn| {
-            let now = domain::now();
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
-            let row = found(
-                repo::posts::find_live_by_slug(conn, edition.id, &slug, now)?,
-                "post",
-            )?;
-            Ok(post_views(conn, &editions, &state, vec![row], now)?.remove(0))
+            let row = repo::posts::find_by_slug(conn, edition.id, &slug)?;
+            single_view(conn, &state, row, viewer.reader())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(post))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(post))
 }
