@@ -130,16 +130,20 @@ pub fn bootstrap_admin(
     }
     let generated = password.is_none().then(generate_password);
     let chosen = password.map(str::to_owned).or_else(|| generated.clone());
-    create(
-        conn,
-        &NewAccount {
-            username: "admin".into(),
-            password: chosen,
-            role: Role::Admin,
-            display_name: Some("Administrator".into()),
-            email: None,
-            bio: None,
-        },
-    )?;
-    Ok(generated)
+    let account = NewAccount {
+        username: "admin".into(),
+        password: chosen,
+        role: Role::Admin,
+        display_name: Some("Administrator".into()),
+        email: None,
+        bio: None,
+    };
+    match conn.transaction(|conn| create(conn, &account)) {
+        Ok(_) => Ok(generated),
+        // Another instance starting at the same time made it first.
+        Err(ApiError::Unprocessable(errors)) if errors.iter().any(|e| e.field == "username") => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }

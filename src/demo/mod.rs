@@ -301,6 +301,8 @@ impl<'c> Loader<'c> {
                         translation_group: &group,
                         created_at: self.now,
                         updated_at: self.now,
+                        created_by: None,
+                        updated_by: None,
                     },
                 )?;
                 self.categories.insert((e, key), id);
@@ -320,6 +322,8 @@ impl<'c> Loader<'c> {
                         translation_group: &group,
                         created_at: self.now,
                         updated_at: self.now,
+                        created_by: None,
+                        updated_by: None,
                     },
                 )?);
             }
@@ -777,6 +781,8 @@ impl<'c> Loader<'c> {
                     translation_group: &group,
                     created_at: self.now,
                     updated_at: self.now,
+                    created_by: None,
+                    updated_by: None,
                 },
             )?;
             let home_url = domain::paths::edition_home(EDITIONS[e].0);

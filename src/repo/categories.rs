@@ -23,6 +23,7 @@ pub struct CategoryRow {
     pub translation_group: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revision: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +38,8 @@ pub struct NewCategory<'a> {
     pub translation_group: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
 }
 
 /// Which categories a list shows.
@@ -189,4 +192,52 @@ pub fn with_descendants(all: &[CategoryRow], roots: &[i64]) -> Vec<i64> {
 /// `(id, edition_id, slug)` of the given categories.
 pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
     slugs_by_ids!(categories, conn, ids)
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = categories)]
+pub struct CategoryChanges {
+    pub parent_id: Option<Option<i64>>,
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+    pub translation_group: Option<String>,
+    pub updated_by: Option<Option<i64>>,
+}
+
+/// Applies `changes` if the category is still at `revision`.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &CategoryChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(categories::table.filter(categories::id.eq(id)).filter(categories::revision.eq(revision)))
+        .set((changes, categories::revision.eq(categories::revision + 1), categories::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(categories::table.find(id)).execute(c))
+}
+
+pub fn has_children(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::select(diesel::dsl::exists(categories::table.filter(categories::parent_id.eq(id)))).get_result(c))
+}
+
+pub fn group_member_in(
+    conn: &mut Conn,
+    group: &str,
+    edition_id: i64,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    group_member_in!(categories, conn, group, edition_id, except)
+}
+
+pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
+    slugs_like_in!(categories, conn, edition_id, base)
 }

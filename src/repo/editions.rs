@@ -17,6 +17,7 @@ pub struct EditionRow {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revision: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -69,4 +70,58 @@ pub fn insert(conn: &mut Conn, new: &NewEdition<'_>) -> QueryResult<i64> {
 
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     with_conn!(conn, c => editions::table.count().get_result(c))
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = editions)]
+pub struct EditionChanges {
+    pub name: Option<String>,
+    pub native_name: Option<String>,
+    pub direction: Option<String>,
+    pub is_default: Option<bool>,
+    pub position: Option<i32>,
+}
+
+/// Applies `changes` if the edition is still at `revision`.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &EditionChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(editions::table.filter(editions::id.eq(id)).filter(editions::revision.eq(revision)))
+        .set((changes, editions::revision.eq(editions::revision + 1), editions::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// Makes no edition the default (before another becomes it).
+pub fn clear_default(conn: &mut Conn) -> QueryResult<()> {
+    with_conn!(conn, c => diesel::update(editions::table.filter(editions::is_default.eq(true)))
+        .set((editions::is_default.eq(false), editions::revision.eq(editions::revision + 1)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Whether any content belongs to the edition.
+pub fn in_use(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+    use crate::db::schema::{categories, media, menus, posts, tags};
+    use diesel::dsl::exists;
+    with_conn!(conn, c => {
+        let used = diesel::select(
+            exists(posts::table.filter(posts::edition_id.eq(id)))
+                .or(exists(categories::table.filter(categories::edition_id.eq(id))))
+                .or(exists(tags::table.filter(tags::edition_id.eq(id))))
+                .or(exists(menus::table.filter(menus::edition_id.eq(id))))
+                .or(exists(media::table.filter(media::edition_id.eq(id)))),
+        )
+        .get_result(c)?;
+        Ok(used)
+    })
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(editions::table.find(id)).execute(c))
 }

@@ -32,6 +32,7 @@ pub struct MediaRow {
     pub uploaded_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revision: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -185,5 +186,68 @@ pub fn insert(
                 .execute(c)?;
         }
         Ok(id)
+    })
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = media)]
+pub struct MediaChanges {
+    pub edition_id: Option<Option<i64>>,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub updated_by: Option<Option<i64>>,
+}
+
+/// Applies `changes` if the item is still at `revision`.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &MediaChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(media::table.filter(media::id.eq(id)).filter(media::revision.eq(revision)))
+        .set((changes, media::revision.eq(media::revision + 1), media::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// The item with `slug` among those of `edition_id` (or of none).
+pub fn find_by_slug(
+    conn: &mut Conn,
+    edition_id: Option<i64>,
+    slug: &str,
+) -> QueryResult<Option<i64>> {
+    with_conn!(conn, c => {
+        let mut q = media::table.filter(media::slug.eq(slug)).select(media::id).into_boxed();
+        q = match edition_id {
+            Some(id) => q.filter(media::edition_id.eq(id)),
+            None => q.filter(media::edition_id.is_null()),
+        };
+        q.first(c).optional()
+    })
+}
+
+/// How many posts show the item: as featured media, and in galleries.
+pub fn usage(conn: &mut Conn, id: i64) -> QueryResult<(i64, i64)> {
+    use crate::db::schema::{post_gallery_items, posts};
+    with_conn!(conn, c => {
+        let featured = posts::table.filter(posts::featured_media_id.eq(id)).count().get_result(c)?;
+        let galleries = post_gallery_items::table.filter(post_gallery_items::media_id.eq(id)).count().get_result(c)?;
+        Ok((featured, galleries))
+    })
+}
+
+/// Deletes the item; posts featuring it lose their featured media and
+/// galleries lose the picture.
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    use crate::db::schema::post_gallery_items;
+    with_conn!(conn, c => {
+        diesel::delete(post_gallery_items::table.filter(post_gallery_items::media_id.eq(id))).execute(c)?;
+        diesel::delete(media::table.find(id)).execute(c)
     })
 }

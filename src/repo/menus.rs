@@ -17,6 +17,7 @@ pub struct MenuRow {
     pub translation_group: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revision: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -29,6 +30,8 @@ pub struct NewMenu<'a> {
     pub translation_group: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -123,4 +126,52 @@ pub fn insert_item(conn: &mut Conn, new: &NewMenuItem<'_>) -> QueryResult<i64> {
         .values(new)
         .returning(menu_items::id)
         .get_result(c))
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = menus)]
+pub struct MenuChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub location: Option<Option<String>>,
+    pub translation_group: Option<String>,
+    pub updated_by: Option<Option<i64>>,
+}
+
+/// Applies `changes` if the menu is still at `revision`.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &MenuChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(menus::table.filter(menus::id.eq(id)).filter(menus::revision.eq(revision)))
+        .set((changes, menus::revision.eq(menus::revision + 1), menus::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// Removes every item of a menu (before its new items are inserted).
+pub fn clear_items(conn: &mut Conn, menu_id: i64) -> QueryResult<()> {
+    with_conn!(conn, c => diesel::delete(menu_items::table.filter(menu_items::menu_id.eq(menu_id))).execute(c))?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(menus::table.find(id)).execute(c))
+}
+
+pub fn group_member_in(
+    conn: &mut Conn,
+    group: &str,
+    edition_id: i64,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    group_member_in!(menus, conn, group, edition_id, except)
+}
+
+pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
+    slugs_like_in!(menus, conn, edition_id, base)
 }

@@ -37,6 +37,39 @@ macro_rules! slugs_by_ids {
     }};
 }
 
+/// Slugs in an edition that are `base` or start with `base-`, in a table
+/// with `edition_id` and `slug` columns.
+macro_rules! slugs_like_in {
+    ($table:ident, $conn:expr, $edition_id:expr, $base:expr) => {{
+        let base: &str = $base;
+        let pattern = format!("{}-%", base.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        $crate::with_conn!($conn, c => $table::table
+            .filter($table::edition_id.eq($edition_id))
+            .filter($table::slug.eq(base).or($table::slug.like(pattern).escape('\\')))
+            .select($table::slug)
+            .load(c))
+    }};
+}
+
+/// Another row of a translation group in an edition, in a table with `id`,
+/// `edition_id` and `translation_group` columns.
+macro_rules! group_member_in {
+    ($table:ident, $conn:expr, $group:expr, $edition_id:expr, $except:expr) => {{
+        let except: Option<i64> = $except;
+        $crate::with_conn!($conn, c => {
+            let mut q = $table::table
+                .filter($table::translation_group.eq($group))
+                .filter($table::edition_id.eq($edition_id))
+                .select($table::id)
+                .into_boxed();
+            if let Some(id) = except {
+                q = q.filter($table::id.ne(id));
+            }
+            q.first(c).optional()
+        })
+    }};
+}
+
 pub mod auth_failures;
 pub mod categories;
 pub mod editions;

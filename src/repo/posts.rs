@@ -529,30 +529,10 @@ pub fn group_member_in(
     edition_id: i64,
     except: Option<i64>,
 ) -> QueryResult<Option<i64>> {
-    with_conn!(conn, c => {
-        let mut q = posts::table
-            .filter(posts::translation_group.eq(group))
-            .filter(posts::edition_id.eq(edition_id))
-            .select(posts::id)
-            .into_boxed();
-        if let Some(id) = except {
-            q = q.filter(posts::id.ne(id));
-        }
-        q.first(c).optional()
-    })
+    group_member_in!(posts, conn, group, edition_id, except)
 }
 
 /// Slugs in an edition that are `base` or `base-<something>`.
 pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
-    let pattern = format!(
-        "{}-%",
-        base.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    with_conn!(conn, c => posts::table
-        .filter(posts::edition_id.eq(edition_id))
-        .filter(posts::slug.eq(base).or(posts::slug.like(pattern).escape('\\')))
-        .select(posts::slug)
-        .load(c))
+    slugs_like_in!(posts, conn, edition_id, base)
 }

@@ -20,6 +20,7 @@ pub struct TagRow {
     pub translation_group: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revision: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +33,8 @@ pub struct NewTag<'a> {
     pub translation_group: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
 }
 
 pub fn list(
@@ -128,4 +131,46 @@ pub fn insert(conn: &mut Conn, new: &NewTag<'_>) -> QueryResult<i64> {
 /// `(id, edition_id, slug)` of the given tags.
 pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
     slugs_by_ids!(tags, conn, ids)
+}
+
+/// What an update sets; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = tags)]
+pub struct TagChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub translation_group: Option<String>,
+    pub updated_by: Option<Option<i64>>,
+}
+
+/// Applies `changes` if the tag is still at `revision`.
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    revision: i32,
+    changes: &TagChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(tags::table.filter(tags::id.eq(id)).filter(tags::revision.eq(revision)))
+        .set((changes, tags::revision.eq(tags::revision + 1), tags::updated_at.eq(now)))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(tags::table.find(id)).execute(c))
+}
+
+pub fn group_member_in(
+    conn: &mut Conn,
+    group: &str,
+    edition_id: i64,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    group_member_in!(tags, conn, group, edition_id, except)
+}
+
+pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
+    slugs_like_in!(tags, conn, edition_id, base)
 }

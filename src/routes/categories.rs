@@ -11,6 +11,7 @@ use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::categories::{CategoryFilter, CategoryRow, TermSort};
 use crate::repo::editions::Editions;
+use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse, PageRequest};
 use crate::routes::{
@@ -203,7 +204,7 @@ fn category_tree(
     Ok((tree(&page_roots, &all, &mut views), total))
 }
 
-fn single(
+pub fn single(
     conn: &mut Conn,
     editions: &Editions,
     row: Option<CategoryRow>,
@@ -217,7 +218,8 @@ fn single(
     tag = "categories",
     params(("id" = i64, Path, description = "Category id")),
     responses(
-        (status = 200, description = "The category", body = CategoryResponse),
+        (status = 200, description = "The category", body = CategoryResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -230,14 +232,17 @@ pub async fn get_category(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let category = db
+    let (category, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let row = repo::categories::find(conn, id)?;
-            single(conn, &editions, row)
+            let revision = row.as_ref().map_or(0, |r| r.revision);
+            Ok((single(conn, &editions, row)?, revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(category))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(category))
 }
 
 /// One category by its slug within an edition.
@@ -245,7 +250,8 @@ pub async fn get_category(
     tag = "categories",
     params(("slug" = String, Path, description = "Category slug (percent-encoded in the URL)"), BySlugQuery),
     responses(
-        (status = 200, description = "The category", body = CategoryResponse),
+        (status = 200, description = "The category", body = CategoryResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -258,13 +264,16 @@ pub async fn get_category_by_slug(
     ApiQuery(q): ApiQuery<BySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let category = db
+    let (category, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = repo::categories::find_by_slug(conn, edition.id, &slug)?;
-            single(conn, &editions, row)
+            let revision = row.as_ref().map_or(0, |r| r.revision);
+            Ok((single(conn, &editions, row)?, revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(category))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(category))
 }

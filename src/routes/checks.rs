@@ -1,8 +1,12 @@
 //! Checks shared by the write endpoints: trimmed text within bounds, slugs,
 //! and free slugs made from titles.
 
+use diesel::QueryResult;
+
+use crate::db::Conn;
 use crate::domain::slug;
-use crate::error::FieldErrors;
+use crate::error::{ApiError, FieldErrors};
+use crate::repo;
 
 /// `value` trimmed, or an error when it is not `min..=max` characters.
 pub fn text(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max: usize) -> String {
@@ -70,4 +74,133 @@ mod tests {
         slug_field(&mut errors, "نوشته-تازه");
         assert!(errors.is_empty());
     }
+}
+
+/// What the slug and translation checks need to know of a resource kept
+/// per edition (posts, categories, tags, menus).
+pub trait PerEdition {
+    /// The resource's name in messages.
+    const NOUN: &'static str;
+    /// `(edition_id, translation_group)` of item `id`.
+    fn edition_and_group(conn: &mut Conn, id: i64) -> QueryResult<Option<(i64, String)>>;
+    /// Another item of `group` in `edition_id`.
+    fn member_in(
+        conn: &mut Conn,
+        group: &str,
+        edition_id: i64,
+        except: Option<i64>,
+    ) -> QueryResult<Option<i64>>;
+    /// The item with `slug` in `edition_id`.
+    fn id_by_slug(conn: &mut Conn, edition_id: i64, slug: &str) -> QueryResult<Option<i64>>;
+    /// Slugs in `edition_id` that are `base` or `base-...`.
+    fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>>;
+}
+
+macro_rules! per_edition {
+    ($marker:ident, $noun:literal, $module:ident) => {
+        pub struct $marker;
+
+        impl PerEdition for $marker {
+            const NOUN: &'static str = $noun;
+
+            fn edition_and_group(conn: &mut Conn, id: i64) -> QueryResult<Option<(i64, String)>> {
+                Ok(repo::$module::find(conn, id)?
+                    .map(|row| (row.edition_id, row.translation_group)))
+            }
+
+            fn member_in(
+                conn: &mut Conn,
+                group: &str,
+                edition_id: i64,
+                except: Option<i64>,
+            ) -> QueryResult<Option<i64>> {
+                repo::$module::group_member_in(conn, group, edition_id, except)
+            }
+
+            fn id_by_slug(
+                conn: &mut Conn,
+                edition_id: i64,
+                slug: &str,
+            ) -> QueryResult<Option<i64>> {
+                Ok(repo::$module::find_by_slug(conn, edition_id, slug)?.map(|row| row.id))
+            }
+
+            fn slugs_like(
+                conn: &mut Conn,
+                edition_id: i64,
+                base: &str,
+            ) -> QueryResult<Vec<String>> {
+                repo::$module::slugs_like(conn, edition_id, base)
+            }
+        }
+    };
+}
+
+per_edition!(Posts, "post", posts);
+per_edition!(Categories, "category", categories);
+per_edition!(Tags, "tag", tags);
+per_edition!(Menus, "menu", menus);
+
+/// The slug to store for an item of `edition`: the client's, if well formed
+/// and free (other than `this` item's own), or one made from `title`.
+pub fn slug_for<K: PerEdition>(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    edition: (i64, &str),
+    given: Option<&str>,
+    title: &str,
+    this: Option<i64>,
+) -> Result<String, ApiError> {
+    let (edition_id, code) = edition;
+    match given {
+        Some(given) => {
+            let slug = slug_field(errors, given);
+            if let Some(other) = K::id_by_slug(conn, edition_id, &slug)? {
+                if Some(other) != this {
+                    errors.add(
+                        "slug",
+                        format!("is already used by {} {other} in edition {code}", K::NOUN),
+                    );
+                }
+            }
+            Ok(slug)
+        }
+        None => {
+            let base = slug::slugify(title).unwrap_or_else(|| K::NOUN.to_string());
+            let taken = K::slugs_like(conn, edition_id, &base)?;
+            Ok(free_slug(title, K::NOUN, &taken))
+        }
+    }
+}
+
+/// The translation group of item `of`, which must be in another edition
+/// and have no translation in `edition` yet (other than `this`).
+pub fn group_of<K: PerEdition>(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    edition: (i64, &str),
+    of: i64,
+    this: Option<i64>,
+) -> Result<Option<String>, ApiError> {
+    let (edition_id, code) = edition;
+    let Some((other_edition, group)) = K::edition_and_group(conn, of)? else {
+        errors.add("translation_of", format!("no {} {of}", K::NOUN));
+        return Ok(None);
+    };
+    if other_edition == edition_id {
+        errors.add("translation_of", "a translation is in another edition");
+        return Ok(None);
+    }
+    if let Some(existing) = K::member_in(conn, &group, edition_id, this)? {
+        errors.add(
+            "translation_of",
+            format!(
+                "{} {of} already has a translation in edition {code}: {} {existing}",
+                K::NOUN,
+                K::NOUN
+            ),
+        );
+        return Ok(None);
+    }
+    Ok(Some(group))
 }

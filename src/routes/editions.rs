@@ -80,7 +80,8 @@ pub async fn list_editions(
     tag = "editions",
     params(("code" = String, Path, description = "Edition code, e.g. `fa`")),
     responses(
-        (status = 200, description = "The edition", body = EditionResponse),
+        (status = 200, description = "The edition", body = EditionResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::NotFound,
         responses::Unavailable
     )
@@ -94,5 +95,7 @@ pub async fn get_edition(
     let code = code.into_inner();
     let editions = db.run(|conn| Ok(repo::editions::all(conn)?)).await?;
     let edition = found(editions.by_code(&code), "edition")?;
-    Ok(HttpResponse::Ok().json(EditionResponse::from(edition)))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", crate::routes::extract::etag(edition.revision)))
+        .json(EditionResponse::from(edition)))
 }

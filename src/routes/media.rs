@@ -163,7 +163,8 @@ pub async fn list_media(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),
     responses(
-        (status = 200, description = "The media item", body = MediaResponse),
+        (status = 200, description = "The media item", body = MediaResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -177,12 +178,18 @@ pub async fn get_media(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let item = db
+    let (item, revision) = db
         .run(move |conn| {
             let row = found(repo::media::find(conn, id)?, "media item")?;
+            let revision = row.revision;
             let editions = repo::editions::all(conn)?;
-            Ok(media_views(conn, &editions, &state, vec![row])?.remove(0))
+            Ok((
+                media_views(conn, &editions, &state, vec![row])?.remove(0),
+                revision,
+            ))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(item))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", crate::routes::extract::etag(revision)))
+        .json(item))
 }

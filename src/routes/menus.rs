@@ -10,6 +10,7 @@ use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::menus::{MenuItemRow, MenuRow};
+use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
@@ -18,7 +19,7 @@ use crate::routes::{
 };
 
 /// What a menu item points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MenuItemType {
     Category,
@@ -77,7 +78,7 @@ struct Resolved {
 /// Menu responses for `menus`, in order. Items pointing at something that is
 /// not public (a draft, say) are left out with their children. The number of
 /// queries does not depend on the number of menus or items.
-fn menu_views(
+pub fn menu_views(
     conn: &mut Conn,
     editions: &Editions,
     menus: Vec<MenuRow>,
@@ -239,7 +240,8 @@ pub async fn list_menus(
     tag = "menus",
     params(("id" = i64, Path, description = "Menu id")),
     responses(
-        (status = 200, description = "The menu", body = MenuResponse),
+        (status = 200, description = "The menu", body = MenuResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -252,14 +254,17 @@ pub async fn get_menu(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let menu = db
+    let (menu, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let row = found(repo::menus::find(conn, id)?, "menu")?;
-            Ok(menu_views(conn, &editions, vec![row])?.remove(0))
+            let revision = row.revision;
+            Ok((menu_views(conn, &editions, vec![row])?.remove(0), revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(menu))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(menu))
 }
 
 /// One menu by its slug within an edition.
@@ -267,7 +272,8 @@ pub async fn get_menu(
     tag = "menus",
     params(("slug" = String, Path, description = "Menu slug (percent-encoded in the URL)"), BySlugQuery),
     responses(
-        (status = 200, description = "The menu", body = MenuResponse),
+        (status = 200, description = "The menu", body = MenuResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -280,13 +286,16 @@ pub async fn get_menu_by_slug(
     ApiQuery(q): ApiQuery<BySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let menu = db
+    let (menu, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = found(repo::menus::find_by_slug(conn, edition.id, &slug)?, "menu")?;
-            Ok(menu_views(conn, &editions, vec![row])?.remove(0))
+            let revision = row.revision;
+            Ok((menu_views(conn, &editions, vec![row])?.remove(0), revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(menu))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(menu))
 }

@@ -11,6 +11,7 @@ use crate::repo;
 use crate::repo::categories::TermSort;
 use crate::repo::editions::Editions;
 use crate::repo::tags::TagRow;
+use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
@@ -36,7 +37,7 @@ pub struct TagResponse {
     pub translations: Vec<TranslationRef>,
 }
 
-fn tag_views(
+pub fn tag_views(
     conn: &mut Conn,
     editions: &Editions,
     rows: Vec<TagRow>,
@@ -118,7 +119,8 @@ pub async fn list_tags(
     tag = "tags",
     params(("id" = i64, Path, description = "Tag id")),
     responses(
-        (status = 200, description = "The tag", body = TagResponse),
+        (status = 200, description = "The tag", body = TagResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -131,14 +133,17 @@ pub async fn get_tag(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let tag = db
+    let (tag, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let row = found(repo::tags::find(conn, id)?, "tag")?;
-            Ok(tag_views(conn, &editions, vec![row])?.remove(0))
+            let revision = row.revision;
+            Ok((tag_views(conn, &editions, vec![row])?.remove(0), revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(tag))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(tag))
 }
 
 /// One tag by its slug within an edition.
@@ -146,7 +151,8 @@ pub async fn get_tag(
     tag = "tags",
     params(("slug" = String, Path, description = "Tag slug (percent-encoded in the URL)"), BySlugQuery),
     responses(
-        (status = 200, description = "The tag", body = TagResponse),
+        (status = 200, description = "The tag", body = TagResponse,
+         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
         responses::BadRequest,
         responses::NotFound,
         responses::Unavailable
@@ -159,13 +165,16 @@ pub async fn get_tag_by_slug(
     ApiQuery(q): ApiQuery<BySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let tag = db
+    let (tag, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = found(repo::tags::find_by_slug(conn, edition.id, &slug)?, "tag")?;
-            Ok(tag_views(conn, &editions, vec![row])?.remove(0))
+            let revision = row.revision;
+            Ok((tag_views(conn, &editions, vec![row])?.remove(0), revision))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(tag))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(tag))
 }

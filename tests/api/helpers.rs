@@ -310,6 +310,8 @@ pub mod seed {
                     translation_group: group,
                     created_at: now(),
                     updated_at: now(),
+                    created_by: None,
+                    updated_by: None,
                 },
             )
             .unwrap()
@@ -328,6 +330,8 @@ pub mod seed {
                     translation_group: &repo::new_translation_group(),
                     created_at: now(),
                     updated_at: now(),
+                    created_by: None,
+                    updated_by: None,
                 },
             )
             .unwrap()

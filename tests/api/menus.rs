@@ -37,6 +37,8 @@ async fn menus_nest_items_resolved_to_paths_and_hide_what_is_not_public() {
                     translation_group: "menus",
                     created_at: now,
                     updated_at: now,
+                    created_by: None,
+                    updated_by: None,
                 },
             )
             .unwrap()

@@ -331,7 +331,10 @@ async fn drafts_and_future_posts_are_invisible_until_their_time() {
             .problem(404);
     }
     let due_post = app.get_json(&format!("/api/v1/posts/{due}")).await;
-    assert_eq!(due_post["status"], "scheduled");
+    assert_eq!(
+        due_post["status"], "published",
+        "a scheduled post whose time came is published"
+    );
     let category = app.get_json(&format!("/api/v1/categories/{cat}")).await;
     assert_eq!(category["post_count"], 2, "counts only live posts");
     assert_eq!(

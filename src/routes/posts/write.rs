@@ -208,71 +208,6 @@ impl References<'_> {
         }
         Ok(())
     }
-
-    /// The translation group of post `of`, which must be in another edition
-    /// with no translation in this one yet (other than `this`).
-    fn group_of(
-        &self,
-        conn: &mut Conn,
-        errors: &mut FieldErrors,
-        of: i64,
-        this: Option<i64>,
-    ) -> Result<Option<String>, ApiError> {
-        let Some(other) = repo::posts::find(conn, of)? else {
-            errors.add("translation_of", format!("no post {of}"));
-            return Ok(None);
-        };
-        if other.edition_id == self.edition_id {
-            errors.add("translation_of", "a translation is in another edition");
-            return Ok(None);
-        }
-        if let Some(existing) =
-            repo::posts::group_member_in(conn, &other.translation_group, self.edition_id, this)?
-        {
-            errors.add(
-                "translation_of",
-                format!(
-                    "post {of} already has a translation in edition {}: post {existing}",
-                    self.editions.code(self.edition_id)
-                ),
-            );
-            return Ok(None);
-        }
-        Ok(Some(other.translation_group))
-    }
-
-    /// A client's slug, if free in the edition; or one made from `title`.
-    fn slug(
-        &self,
-        conn: &mut Conn,
-        errors: &mut FieldErrors,
-        given: Option<&str>,
-        title: &str,
-        this: Option<i64>,
-    ) -> Result<String, ApiError> {
-        match given {
-            Some(given) => {
-                let slug = checks::slug_field(errors, given);
-                if let Some(other) = repo::posts::find_by_slug(conn, self.edition_id, &slug)? {
-                    if Some(other.id) != this {
-                        errors.add(
-                            "slug",
-                            format!(
-                                "is already used in edition {}",
-                                self.editions.code(self.edition_id)
-                            ),
-                        );
-                    }
-                }
-                Ok(slug)
-            }
-            None => {
-                let base = domain::slug::slugify(title).unwrap_or_else(|| "post".into());
-                let taken = repo::posts::slugs_like(conn, self.edition_id, &base)?;
-                Ok(checks::free_slug(title, "post", &taken))
-            }
-        }
-    }
 }
 
 fn excerpt(errors: &mut FieldErrors, given: Option<&str>, html: &str) -> String {
@@ -351,11 +286,19 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
         req.tags.as_deref(),
     )?;
     refs.media(conn, &mut errors, req.featured_media)?;
+    let edition = (edition_id, editions.code(edition_id));
     let group = match req.translation_of {
-        Some(of) => refs.group_of(conn, &mut errors, of, None)?,
+        Some(of) => checks::group_of::<checks::Posts>(conn, &mut errors, edition, of, None)?,
         None => Some(repo::new_translation_group()),
     };
-    let slug = refs.slug(conn, &mut errors, req.slug.as_deref(), &title, None)?;
+    let slug = checks::slug_for::<checks::Posts>(
+        conn,
+        &mut errors,
+        edition,
+        req.slug.as_deref(),
+        &title,
+        None,
+    )?;
     errors.check()?;
 
     let kind = req.kind.unwrap_or(PostKind::Article);
@@ -466,13 +409,23 @@ fn update(
     if let Some(media) = req.featured_media {
         refs.media(conn, &mut errors, media)?;
     }
+    let edition = (current.edition_id, editions.code(current.edition_id));
     let group = match req.translation_of {
-        Some(Some(of)) => refs.group_of(conn, &mut errors, of, Some(id))?,
+        Some(Some(of)) => {
+            checks::group_of::<checks::Posts>(conn, &mut errors, edition, of, Some(id))?
+        }
         Some(None) => Some(repo::new_translation_group()),
         None => None,
     };
     let slug = match &req.slug {
-        Some(given) => Some(refs.slug(conn, &mut errors, Some(given), "", Some(id))?),
+        Some(given) => Some(checks::slug_for::<checks::Posts>(
+            conn,
+            &mut errors,
+            edition,
+            Some(given),
+            "",
+            Some(id),
+        )?),
         None => None,
     };
     errors.check()?;

@@ -1,0 +1,433 @@
+//! Writing media metadata and editions. (Uploads come with the media
+//! library; this is what editors change on items that exist.)
+
+use actix_web::{delete, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::db::Conn;
+use crate::domain::access::Scope;
+use crate::domain::{self, Direction};
+use crate::error::{responses, ApiError, FieldErrors};
+use crate::repo;
+use crate::repo::editions::{EditionChanges, NewEdition};
+use crate::repo::media::MediaChanges;
+use crate::routes::checks;
+use crate::routes::editions::EditionResponse;
+use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::media::{media_views, MediaResponse};
+use crate::routes::{found, ApiQuery, AppState, Db};
+
+/// Changes to a media item's description; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMediaRequest {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// Edition code; `null` shares the item with every edition.
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub edition: Option<Option<String>>,
+}
+
+fn media_reply(
+    conn: &mut Conn,
+    state: &AppState,
+    id: i64,
+) -> Result<(MediaResponse, i32), ApiError> {
+    let row = found(repo::media::find(conn, id)?, "media item")?;
+    let revision = row.revision;
+    let editions = repo::editions::all(conn)?;
+    Ok((
+        media_views(conn, &editions, state, vec![row])?.remove(0),
+        revision,
+    ))
+}
+
+/// Editors change any item; authors the ones they uploaded.
+fn may_change_media(principal: &Principal, uploaded_by: Option<i64>) -> Result<(), ApiError> {
+    if principal.role.edits_others() || uploaded_by == Some(principal.user_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a {} may only change media they uploaded",
+            principal.role
+        )))
+    }
+}
+
+/// Update a media item's title, slug, alt text, caption, credit or edition.
+#[utoipa::path(
+    tag = "media",
+    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    request_body = UpdateMediaRequest,
+    security(("bearer" = ["media:write"])),
+    responses(
+        (status = 200, description = "The updated item", body = MediaResponse, headers(("ETag" = String, description = "The new version"))),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
+        responses::PreconditionFailed, responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
+    )
+)]
+#[patch("/media/{id}")]
+pub async fn update_media(
+    db: Db,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateMediaRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::MediaWrite)?;
+    let id = id.into_inner();
+    let (view, revision) = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let current = found(repo::media::find(conn, id)?, "media item")?;
+                may_change_media(&principal, current.uploaded_by)?;
+                if_match.check(current.revision)?;
+                let mut errors = FieldErrors::default();
+                let editions = repo::editions::all(conn)?;
+                let edition_id = match &body.edition {
+                    Some(Some(code)) => match editions.by_code(code) {
+                        Some(e) => Some(Some(e.id)),
+                        None => {
+                            errors.add("edition", format!("no edition `{code}`"));
+                            None
+                        }
+                    },
+                    Some(None) => Some(None),
+                    None => None,
+                };
+                let title = body
+                    .title
+                    .as_deref()
+                    .map(|t| checks::text(&mut errors, "title", t, 0, 300));
+                let alt_text = body
+                    .alt_text
+                    .as_deref()
+                    .map(|t| checks::text(&mut errors, "alt_text", t, 0, 1000));
+                let caption = body
+                    .caption
+                    .as_deref()
+                    .map(|t| checks::text(&mut errors, "caption", t, 0, 5000));
+                let credit = body
+                    .credit
+                    .as_deref()
+                    .map(|t| checks::text(&mut errors, "credit", t, 0, 300));
+                let slug = body
+                    .slug
+                    .as_deref()
+                    .map(|s| checks::slug_field(&mut errors, s));
+                let target_edition = edition_id.unwrap_or(current.edition_id);
+                let target_slug = slug.clone().unwrap_or_else(|| current.slug.clone());
+                if let Some(other) = repo::media::find_by_slug(conn, target_edition, &target_slug)?
+                {
+                    if other != id {
+                        errors.add("slug", format!("is already used by media item {other}"));
+                    }
+                }
+                errors.check()?;
+                let changes = MediaChanges {
+                    edition_id,
+                    slug,
+                    title,
+                    alt_text,
+                    caption,
+                    credit,
+                    updated_by: Some(Some(principal.user_id)),
+                };
+                if !repo::media::update(conn, id, current.revision, &changes, domain::now())? {
+                    return Err(ApiError::PreconditionFailed(
+                        "the item changed meanwhile; fetch it again".into(),
+                    ));
+                }
+                Ok(())
+            })?;
+            media_reply(conn, &state, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteMediaQuery {
+    /// Delete even though posts show it: they lose it.
+    pub force: Option<bool>,
+}
+
+/// Delete a media item. One that posts still show (as featured media or in
+/// a gallery) is a 409 unless `force=true`.
+#[utoipa::path(
+    tag = "media",
+    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412"), DeleteMediaQuery),
+    security(("bearer" = ["media:write"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
+        responses::Conflict, responses::PreconditionFailed, responses::Unavailable
+    )
+)]
+#[delete("/media/{id}")]
+pub async fn delete_media(
+    db: Db,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    ApiQuery(q): ApiQuery<DeleteMediaQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::MediaWrite)?;
+    let id = id.into_inner();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let current = found(repo::media::find(conn, id)?, "media item")?;
+            may_change_media(&principal, current.uploaded_by)?;
+            if_match.check(current.revision)?;
+            let (featured, galleries) = repo::media::usage(conn, id)?;
+            if featured + galleries > 0 && !q.force.unwrap_or(false) {
+                return Err(ApiError::Conflict(format!(
+                    "{featured} post(s) feature it and {galleries} gallery entries show it; delete with force=true to remove it from them"
+                )));
+            }
+            repo::media::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEditionRequest {
+    /// BCP 47 language code: `ku`, `pt-BR`.
+    pub code: String,
+    /// Name in English.
+    pub name: String,
+    /// Name in the edition's own language.
+    pub native_name: String,
+    pub direction: Direction,
+    /// Make it the default edition (the previous default stops being it).
+    pub is_default: Option<bool>,
+    /// Display order.
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEditionRequest {
+    pub name: Option<String>,
+    pub native_name: Option<String>,
+    pub direction: Option<Direction>,
+    /// `true` makes it the default; there is always at most one.
+    pub is_default: Option<bool>,
+    pub position: Option<i32>,
+}
+
+fn check_code(errors: &mut FieldErrors, code: &str) {
+    let mut parts = code.split('-');
+    let lang = parts.next().unwrap_or_default();
+    let ok = (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && parts
+            .all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !ok {
+        errors.add(
+            "code",
+            "must be a BCP 47 code such as `fa`, `sq` or `pt-BR`",
+        );
+    }
+}
+
+fn edition_reply(conn: &mut Conn, code: &str) -> Result<(EditionResponse, i32), ApiError> {
+    let editions = repo::editions::all(conn)?;
+    let edition = found(editions.by_code(code), "edition")?;
+    Ok((EditionResponse::from(edition), edition.revision))
+}
+
+/// Add a language edition (admins).
+#[utoipa::path(
+    tag = "editions",
+    request_body = CreateEditionRequest,
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 201, description = "The edition", body = EditionResponse,
+         headers(("Location" = String, description = "The edition's URL"), ("ETag" = String, description = "Its version"))),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden,
+        responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
+    )
+)]
+#[post("/editions")]
+pub async fn create_edition(
+    db: Db,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateEditionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let code = body.code.trim().to_string();
+    let reply_code = code.clone();
+    let (view, revision) = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let mut errors = FieldErrors::default();
+                check_code(&mut errors, &code);
+                let name = checks::text(&mut errors, "name", &body.name, 1, 100);
+                let native_name =
+                    checks::text(&mut errors, "native_name", &body.native_name, 1, 100);
+                let editions = repo::editions::all(conn)?;
+                if editions.by_code(&code).is_some() {
+                    errors.add("code", "is already an edition");
+                }
+                errors.check()?;
+                let is_default = body.is_default.unwrap_or(false) || editions.0.is_empty();
+                if is_default {
+                    repo::editions::clear_default(conn)?;
+                }
+                let now = domain::now();
+                repo::editions::insert(
+                    conn,
+                    &NewEdition {
+                        code: &code,
+                        name: &name,
+                        native_name: &native_name,
+                        direction: body.direction.as_str(),
+                        is_default,
+                        position: body.position.unwrap_or(editions.0.len() as i32),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+                Ok::<_, ApiError>(())
+            })?;
+            edition_reply(conn, &code)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/editions/{reply_code}")))
+        .insert_header(("ETag", etag(revision)))
+        .json(view))
+}
+
+/// Update an edition (admins). Its code cannot change.
+#[utoipa::path(
+    tag = "editions",
+    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    request_body = UpdateEditionRequest,
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "The updated edition", body = EditionResponse, headers(("ETag" = String, description = "The new version"))),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
+        responses::PreconditionFailed, responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
+    )
+)]
+#[patch("/editions/{code}")]
+pub async fn update_edition(
+    db: Db,
+    principal: Principal,
+    code: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateEditionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let code = code.into_inner();
+    let (view, revision) = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let editions = repo::editions::all(conn)?;
+                let current = found(editions.by_code(&code), "edition")?.clone();
+                if_match.check(current.revision)?;
+                let mut errors = FieldErrors::default();
+                let name = body
+                    .name
+                    .as_deref()
+                    .map(|n| checks::text(&mut errors, "name", n, 1, 100));
+                let native_name = body
+                    .native_name
+                    .as_deref()
+                    .map(|n| checks::text(&mut errors, "native_name", n, 1, 100));
+                if body.is_default == Some(false) && current.is_default {
+                    errors.add("is_default", "make another edition the default instead");
+                }
+                errors.check()?;
+                let becomes_default = body.is_default == Some(true) && !current.is_default;
+                if becomes_default {
+                    repo::editions::clear_default(conn)?;
+                }
+                let changes = EditionChanges {
+                    name,
+                    native_name,
+                    direction: body.direction.map(|d| d.as_str().to_string()),
+                    is_default: becomes_default.then_some(true),
+                    position: body.position,
+                };
+                if !repo::editions::update(
+                    conn,
+                    current.id,
+                    current.revision,
+                    &changes,
+                    domain::now(),
+                )? {
+                    return Err(ApiError::PreconditionFailed(
+                        "the edition changed meanwhile; fetch it again".into(),
+                    ));
+                }
+                Ok(())
+            })?;
+            edition_reply(conn, &code)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(revision)))
+        .json(view))
+}
+
+/// Remove an edition that holds no content (admins); otherwise 409.
+#[utoipa::path(
+    tag = "editions",
+    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 204, description = "Removed"),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
+        responses::Conflict, responses::PreconditionFailed, responses::Unavailable
+    )
+)]
+#[delete("/editions/{code}")]
+pub async fn delete_edition(
+    db: Db,
+    principal: Principal,
+    code: web::Path<String>,
+    if_match: IfMatch,
+    _: ApiQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    let code = code.into_inner();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let editions = repo::editions::all(conn)?;
+            let current = found(editions.by_code(&code), "edition")?;
+            if_match.check(current.revision)?;
+            if current.is_default {
+                return Err(ApiError::Conflict(
+                    "the default edition cannot be removed; make another the default first".into(),
+                ));
+            }
+            if repo::editions::in_use(conn, current.id)? {
+                return Err(ApiError::Conflict(
+                    "the edition holds content; move or delete it first".into(),
+                ));
+            }
+            repo::editions::delete(conn, current.id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
