@@ -24,6 +24,13 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Manage user accounts.
+    User {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(subcommand)]
+        command: nashr::cli::UserCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -41,6 +48,7 @@ fn main() -> ExitCode {
         None => serve(Settings::from_env()),
         Some(Command::Serve { settings }) => serve(settings),
         Some(Command::Migrate { settings }) => migrate(settings),
+        Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
         Some(Command::Openapi) => {
             print!("{}", nashr::openapi::document_json());
             Ok(())

@@ -1,0 +1,210 @@
+//! `nashr user ...`: managing accounts from a shell on the server.
+
+use std::io::BufRead;
+
+use clap::Subcommand;
+
+use crate::accounts::{self, NewAccount};
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::domain::{self, Role};
+use crate::error::ApiError;
+use crate::repo;
+use crate::repo::users::UserChanges;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password comes from standard input with
+    /// `--password-stdin`, or is generated and printed once.
+    Create {
+        username: String,
+        #[arg(long, value_parser = parse_role, default_value = "author")]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Set a user's password (from standard input, or generated).
+    SetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role: admin, editor, author or contributor.
+    SetRole {
+        username: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Disable a user: their logins and script tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled user again.
+    Enable { username: String },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+fn password_from(stdin: bool) -> Result<(String, bool), Box<dyn std::error::Error>> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        Ok((password, false))
+    } else {
+        Ok((accounts::generate_password(), true))
+    }
+}
+
+fn explain(e: ApiError) -> Box<dyn std::error::Error> {
+    let problem = e.problem();
+    let fields: Vec<String> = problem
+        .errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    if fields.is_empty() {
+        problem.detail.into()
+    } else {
+        fields.join("; ").into()
+    }
+}
+
+pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
+    let pool = Pool::connect(
+        &settings.database_url,
+        1,
+        std::time::Duration::from_secs(settings.db_timeout_secs),
+    )?;
+    let mut pooled = pool.get()?;
+    let conn = &mut pooled.conn;
+    db::run_migrations(conn)?;
+    let find = |conn: &mut db::Conn,
+                username: &str|
+     -> Result<repo::users::UserRow, Box<dyn std::error::Error>> {
+        repo::users::find_by_username(conn, &username.to_lowercase())?
+            .ok_or_else(|| format!("no user `{username}`").into())
+    };
+    let change = |conn: &mut db::Conn, id: i64, changes: UserChanges| -> CliResult {
+        repo::users::update(conn, id, None, &changes, domain::now())?;
+        Ok(())
+    };
+    match command {
+        UserCommand::Create {
+            username,
+            role,
+            display_name,
+            email,
+            password_stdin,
+        } => {
+            let (password, generated) = password_from(password_stdin)?;
+            let account = NewAccount {
+                username: username.clone(),
+                password: Some(password.clone()),
+                role,
+                display_name,
+                email,
+                bio: None,
+            };
+            let id = conn
+                .transaction(|conn| accounts::create(conn, &account))
+                .map_err(explain)?;
+            println!("created user {id} `{}` ({role})", username.to_lowercase());
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::List => {
+            let (users, _) = repo::users::list_users(conn, i64::MAX, 0)?;
+            println!(
+                "{:>5}  {:<24} {:<12} {:<9} {:<8} display name",
+                "id", "username", "role", "state", "login"
+            );
+            for u in users {
+                let state = if u.disabled { "disabled" } else { "active" };
+                let login = if u.password_hash.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                };
+                println!(
+                    "{:>5}  {:<24} {:<12} {:<9} {:<8} {}",
+                    u.id, u.username, u.role, state, login, u.display_name
+                );
+            }
+        }
+        UserCommand::SetPassword {
+            username,
+            password_stdin,
+        } => {
+            let user = find(conn, &username)?;
+            let (password, generated) = password_from(password_stdin)?;
+            if let Some(problem) = accounts::check_password(&password) {
+                return Err(format!("password: {}", problem.message).into());
+            }
+            change(
+                conn,
+                user.id,
+                UserChanges {
+                    password_hash: Some(Some(password::hash(&password))),
+                    ..Default::default()
+                },
+            )?;
+            println!("password of `{}` changed", user.username);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::SetRole { username, role } => {
+            let user = find(conn, &username)?;
+            change(
+                conn,
+                user.id,
+                UserChanges {
+                    role: Some(role.as_str().into()),
+                    ..Default::default()
+                },
+            )?;
+            println!("`{}` is now {role}", user.username);
+        }
+        UserCommand::Disable { username } => {
+            let user = find(conn, &username)?;
+            change(
+                conn,
+                user.id,
+                UserChanges {
+                    disabled: Some(true),
+                    ..Default::default()
+                },
+            )?;
+            let revoked = repo::tokens::revoke_all_of(conn, user.id, domain::now())?;
+            println!(
+                "`{}` is disabled; {revoked} script token(s) revoked",
+                user.username
+            );
+        }
+        UserCommand::Enable { username } => {
+            let user = find(conn, &username)?;
+            change(
+                conn,
+                user.id,
+                UserChanges {
+                    disabled: Some(false),
+                    ..Default::default()
+                },
+            )?;
+            println!("`{}` is enabled", user.username);
+        }
+    }
+    Ok(())
+}
