@@ -66,18 +66,54 @@ pub fn excerpt_of(html: &str) -> String {
     }
 }
 
-/// The text of clean HTML: tags dropped (block ends become spaces) and the
-/// entities the cleaner writes decoded.
+/// Elements whose edges separate words.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "figure",
+    "figcaption",
+    "hr",
+    "dd",
+    "dt",
+    "section",
+    "article",
+];
+
+/// The text of clean HTML: tags dropped (block edges become spaces, inline
+/// tags nothing) and the entities the cleaner writes decoded.
 pub fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('<') {
         text.push_str(&rest[..start]);
-        text.push(' ');
-        rest = match rest[start..].find('>') {
-            Some(end) => &rest[start + end + 1..],
-            None => "",
-        };
+        let tag = &rest[start + 1..];
+        let end = tag.find('>').unwrap_or(tag.len());
+        let name: String = tag[..end]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            text.push(' ');
+        }
+        rest = tag.get(end + 1..).unwrap_or("");
     }
     text.push_str(rest);
     text.replace("&lt;", "<")

@@ -6,7 +6,7 @@ use std::sync::Once;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use nashr::config::Settings;
+use nashr::config::{Secret, Settings};
 use nashr::db::{Conn, Pool};
 use nashr::repo;
 use nashr::startup::Application;
@@ -58,6 +58,10 @@ impl Drop for PgSchema {
 
 static TRACING: Once = Once::new();
 
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The tests' signing key, so they can forge tokens to check they fail.
+pub const JWT_SECRET: &str = "a-signing-key-for-tests-only-32-bytes-long";
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
@@ -97,6 +101,8 @@ pub fn fresh_db() -> FreshDb {
     settings.workers = Some(1);
     settings.shutdown_timeout_secs = 1;
     settings.demo = false;
+    settings.admin_password = Some(Secret(ADMIN_PASSWORD.into()));
+    settings.jwt_secret = Some(Secret(JWT_SECRET.into()));
     FreshDb { settings, dir, pg }
 }
 
@@ -174,6 +180,21 @@ impl Reply {
         doc
     }
 
+    /// Asserts a 422 problem, and answers the fields it names.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let doc = self.problem(422);
+        doc["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag").to_string()
+    }
+
     /// Asserts a 404 problem for a parameter that names nothing.
     pub fn unknown(&self, param: &str) -> Value {
         let doc = self.problem(404);
@@ -207,6 +228,133 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.request(reqwest::Method::GET, path).await
+    }
+
+    /// Any request, with an optional bearer token, JSON body and `If-Match`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        if_match: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        let res = req.send().await.expect("the server answers");
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, Some(token), None, None)
+            .await
+    }
+
+    pub async fn post_as(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body), None)
+            .await
+    }
+
+    pub async fn patch_as(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Reply {
+        self.send(
+            reqwest::Method::PATCH,
+            path,
+            Some(token),
+            Some(body),
+            if_match,
+        )
+        .await
+    }
+
+    pub async fn delete_as(&self, path: &str, token: &str, if_match: Option<&str>) -> Reply {
+        self.send(reqwest::Method::DELETE, path, Some(token), None, if_match)
+            .await
+    }
+
+    /// Logs in and answers the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let reply = self
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            200,
+            "login of {username}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// A new user with `role`; answers their id and a login token.
+    pub async fn user_with_role(&self, username: &str, role: &str) -> (i64, String) {
+        let password = format!("{username}-password");
+        let id = self.db(|c| {
+            nashr::accounts::create(
+                c,
+                &nashr::accounts::NewAccount {
+                    username: username.into(),
+                    password: Some(password.clone()),
+                    role: role.parse().unwrap(),
+                    display_name: None,
+                    email: None,
+                    bio: None,
+                },
+            )
+            .unwrap()
+        });
+        (id, self.login(username, &password).await)
+    }
+
+    /// A script token with `scopes`, made with the login `token`.
+    pub async fn script_token(&self, token: &str, scopes: &[&str]) -> (i64, String) {
+        let reply = self
+            .post_as(
+                "/api/v1/tokens",
+                token,
+                serde_json::json!({"name": "test", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let body = reply.json();
+        (
+            body["id"].as_i64().unwrap(),
+            body["token"].as_str().unwrap().to_string(),
+        )
     }
 
     /// GET that must answer 200 with JSON.

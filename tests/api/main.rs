@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on a loopback port, a fresh database per
 //! test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod auth;
 mod authors;
 mod demo;
 mod editions;
@@ -14,3 +15,4 @@ mod process;
 mod queries;
 mod startup;
 mod taxonomies;
+mod writes;

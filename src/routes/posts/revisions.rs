@@ -196,7 +196,6 @@ pub async fn restore_revision(
                     }
                 }
                 let (category_ids, tag_ids) = repo::posts::term_ids(conn, id)?;
-                repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
                 let media = match old.featured_media_id {
                     Some(m) if repo::media::find(conn, m)?.is_some() => Some(m),
                     _ => None,
@@ -216,6 +215,7 @@ pub async fn restore_revision(
                         "the post changed meanwhile; fetch it again".into(),
                     ));
                 }
+                repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
                 // Terms deleted since the old version are left out.
                 let cats: Vec<i64> =
                     repo::categories::slugs_by_ids(conn, &split_ids(&old.category_ids))?

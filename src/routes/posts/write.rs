@@ -430,8 +430,6 @@ fn update(
     };
     errors.check()?;
 
-    let (category_ids, tag_ids) = repo::posts::term_ids(conn, id)?;
-    repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
     let newly_public =
         publishes(status) && !publishes(current.status.parse().unwrap_or(PostStatus::Draft));
     let changes = PostChanges {
@@ -450,11 +448,15 @@ fn update(
         updated_by: Some(Some(principal.user_id)),
         published_by: newly_public.then_some(Some(principal.user_id)),
     };
+    // The compare-and-swap comes first: a concurrent writer waits on the
+    // row, then finds the revision gone and gets 412 before writing anything.
+    let (category_ids, tag_ids) = repo::posts::term_ids(conn, id)?;
     if !repo::posts::update(conn, id, current.revision, &changes, now)? {
         return Err(ApiError::PreconditionFailed(
             "the post changed meanwhile; fetch it again".into(),
         ));
     }
+    repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
     repo::posts::set_terms(conn, id, req.categories.as_deref(), req.tags.as_deref())?;
     Ok(())
 }
