@@ -10,6 +10,7 @@ mod helpers;
 mod media;
 mod menus;
 mod openapi;
+mod permissions;
 mod posts;
 mod process;
 mod queries;
