@@ -237,8 +237,19 @@ pub fn etag(revision: i32) -> String {
 }
 
 /// A path segment that does not parse: ids are the only numeric segments.
-pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     tracing::debug!(error = %err, "bad path parameter");
+    // `PATCH /users/me` reaches `/users/{id}`; `/users/me` itself only reads.
+    let literal = req
+        .app_data::<web::Data<crate::routes::RouteTable>>()
+        .and_then(|routes| routes.literal_methods(req.path()));
+    if let Some(allow) = literal {
+        return ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow,
+        }
+        .into();
+    }
     let message = err.to_string();
     if message.contains("i64") {
         ApiError::path("id", "must be a whole number").into()

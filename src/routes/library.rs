@@ -63,7 +63,7 @@ fn may_change_media(principal: &Principal, uploaded_by: Option<i64>) -> Result<(
 /// Update a media item's title, slug, alt text, caption, credit or edition.
 #[utoipa::path(
     tag = "media",
-    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateMediaRequest,
     security(("bearer" = ["media:write"])),
     responses(
@@ -167,7 +167,7 @@ pub struct DeleteMediaQuery {
 /// a gallery) is a 409 unless `force=true`.
 #[utoipa::path(
     tag = "media",
-    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412"), DeleteMediaQuery),
+    params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing"), DeleteMediaQuery),
     security(("bearer" = ["media:write"])),
     responses(
         (status = 204, description = "Deleted"),
@@ -208,10 +208,13 @@ pub async fn delete_media(
 #[serde(deny_unknown_fields)]
 pub struct CreateEditionRequest {
     /// BCP 47 language code: `ku`, `pt-BR`.
+    #[schema(pattern = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     pub code: String,
     /// Name in English.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Name in the edition's own language.
+    #[schema(min_length = 1, max_length = 100)]
     pub native_name: String,
     pub direction: Direction,
     /// Make it the default edition (the previous default stops being it).
@@ -318,7 +321,7 @@ pub async fn create_edition(
 /// Update an edition (admins). Its code cannot change.
 #[utoipa::path(
     tag = "editions",
-    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateEditionRequest,
     security(("bearer" = ["admin"])),
     responses(
@@ -391,7 +394,7 @@ pub async fn update_edition(
 /// Remove an edition that holds no content (admins); otherwise 409.
 #[utoipa::path(
     tag = "editions",
-    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("code" = String, Path, description = "Edition code"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["admin"])),
     responses(
         (status = 204, description = "Removed"),

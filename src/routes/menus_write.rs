@@ -24,6 +24,7 @@ const MAX_DEPTH: usize = 5;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MenuItemInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
     /// What the entry points at.
     #[serde(rename = "type")]
@@ -41,7 +42,9 @@ pub struct MenuItemInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateMenuRequest {
     /// Edition code.
+    #[schema(min_length = 1)]
     pub edition: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub slug: Option<String>,
     /// Where a theme shows it: `primary`, `footer`, ...
@@ -274,7 +277,7 @@ pub async fn create_menu(
 /// Update a menu; `items`, when given, replace all its items.
 #[utoipa::path(
     tag = "menus",
-    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateMenuRequest,
     security(("bearer" = ["menus:write"])),
     responses(
@@ -360,7 +363,7 @@ pub async fn update_menu(
 /// Delete a menu and its items.
 #[utoipa::path(
     tag = "menus",
-    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["menus:write"])),
     responses(
         (status = 204, description = "Deleted"),

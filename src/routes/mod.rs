@@ -267,7 +267,21 @@ impl RouteTable {
         RouteTable(routes)
     }
 
+    /// The methods of a documented path with no parameters that is exactly
+    /// `path` (`/users/me`), which wins over templates such as `/users/{id}`.
+    pub fn literal_methods(&self, path: &str) -> Option<Vec<String>> {
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.join("/") == path && !template.iter().any(|t| t.starts_with('{'))
+            })
+            .map(|(_, methods)| methods.clone())
+    }
+
     fn methods_for(&self, path: &str) -> Option<Vec<String>> {
+        if let Some(literal) = self.literal_methods(path) {
+            return Some(literal);
+        }
         let segments: Vec<&str> = path.split('/').collect();
         let matches = |template: &[String]| {
             template.len() == segments.len()
@@ -275,13 +289,14 @@ impl RouteTable {
                     (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
                 })
         };
-        let mut allow: Vec<String> = self
-            .0
-            .iter()
-            .filter(|(template, _)| matches(template))
-            .flat_map(|(_, methods)| methods.iter().cloned())
-            .collect();
-        allow.dedup();
+        let mut allow: Vec<String> = Vec::new();
+        for (_, methods) in self.0.iter().filter(|(template, _)| matches(template)) {
+            for method in methods {
+                if !allow.contains(method) {
+                    allow.push(method.clone());
+                }
+            }
+        }
         (!allow.is_empty()).then_some(allow)
     }
 }

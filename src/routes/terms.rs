@@ -27,7 +27,9 @@ pub const MAX_DESCRIPTION: usize = 5000;
 #[serde(deny_unknown_fields)]
 pub struct CreateCategoryRequest {
     /// Edition code.
+    #[schema(min_length = 1)]
     pub edition: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Made from the name when absent.
     pub slug: Option<String>,
@@ -61,7 +63,9 @@ pub struct UpdateCategoryRequest {
 #[serde(deny_unknown_fields)]
 pub struct CreateTagRequest {
     /// Edition code.
+    #[schema(min_length = 1)]
     pub edition: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub slug: Option<String>,
     pub description: Option<String>,
@@ -222,7 +226,7 @@ pub async fn create_category(
 /// Update a category (send its `ETag` as `If-Match`).
 #[utoipa::path(
     tag = "categories",
-    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateCategoryRequest,
     security(("bearer" = ["taxonomy:write"])),
     responses(
@@ -305,7 +309,7 @@ pub async fn update_category(
 /// subcategories is a 409.
 #[utoipa::path(
     tag = "categories",
-    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["taxonomy:write"])),
     responses(
         (status = 204, description = "Deleted"),
@@ -411,7 +415,7 @@ pub async fn create_tag(
 /// Update a tag (send its `ETag` as `If-Match`).
 #[utoipa::path(
     tag = "tags",
-    params(("id" = i64, Path, description = "Tag id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Tag id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateTagRequest,
     security(("bearer" = ["taxonomy:write"])),
     responses(
@@ -488,7 +492,7 @@ pub async fn update_tag(
 /// Delete a tag; its posts stay, without it.
 #[utoipa::path(
     tag = "tags",
-    params(("id" = i64, Path, description = "Tag id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Tag id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["taxonomy:write"])),
     responses(
         (status = 204, description = "Deleted"),

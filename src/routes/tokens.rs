@@ -19,8 +19,10 @@ use crate::routes::{found, ApiQuery, AppState, Db};
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// What the token is for, e.g. `nightly import`.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// What it may do; at most what your role allows.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
     /// When it stops working; never, if absent.
     pub expires_at: Option<DateTime<Utc>>,

@@ -62,8 +62,10 @@ fn user_reply(mut reply: actix_web::HttpResponseBuilder, user: UserRow) -> HttpR
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// 2 to 64 of a-z, 0-9, `.`, `_`, `-`; stored in lower case.
+    #[schema(pattern = r"^[A-Za-z0-9._-]{2,64}$")]
     pub username: String,
     /// At least 10 characters. Without one, the user cannot log in.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
     pub role: Role,
     pub display_name: Option<String>,
@@ -239,7 +241,7 @@ pub async fn get_user(
 /// password; role and `disabled` are for admins.
 #[utoipa::path(
     tag = "users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateUserRequest,
     security(("bearer" = [])),
     responses(
@@ -248,6 +250,7 @@ pub async fn get_user(
         responses::Unauthorized,
         responses::Forbidden,
         responses::NotFound,
+        responses::Conflict,
         responses::PreconditionFailed,
         responses::UnsupportedMediaType,
         responses::Unprocessable,
@@ -257,8 +260,9 @@ pub async fn get_user(
 #[patch("/users/{id}")]
 pub async fn update_user(
     db: Db,
-    principal: Principal,
+    // Before the principal: `PATCH /users/me` is a 405 whoever asks.
     id: web::Path<i64>,
+    principal: Principal,
     if_match: IfMatch,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -344,7 +348,7 @@ pub async fn update_user(
 /// disabled instead (`PATCH` with `disabled: true`), so nothing is lost.
 #[utoipa::path(
     tag = "users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["admin"])),
     responses(
         (status = 204, description = "Deleted"),
@@ -360,8 +364,8 @@ pub async fn update_user(
 #[delete("/users/{id}")]
 pub async fn delete_user(
     db: Db,
-    principal: Principal,
     id: web::Path<i64>,
+    principal: Principal,
     if_match: IfMatch,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {

@@ -140,7 +140,7 @@ pub async fn get_revision(
 #[utoipa::path(
     tag = "posts",
     params(("id" = i64, Path, description = "Post id"), ("revision" = i32, Path, description = "Revision number"),
-           ("If-Match" = Option<String>, Header, description = "The post's ETag you read; a stale one gets 412")),
+           ("If-Match" = Option<String>, Header, description = "The post's ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["posts:write"])),
     responses(
         (status = 200, description = "The post, restored", body = PostResponse,

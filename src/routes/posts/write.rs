@@ -33,8 +33,10 @@ pub const MAX_CONTENT: usize = 512 * 1024;
 pub struct CreatePostRequest {
     /// Edition code.
     #[schema(example = "fa")]
+    #[schema(min_length = 1)]
     pub edition: String,
     #[schema(example = "یادداشت‌های بهاری")]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// `article` (default) or `page`.
     pub kind: Option<PostKind>,
@@ -513,7 +515,7 @@ pub async fn create_post(
 /// changed the post since, the answer is 412 and nothing changes.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdatePostRequest,
     security(("bearer" = ["posts:write"])),
     responses(
@@ -565,7 +567,7 @@ pub struct DeletePostQuery {
 /// delete it for good.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412"), DeletePostQuery),
+    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing"), DeletePostQuery),
     security(("bearer" = ["posts:write"])),
     responses(
         (status = 204, description = "In the trash, or gone"),
@@ -633,7 +635,7 @@ pub async fn delete_post(
 /// Take a post out of the trash, in the state it was in.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one gets 412")),
+    params(("id" = i64, Path, description = "Post id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     security(("bearer" = ["posts:write"])),
     responses(
         (status = 200, description = "The restored post", body = PostResponse,
