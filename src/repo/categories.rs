@@ -215,10 +215,7 @@ pub fn update(
     changes: &CategoryChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(categories::table.filter(categories::id.eq(id)).filter(categories::revision.eq(revision)))
-        .set((changes, categories::revision.eq(categories::revision + 1), categories::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(categories, conn, id, revision, changes, now)
 }
 
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {

@@ -91,10 +91,7 @@ pub fn update(
     changes: &EditionChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(editions::table.filter(editions::id.eq(id)).filter(editions::revision.eq(revision)))
-        .set((changes, editions::revision.eq(editions::revision + 1), editions::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(editions, conn, id, revision, changes, now)
 }
 
 /// Makes no edition the default (before another becomes it).

@@ -210,10 +210,7 @@ pub fn update(
     changes: &MediaChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(media::table.filter(media::id.eq(id)).filter(media::revision.eq(revision)))
-        .set((changes, media::revision.eq(media::revision + 1), media::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(media, conn, id, revision, changes, now)
 }
 
 /// The item with `slug` among those of `edition_id` (or of none).

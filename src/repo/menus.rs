@@ -147,10 +147,7 @@ pub fn update(
     changes: &MenuChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(menus::table.filter(menus::id.eq(id)).filter(menus::revision.eq(revision)))
-        .set((changes, menus::revision.eq(menus::revision + 1), menus::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(menus, conn, id, revision, changes, now)
 }
 
 /// Removes every item of a menu (before its new items are inserted).

@@ -70,6 +70,20 @@ macro_rules! group_member_in {
     }};
 }
 
+/// Applies `$changes` to row `$id` of `$table` only if it is still at
+/// `$revision`, bumping the revision and `updated_at`: the compare-and-swap
+/// behind `If-Match`. Answers whether the row changed.
+macro_rules! update_at_revision {
+    ($table:ident, $conn:expr, $id:expr, $revision:expr, $changes:expr, $now:expr) => {
+        $crate::with_conn!($conn, c => diesel::update(
+                $table::table.filter($table::id.eq($id)).filter($table::revision.eq($revision)),
+            )
+            .set(($changes, $table::revision.eq($table::revision + 1), $table::updated_at.eq($now)))
+            .execute(c)
+            .map(|n| n == 1))
+    };
+}
+
 pub mod auth_failures;
 pub mod categories;
 pub mod editions;

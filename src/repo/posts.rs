@@ -468,10 +468,7 @@ pub fn update(
     changes: &PostChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(posts::table.filter(posts::id.eq(id)).filter(posts::revision.eq(revision)))
-        .set((changes, posts::revision.eq(posts::revision + 1), posts::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(posts, conn, id, revision, changes, now)
 }
 
 /// Replaces a post's categories and tags.

@@ -152,10 +152,7 @@ pub fn update(
     changes: &TagChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    with_conn!(conn, c => diesel::update(tags::table.filter(tags::id.eq(id)).filter(tags::revision.eq(revision)))
-        .set((changes, tags::revision.eq(tags::revision + 1), tags::updated_at.eq(now)))
-        .execute(c)
-        .map(|n| n == 1))
+    update_at_revision!(tags, conn, id, revision, changes, now)
 }
 
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {

@@ -463,6 +463,47 @@ fn update(
     Ok(())
 }
 
+/// Moves post `id` into the trash (`trashed`) or out of it, as its own
+/// revision. Trashing a post already in the trash does nothing; restoring
+/// one that is not there is a 409.
+fn set_trashed(
+    conn: &mut Conn,
+    principal: &Principal,
+    id: i64,
+    if_match: &IfMatch,
+    trashed: bool,
+) -> Result<(), ApiError> {
+    let now = domain::now();
+    let current = found(repo::posts::find(conn, id)?, "post")?;
+    may_edit(principal, &current, now)?;
+    if_match.check(current.revision)?;
+    match (current.deleted_at.is_some(), trashed) {
+        (true, true) => return Ok(()),
+        (false, false) => return Err(ApiError::Conflict("the post is not in the trash".into())),
+        _ => {}
+    }
+    let status = effective_status(&current, now);
+    may_write_post(
+        principal.role,
+        principal.user_id,
+        current.author_id,
+        Some(status),
+        status,
+    )
+    .map_err(denied)?;
+    let changes = PostChanges {
+        deleted_at: Some(trashed.then_some(now)),
+        updated_by: Some(Some(principal.user_id)),
+        ..Default::default()
+    };
+    if !repo::posts::update(conn, id, current.revision, &changes, now)? {
+        return Err(ApiError::PreconditionFailed(
+            "the post changed meanwhile; fetch it again".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The post as its writer now sees it, with its `ETag`.
 fn written(
     conn: &mut Conn,
@@ -595,37 +636,14 @@ pub async fn delete_post(
     let id = id.into_inner();
     db.run(move |conn| {
         conn.transaction(|conn| {
-            let now = domain::now();
-            let current = found(repo::posts::find(conn, id)?, "post")?;
-            may_edit(&principal, &current, now)?;
-            if_match.check(current.revision)?;
             if force {
+                let current = found(repo::posts::find(conn, id)?, "post")?;
+                may_edit(&principal, &current, domain::now())?;
+                if_match.check(current.revision)?;
                 repo::posts::purge(conn, id)?;
                 return Ok(());
             }
-            if current.deleted_at.is_some() {
-                return Ok(());
-            }
-            let status = effective_status(&current, now);
-            may_write_post(
-                principal.role,
-                principal.user_id,
-                current.author_id,
-                Some(status),
-                status,
-            )
-            .map_err(denied)?;
-            let changes = PostChanges {
-                deleted_at: Some(Some(now)),
-                updated_by: Some(Some(principal.user_id)),
-                ..Default::default()
-            };
-            if !repo::posts::update(conn, id, current.revision, &changes, now)? {
-                return Err(ApiError::PreconditionFailed(
-                    "the post changed meanwhile; fetch it again".into(),
-                ));
-            }
-            Ok(())
+            set_trashed(conn, &principal, id, &if_match, true)
         })
     })
     .await?;
@@ -662,35 +680,7 @@ pub async fn restore_post(
     let id = id.into_inner();
     let (post, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let now = domain::now();
-                let current = found(repo::posts::find(conn, id)?, "post")?;
-                may_edit(&principal, &current, now)?;
-                if current.deleted_at.is_none() {
-                    return Err(ApiError::Conflict("the post is not in the trash".into()));
-                }
-                if_match.check(current.revision)?;
-                let status = effective_status(&current, now);
-                may_write_post(
-                    principal.role,
-                    principal.user_id,
-                    current.author_id,
-                    Some(status),
-                    status,
-                )
-                .map_err(denied)?;
-                let changes = PostChanges {
-                    deleted_at: Some(None),
-                    updated_by: Some(Some(principal.user_id)),
-                    ..Default::default()
-                };
-                if !repo::posts::update(conn, id, current.revision, &changes, now)? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the post changed meanwhile; fetch it again".into(),
-                    ));
-                }
-                Ok(())
-            })?;
+            conn.transaction(|conn| set_trashed(conn, &principal, id, &if_match, false))?;
             written(conn, &state, &principal, id)
         })
         .await?;
