@@ -4,7 +4,7 @@
 use diesel::QueryResult;
 
 use crate::db::Conn;
-use crate::domain::slug;
+use crate::domain::{content, slug};
 use crate::error::{ApiError, FieldErrors};
 use crate::repo;
 
@@ -51,6 +51,40 @@ pub fn free_slug(title: &str, fallback: &str, taken: &[String]) -> String {
         .map(|n| format!("{base}-{n}"))
         .find(|candidate| !taken.contains(candidate))
         .expect("some suffix is free")
+}
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_DESCRIPTION: usize = 5000;
+
+/// A description as stored: cleaned HTML of bounded length.
+pub fn description(errors: &mut FieldErrors, text: &str) -> String {
+    let clean = content::sanitize_html(text.trim());
+    if clean.chars().count() > MAX_DESCRIPTION {
+        errors.add(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION} characters"),
+        );
+    }
+    clean
+}
+
+/// The edition a create names, as `(id, code)`; an unknown one is a field error.
+pub fn edition_of(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    code: &str,
+) -> Result<Option<(i64, String)>, ApiError> {
+    let editions = repo::editions::all(conn)?;
+    let found = editions.by_code(code).map(|e| (e.id, e.code.clone()));
+    if found.is_none() {
+        errors.add("edition", format!("no edition `{code}`"));
+    }
+    Ok(found)
+}
+
+/// The 412 for a compare-and-swap that lost to another writer.
+pub fn modified() -> ApiError {
+    ApiError::PreconditionFailed("it changed meanwhile; fetch it again".into())
 }
 
 #[cfg(test)]

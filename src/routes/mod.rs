@@ -12,14 +12,11 @@ pub mod editions;
 pub mod extract;
 pub mod files;
 pub mod health;
-pub mod library;
 pub mod media;
 pub mod menus;
-pub mod menus_write;
 pub mod pagination;
 pub mod posts;
 pub mod tags;
-pub mod terms;
 pub mod tokens;
 pub mod users;
 
@@ -54,9 +51,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/api/v1")
                 .service(editions::list_editions)
                 .service(editions::get_edition)
-                .service(library::create_edition)
-                .service(library::update_edition)
-                .service(library::delete_edition)
+                .service(editions::write::create_edition)
+                .service(editions::write::update_edition)
+                .service(editions::write::delete_edition)
                 .service(posts::list_posts)
                 .service(posts::get_post_by_slug)
                 .service(posts::get_post)
@@ -70,25 +67,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(categories::list_categories)
                 .service(categories::get_category_by_slug)
                 .service(categories::get_category)
-                .service(terms::create_category)
-                .service(terms::update_category)
-                .service(terms::delete_category)
+                .service(categories::write::create_category)
+                .service(categories::write::update_category)
+                .service(categories::write::delete_category)
                 .service(tags::list_tags)
                 .service(tags::get_tag_by_slug)
                 .service(tags::get_tag)
-                .service(terms::create_tag)
-                .service(terms::update_tag)
-                .service(terms::delete_tag)
+                .service(tags::write::create_tag)
+                .service(tags::write::update_tag)
+                .service(tags::write::delete_tag)
                 .service(media::list_media)
                 .service(media::get_media)
-                .service(library::update_media)
-                .service(library::delete_media)
+                .service(media::write::update_media)
+                .service(media::write::delete_media)
                 .service(menus::list_menus)
                 .service(menus::get_menu_by_slug)
                 .service(menus::get_menu)
-                .service(menus_write::create_menu)
-                .service(menus_write::update_menu)
-                .service(menus_write::delete_menu)
+                .service(menus::write::create_menu)
+                .service(menus::write::update_menu)
+                .service(menus::write::delete_menu)
                 .service(authors::list_authors)
                 .service(authors::get_author_by_slug)
                 .service(authors::get_author)

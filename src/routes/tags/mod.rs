@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 
+pub mod write;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,3 +1,5 @@
+pub mod write;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
