@@ -21,16 +21,22 @@ async fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
         .env("RUST_LOG", "info")
         .env_remove("NASHR_PUBLIC_URL")
         .env_remove("NASHR_DEMO")
+        .env_remove("NASHR_ADMIN_PASSWORD")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
 
     let (tx, rx) = mpsc::channel();
+    let (password_tx, password_rx) = mpsc::channel();
+    let marker = "Created the user `admin` with the password: ";
     let stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut log = Vec::new();
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some((_, password)) = line.split_once(marker) {
+                let _ = password_tx.send(password.trim().to_string());
+            }
             if let Some(at) = line.find("local=") {
                 let addr: String = line[at + 6..]
                     .chars()
@@ -77,5 +83,142 @@ async fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
     assert!(status.success(), "exit status {status}");
     let log = reader.join().unwrap().join("\n");
     assert!(log.contains("SIGTERM"), "the shutdown is logged:\n{log}");
+    assert_eq!(log.matches(marker).count(), 1, "printed once");
     assert!(log.contains("served"), "requests are logged:\n{log}");
+}
+
+/// Runs `nashr user ...` on `database_url`, with `stdin` as its input.
+fn nashr_user(database_url: &str, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nashr"))
+        .arg("user")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[actix_web::test]
+async fn the_user_commands_manage_accounts_the_api_then_honours() {
+    let db = fresh_db();
+    let url = db.settings.database_url.clone();
+    let (ok, out) = nashr_user(
+        &url,
+        &[
+            "create",
+            "Leila",
+            "--role",
+            "editor",
+            "--display-name",
+            "لیلا کریمی",
+            "--password-stdin",
+        ],
+        "a-long-password\n",
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = nashr_user(
+        &url,
+        &["create", "leila", "--password-stdin"],
+        "another-password\n",
+    );
+    assert!(!ok && out.contains("already taken"), "{out}");
+    let (ok, out) = nashr_user(&url, &["create", "bob"], "");
+    assert!(
+        ok && out.contains("password: "),
+        "a generated password is printed: {out}"
+    );
+    let (ok, out) = nashr_user(
+        &url,
+        &["set-password", "bob", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!ok && out.contains("password"), "{out}");
+    let (ok, out) = nashr_user(&url, &["list"], "");
+    assert!(
+        ok && out.contains("leila") && out.contains("editor") && out.contains("bob"),
+        "{out}"
+    );
+
+    let app = nashr::startup::Application::build(db.settings.clone())
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let login = |password: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/auth/token"))
+                .json(&serde_json::json!({"username": "leila", "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let token = login("a-long-password")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = client
+        .get(format!("{base}/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let me: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(
+        (me["role"].as_str(), me["display_name"].as_str()),
+        (Some("editor"), Some("لیلا کریمی"))
+    );
+
+    assert!(nashr_user(&url, &["set-role", "leila", "contributor"], "").0);
+    let me: serde_json::Value = client
+        .get(format!("{base}/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["role"], "contributor",
+        "the role change applies to the next request"
+    );
+    assert!(nashr_user(&url, &["disable", "leila"], "").0);
+    assert_eq!(
+        client
+            .get(format!("{base}/users/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(login("a-long-password").await.status(), 401);
+    assert!(nashr_user(&url, &["enable", "leila"], "").0);
+    assert_eq!(login("a-long-password").await.status(), 200);
 }
