@@ -64,6 +64,20 @@ async fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
         200
     );
 
+    // No NASHR_ADMIN_PASSWORD: `admin` was made with a generated password,
+    // printed once, that works.
+    let password = password_rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the generated password is printed");
+    assert!(password.len() >= 20, "a strong password: {password}");
+    let login = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
