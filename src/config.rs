@@ -72,6 +72,42 @@ pub struct Settings {
     /// Seconds over which failed logins are counted.
     #[arg(long, env = "NASHR_LOGIN_WINDOW", default_value_t = 900)]
     pub login_window_secs: i64,
+
+    /// Largest upload, in bytes; larger ones get 413.
+    #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// Largest picture, in pixels (width times height), checked from the
+    /// header before anything is decoded.
+    #[arg(long, env = "NASHR_MAX_IMAGE_PIXELS", default_value_t = 100_000_000)]
+    pub max_image_pixels: u64,
+
+    /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
+    #[arg(long, env = "NASHR_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The object store's endpoint, for S3-compatible servers other than
+    /// AWS (`http://127.0.0.1:9000`).
+    #[arg(long, env = "NASHR_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    #[arg(long, env = "NASHR_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    #[arg(long, env = "NASHR_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    #[arg(long, env = "NASHR_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
+
+    /// Base URL clients fetch the bucket's files from (the bucket's URL, or
+    /// a CDN in front of it). Required with `NASHR_S3_BUCKET`.
+    #[arg(long, env = "NASHR_S3_PUBLIC_URL")]
+    pub s3_public_url: Option<String>,
+
+    /// Prefix of every key in the bucket, so that several sites can share it.
+    #[arg(long, env = "NASHR_S3_PREFIX", default_value = "")]
+    pub s3_prefix: String,
 }
 
 /// A value kept out of logs and `Debug` output.
@@ -108,6 +144,32 @@ impl Settings {
     /// The settings the environment gives, with defaults for the rest.
     pub fn from_env() -> Settings {
         EnvOnly::parse_from(["nashr"]).settings
+    }
+
+    /// The media store the settings name: S3 when a bucket is set, else
+    /// the local folder.
+    pub fn media_store(&self) -> Result<crate::media::Store, String> {
+        use crate::media::{LocalStore, S3Settings, S3Store, Store};
+        let Some(bucket) = &self.s3_bucket else {
+            return Ok(Store::Local(LocalStore::new(&self.media_dir)));
+        };
+        let public_url = self
+            .s3_public_url
+            .clone()
+            .ok_or("NASHR_S3_PUBLIC_URL is required with NASHR_S3_BUCKET")?;
+        let s3 = S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: bucket.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self
+                .s3_secret_access_key
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+            public_url,
+            prefix: self.s3_prefix.clone(),
+        };
+        S3Store::new(&s3).map(Store::S3).map_err(|e| e.to_string())
     }
 
     /// The base URL for links, without a trailing slash.

@@ -12,8 +12,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::db::{self, Pool};
-use crate::media::LocalStore;
+use crate::media::Store;
 use crate::routes::auth::LoginPolicy;
+use crate::routes::media::write::UploadLimits;
 use crate::routes::{self, extract, AppState, RouteTable};
 use crate::{accounts, auth, demo, openapi, repo, telemetry};
 
@@ -56,12 +57,12 @@ impl Application {
             settings.db_pool_size,
             Duration::from_secs(settings.db_timeout_secs),
         )?;
+        let store = settings.media_store().map_err(StartupError::Config)?;
         let migrate_pool = pool.clone();
         let demo = settings.demo;
-        let store = LocalStore::new(&settings.media_dir);
         let configured_secret = settings.jwt_secret.clone();
         let admin_password = settings.admin_password.clone();
-        let jwt_secret = web::block(move || -> Result<String, StartupError> {
+        let (jwt_secret, demo) = web::block(move || -> Result<(String, Option<demo::Demo>), StartupError> {
             let mut conn = migrate_pool.get().map_err(db::PoolError::from)?;
             let applied = db::run_migrations(&mut conn.conn)?;
             if !applied.is_empty() {
@@ -86,17 +87,40 @@ impl Application {
                 Err(e) => return Err(StartupError::Config(format!("could not create the admin user: {e}"))),
             }
             auth::password::warm_up();
-            if demo {
-                match demo::load_if_empty(&mut conn.conn, &store) {
-                    Ok(true) => tracing::info!("loaded the demo site"),
-                    Ok(false) => tracing::info!("the database has content; demo not loaded"),
-                    Err(e) => return Err(StartupError::Demo(e.to_string())),
-                }
+            let wanted = demo && demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))?;
+            if demo && !wanted {
+                tracing::info!("the database has content; demo not loaded");
             }
-            Ok(secret)
+            let prepared = if wanted {
+                Some(demo::prepare().map_err(|e| StartupError::Demo(e.to_string()))?)
+            } else {
+                None
+            };
+            Ok((secret, prepared))
         })
         .await
         .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+        if let Some(demo) = demo {
+            for (key, bytes, mime) in &demo.files {
+                store
+                    .put(key, bytes.clone(), mime)
+                    .await
+                    .map_err(|e| StartupError::Demo(e.to_string()))?;
+            }
+            let load_pool = pool.clone();
+            web::block(move || -> Result<(), StartupError> {
+                let mut conn = load_pool.get().map_err(db::PoolError::from)?;
+                // Another instance may have loaded it meanwhile.
+                if demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))? {
+                    demo::load(&mut conn.conn, demo)
+                        .map_err(|e| StartupError::Demo(e.to_string()))?;
+                    tracing::info!("loaded the demo site");
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+        }
         let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
         let login_policy = web::Data::new(LoginPolicy {
             max_failures: settings.login_max_failures,
@@ -112,13 +136,21 @@ impl Application {
         let local = listener.local_addr()?;
         let public_url = settings.public_url_for(local);
         let state = web::Data::new(AppState {
-            media_url: format!("{public_url}/media"),
+            media_url: store.public_base(&public_url),
             public_url: public_url.clone(),
         });
+        let upload_limits = web::Data::new(UploadLimits {
+            max_bytes: settings.max_upload_bytes,
+            max_pixels: settings.max_image_pixels,
+        });
+        let local_media = match &store {
+            Store::Local(local) => Some(local.root().to_path_buf()),
+            Store::S3(_) => None,
+        };
+        let store = web::Data::new(store);
         let doc = openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
         let pool_data = web::Data::new(pool.clone());
-        let media_dir = settings.media_dir.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -127,6 +159,8 @@ impl Application {
                 .app_data(pool_data.clone())
                 .app_data(route_table.clone())
                 .app_data(keys.clone())
+                .app_data(store.clone())
+                .app_data(upload_limits.clone())
                 .app_data(login_policy.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -136,7 +170,11 @@ impl Application {
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
                 .service(web::redirect("/docs", "/docs/"))
-                .service(routes::files::service(&media_dir))
+                .configure(|cfg| {
+                    if let Some(dir) = &local_media {
+                        cfg.service(routes::files::service(dir));
+                    }
+                })
                 .default_service(web::to(routes::fallback))
                 .wrap(from_fn(auth::private_when_authorized))
                 .wrap(from_fn(telemetry::observe))

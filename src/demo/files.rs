@@ -7,7 +7,30 @@ use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
-use crate::media::LocalStore;
+use std::sync::Mutex;
+
+use crate::media::content_key;
+
+/// The files the demo makes, to be put in the media store before its rows
+/// are written: `(key, bytes, media type)`.
+#[derive(Debug, Default)]
+pub struct Files(Mutex<Vec<(String, Vec<u8>, &'static str)>>);
+
+impl Files {
+    /// Keeps `bytes` and answers their content-addressed key.
+    fn add(&self, bytes: Vec<u8>, ext: &str, mime: &'static str) -> String {
+        let key = content_key(&bytes, ext);
+        self.0
+            .lock()
+            .expect("no panics while adding")
+            .push((key.clone(), bytes, mime));
+        key
+    }
+
+    pub fn into_inner(self) -> Vec<(String, Vec<u8>, &'static str)> {
+        self.0.into_inner().expect("no panics while adding")
+    }
+}
 
 /// A stored file and how to describe it.
 #[derive(Debug, Clone)]
@@ -104,7 +127,7 @@ fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, image::Ima
 }
 
 fn store(
-    store: &LocalStore,
+    files: &Files,
     img: &DynamicImage,
     format: ImageFormat,
 ) -> Result<StoredFile, DemoFileError> {
@@ -113,10 +136,11 @@ fn store(
         _ => ("jpg", "image/jpeg"),
     };
     let bytes = encode(img, format)?;
+    let file_size = bytes.len() as i64;
     Ok(StoredFile {
-        key: store.put(&bytes, ext)?,
+        key: files.add(bytes, ext, mime_type),
         mime_type,
-        file_size: bytes.len() as i64,
+        file_size,
         width: Some(img.width() as i32),
         height: Some(img.height() as i32),
     })
@@ -126,16 +150,10 @@ fn store(
 pub enum DemoFileError {
     #[error("could not draw a demo picture: {0}")]
     Image(#[from] image::ImageError),
-    #[error("could not store a demo file: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 /// Draws and stores a picture with its renditions.
-pub fn picture(
-    to: &LocalStore,
-    seed: u32,
-    format: ImageFormat,
-) -> Result<StoredImage, DemoFileError> {
+pub fn picture(to: &Files, seed: u32, format: ImageFormat) -> Result<StoredImage, DemoFileError> {
     let img = DynamicImage::ImageRgb8(poster(seed, 1200, 800));
     let thumbnail = img.resize_to_fill(150, 150, FilterType::Triangle);
     let medium = img.resize(300, 300, FilterType::Triangle);
@@ -149,7 +167,7 @@ pub fn picture(
 }
 
 /// A one-page PDF with a title in its document information.
-pub fn pdf(to: &LocalStore, title: &str, line: &str) -> Result<StoredFile, DemoFileError> {
+pub fn pdf(to: &Files, title: &str, line: &str) -> Result<StoredFile, DemoFileError> {
     let ascii = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\'))
@@ -189,10 +207,11 @@ pub fn pdf(to: &LocalStore, title: &str, line: &str) -> Result<StoredFile, DemoF
         objects.len() + 1
     ));
     let bytes = out.into_bytes();
+    let file_size = bytes.len() as i64;
     Ok(StoredFile {
-        key: to.put(&bytes, "pdf")?,
+        key: to.add(bytes, "pdf", "application/pdf"),
         mime_type: "application/pdf",
-        file_size: bytes.len() as i64,
+        file_size,
         width: None,
         height: None,
     })

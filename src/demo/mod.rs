@@ -20,7 +20,6 @@ use image::ImageFormat;
 
 use crate::db::Conn;
 use crate::domain::{self, slug, MediaKind, PostKind, PostStatus, Role};
-use crate::media::LocalStore;
 use crate::repo;
 use crate::repo::categories::NewCategory;
 use crate::repo::editions::NewEdition;
@@ -30,7 +29,7 @@ use crate::repo::posts::NewPost;
 use crate::repo::tags::NewTag;
 use crate::repo::users::NewUser;
 use content::{Captioned, Text};
-use files::{DemoFileError, StoredFile, StoredImage};
+use files::{DemoFileError, Files, StoredFile, StoredImage};
 
 pub use content::EDITIONS;
 
@@ -42,19 +41,35 @@ pub enum DemoError {
     Files(#[from] DemoFileError),
 }
 
-/// Loads the demo site if the database has no editions yet; answers whether
-/// it did. Files go to `store` first (content-addressed, so a second run
-/// reuses them); the rows go in one transaction.
-pub fn load_if_empty(conn: &mut Conn, store: &LocalStore) -> Result<bool, DemoError> {
-    if repo::editions::count(conn)? > 0 {
-        return Ok(false);
-    }
+/// Whether the database is empty enough for the demo: no editions yet.
+pub fn wanted(conn: &mut Conn) -> Result<bool, DemoError> {
+    Ok(repo::editions::count(conn)? == 0)
+}
+
+/// The demo site, made but not yet stored.
+pub struct Demo {
+    /// Files to put in the media store first: `(key, bytes, media type)`.
+    pub files: Vec<(String, Vec<u8>, &'static str)>,
+    media: DemoFiles,
+}
+
+/// Draws the demo's pictures and writes its PDFs (the slow part, done on
+/// every core), without touching the database or the store.
+pub fn prepare() -> Result<Demo, DemoError> {
     let started = std::time::Instant::now();
-    let media = DemoFiles::make(store)?;
-    let drawn = started.elapsed();
-    conn.transaction(|conn| Loader::new(conn, media).load())?;
-    tracing::debug!(?drawn, total = ?started.elapsed(), "demo loaded");
-    Ok(true)
+    let files = Files::default();
+    let media = DemoFiles::make(&files)?;
+    tracing::debug!(drawn = ?started.elapsed(), "demo files made");
+    Ok(Demo {
+        files: files.into_inner(),
+        media,
+    })
+}
+
+/// Writes the demo's rows in one transaction, once its files are stored.
+pub fn load(conn: &mut Conn, demo: Demo) -> Result<(), DemoError> {
+    conn.transaction(|conn| Loader::new(conn, demo.media).load())?;
+    Ok(())
 }
 
 /// The files the demo's media items point at.
@@ -68,7 +83,7 @@ struct DemoFiles {
 }
 
 impl DemoFiles {
-    fn make(store: &LocalStore) -> Result<DemoFiles, DemoFileError> {
+    fn make(store: &Files) -> Result<DemoFiles, DemoFileError> {
         // (first seed, count, format) of each group of pictures, drawn on
         // every core: drawing is most of the demo's loading time.
         let groups = [

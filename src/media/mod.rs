@@ -1,19 +1,43 @@
-//! The media store: where uploaded files and their renditions live.
+//! The media store and what goes into it.
 //!
 //! Keys are content-addressed (`ab/cd/<sha-256>.<ext>`), so storing the same
 //! bytes twice keeps one file and a key never changes meaning; that is what
-//! lets files be served with immutable cache headers.
+//! lets files be served with immutable cache headers. The store is a local
+//! folder (served by Nashr at `/media/`) or S3-compatible object storage
+//! shared by several instances; both answer the same calls.
+
+pub mod clean;
+pub mod detect;
+pub mod embed;
+pub mod images;
+pub mod probe;
+pub mod upload;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as ObjectPath;
+use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
 use sha2::{Digest, Sha256};
+
+/// Cache policy of stored files: their keys never change meaning.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The key for `bytes` stored with extension `ext`.
 pub fn content_key(bytes: &[u8], ext: &str) -> String {
     let hash = Sha256::digest(bytes);
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("{}/{}/{hex}.{ext}", &hex[..2], &hex[2..4])
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("media store: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("object store: {0}")]
+    Object(#[from] object_store::Error),
 }
 
 /// Files in a local folder, served at `/media/`.
@@ -36,9 +60,15 @@ impl LocalStore {
     /// file; storing bytes that are already there does nothing.
     pub fn put(&self, bytes: &[u8], ext: &str) -> std::io::Result<String> {
         let key = content_key(bytes, ext);
-        let path = self.root.join(&key);
+        self.put_at(&key, bytes)?;
+        Ok(key)
+    }
+
+    /// Stores `bytes` at `key`; answers whether the file is new.
+    pub fn put_at(&self, key: &str, bytes: &[u8]) -> std::io::Result<bool> {
+        let path = self.root.join(key);
         if path.exists() {
-            return Ok(key);
+            return Ok(false);
         }
         let dir = path.parent().expect("keys have a folder");
         std::fs::create_dir_all(dir)?;
@@ -48,10 +78,207 @@ impl LocalStore {
             f.sync_all()
         });
         match written.and_then(|()| std::fs::rename(&tmp, &path)) {
-            Ok(()) => Ok(key),
+            Ok(()) => Ok(true),
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
                 Err(e)
+            }
+        }
+    }
+
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.root.join(key)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.root.join(key)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Where S3-compatible object storage is, and how to reach its files.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Base URL clients fetch files from (a CDN, or the bucket's own URL).
+    pub public_url: String,
+    /// Prepended to every key (`site-a/`), to share a bucket.
+    pub prefix: String,
+}
+
+/// Files in an S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Arc<AmazonS3>,
+    prefix: String,
+    public_url: String,
+}
+
+impl S3Store {
+    pub fn new(s: &S3Settings) -> Result<S3Store, StoreError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&s.bucket)
+            .with_region(&s.region);
+        if let Some(endpoint) = &s.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let (Some(id), Some(secret)) = (&s.access_key_id, &s.secret_access_key) {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
+        }
+        Ok(S3Store {
+            client: Arc::new(builder.build()?),
+            prefix: s.prefix.trim_matches('/').to_string(),
+            public_url: s.public_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn path(&self, key: &str) -> ObjectPath {
+        if self.prefix.is_empty() {
+            ObjectPath::from(key)
+        } else {
+            ObjectPath::from(format!("{}/{key}", self.prefix))
+        }
+    }
+}
+
+/// The media store.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Local(LocalStore),
+    S3(S3Store),
+}
+
+impl Store {
+    /// Base URL of stored files, without a trailing slash; a file's URL is
+    /// this, `/`, and its key.
+    pub fn public_base(&self, public_url: &str) -> String {
+        match self {
+            Store::Local(_) => format!("{public_url}/media"),
+            Store::S3(s3) => {
+                if s3.prefix.is_empty() {
+                    s3.public_url.clone()
+                } else {
+                    format!("{}/{}", s3.public_url, s3.prefix)
+                }
+            }
+        }
+    }
+
+    /// Stores `bytes` at `key` (content-addressed) with its media type;
+    /// answers whether the file is new (false: the same bytes were there).
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, mime: &str) -> Result<bool, StoreError> {
+        match self {
+            Store::Local(local) => {
+                let (local, key) = (local.clone(), key.to_string());
+                Ok(actix_web::web::block(move || local.put_at(&key, &bytes))
+                    .await
+                    .map_err(std::io::Error::other)??)
+            }
+            Store::S3(s3) => {
+                let path = s3.path(key);
+                if s3.client.head(&path).await.is_ok() {
+                    return Ok(false);
+                }
+                let mut attributes = Attributes::new();
+                attributes.insert(Attribute::ContentType, mime.to_string().into());
+                attributes.insert(Attribute::CacheControl, IMMUTABLE.into());
+                let options = PutOptions {
+                    attributes,
+                    ..Default::default()
+                };
+                s3.client
+                    .put_opts(&path, PutPayload::from(bytes), options)
+                    .await?;
+                Ok(true)
+            }
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Local(local) => {
+                let (local, key) = (local.clone(), key.to_string());
+                Ok(actix_web::web::block(move || local.delete(&key))
+                    .await
+                    .map_err(std::io::Error::other)??)
+            }
+            Store::S3(s3) => match s3.client.delete(&s3.path(key)).await {
+                Err(object_store::Error::NotFound { .. }) | Ok(()) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// The stored bytes at `key`, if any.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            Store::Local(local) => {
+                let (local, key) = (local.clone(), key.to_string());
+                Ok(actix_web::web::block(move || local.get(&key))
+                    .await
+                    .map_err(std::io::Error::other)??)
+            }
+            Store::S3(s3) => match s3.client.get(&s3.path(key)).await {
+                Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// Every key stored (under the prefix), for tests and audits.
+    pub async fn keys(&self) -> Result<Vec<String>, StoreError> {
+        match self {
+            Store::Local(local) => {
+                let mut keys = Vec::new();
+                let mut dirs = vec![local.root.clone()];
+                while let Some(dir) = dirs.pop() {
+                    let Ok(entries) = std::fs::read_dir(&dir) else {
+                        continue;
+                    };
+                    for entry in entries.flatten() {
+                        let path = entry.path();
+                        if path.is_dir() {
+                            dirs.push(path);
+                        } else if let Ok(rel) = path.strip_prefix(&local.root) {
+                            keys.push(rel.to_string_lossy().replace('\\', "/"));
+                        }
+                    }
+                }
+                Ok(keys)
+            }
+            Store::S3(s3) => {
+                use futures_util::TryStreamExt;
+                let prefix = (!s3.prefix.is_empty()).then(|| ObjectPath::from(s3.prefix.as_str()));
+                let listed: Vec<_> = s3.client.list(prefix.as_ref()).try_collect().await?;
+                let strip = if s3.prefix.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", s3.prefix)
+                };
+                Ok(listed
+                    .into_iter()
+                    .map(|meta| {
+                        meta.location
+                            .to_string()
+                            .trim_start_matches(strip.as_str())
+                            .to_string()
+                    })
+                    .collect())
             }
         }
     }

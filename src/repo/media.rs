@@ -248,3 +248,54 @@ pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
         diesel::delete(media::table.find(id)).execute(c)
     })
 }
+
+/// Slugs among the items of `edition_id` (or of none) that are `base` or
+/// start with `base-`.
+pub fn slugs_like(
+    conn: &mut Conn,
+    edition_id: Option<i64>,
+    base: &str,
+) -> QueryResult<Vec<String>> {
+    let pattern = crate::repo::slug_pattern(base);
+    with_conn!(conn, c => {
+        let mut q = media::table
+            .filter(media::slug.eq(base).or(media::slug.like(pattern).escape('\\')))
+            .select(media::slug)
+            .into_boxed();
+        q = match edition_id {
+            Some(id) => q.filter(media::edition_id.eq(id)),
+            None => q.filter(media::edition_id.is_null()),
+        };
+        q.load(c)
+    })
+}
+
+/// The storage keys of an item: its file and its renditions'.
+pub fn keys_of(conn: &mut Conn, id: i64) -> QueryResult<Vec<String>> {
+    with_conn!(conn, c => {
+        let mut keys: Vec<String> = media::table
+            .find(id)
+            .select(media::storage_key)
+            .load::<Option<String>>(c)?
+            .into_iter()
+            .flatten()
+            .collect();
+        keys.extend(
+            media_renditions::table
+                .filter(media_renditions::media_id.eq(id))
+                .select(media_renditions::storage_key)
+                .load::<String>(c)?,
+        );
+        Ok(keys)
+    })
+}
+
+/// Whether any item or rendition still points at `key`.
+pub fn key_in_use(conn: &mut Conn, key: &str) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    with_conn!(conn, c => diesel::select(
+            exists(media::table.filter(media::storage_key.eq(key)))
+                .or(exists(media_renditions::table.filter(media_renditions::storage_key.eq(key)))),
+        )
+        .get_result(c))
+}

@@ -42,13 +42,22 @@ macro_rules! slugs_by_ids {
 macro_rules! slugs_like_in {
     ($table:ident, $conn:expr, $edition_id:expr, $base:expr) => {{
         let base: &str = $base;
-        let pattern = format!("{}-%", base.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = $crate::repo::slug_pattern(base);
         $crate::with_conn!($conn, c => $table::table
             .filter($table::edition_id.eq($edition_id))
             .filter($table::slug.eq(base).or($table::slug.like(pattern).escape('\\')))
             .select($table::slug)
             .load(c))
     }};
+}
+
+/// The `LIKE` pattern (escaped with `\`) of slugs that start with `base-`.
+pub(crate) fn slug_pattern(base: &str) -> String {
+    let escaped = base
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}-%")
 }
 
 /// Another row of a translation group in an edition, in a table with `id`,

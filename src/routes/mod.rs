@@ -78,6 +78,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(tags::write::delete_tag)
                 .service(media::list_media)
                 .service(media::get_media)
+                .service(media::write::create_media)
                 .service(media::write::update_media)
                 .service(media::write::delete_media)
                 .service(menus::list_menus)

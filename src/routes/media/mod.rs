@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::db::Conn;
 use crate::domain::{self, MediaKind};
 use crate::error::{responses, ApiError};
+use crate::media::embed::Embed;
 use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::media::{MediaFilter, MediaRow, MediaSort};
@@ -49,8 +50,17 @@ pub struct MediaResponse {
     pub edition: Option<String>,
     /// A compact placeholder (BlurHash) to show while the image loads.
     pub placeholder: Option<String>,
-    /// Smaller versions by name (`thumbnail`, `medium`, ...).
+    /// Smaller versions of a picture by name: `thumbnail` (150 square),
+    /// `medium` (300 wide), `medium_large` (768), `large` (1024), `xlarge`
+    /// (2048), each in the picture's format and as `<name>.webp`; only
+    /// those smaller than the original.
     pub renditions: BTreeMap<String, RenditionResponse>,
+    /// The file's name as uploaded.
+    pub original_filename: Option<String>,
+    /// For documents: the number of pages.
+    pub page_count: Option<i64>,
+    /// For embeds: the provider, video and player.
+    pub embed: Option<Embed>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -84,7 +94,15 @@ pub fn media_views(
                 (None, Some(source)) => source.clone(),
                 (None, None) => String::new(),
             };
+            let metadata: serde_json::Value = serde_json::from_str(&m.metadata).unwrap_or_default();
             MediaResponse {
+                page_count: metadata
+                    .get("page_count")
+                    .and_then(serde_json::Value::as_i64),
+                embed: metadata
+                    .get("embed")
+                    .and_then(|e| serde_json::from_value(e.clone()).ok()),
+                original_filename: m.original_filename,
                 id: m.id,
                 kind: m.kind.parse().unwrap_or(MediaKind::Document),
                 renditions: renditions.remove(&m.id).unwrap_or_default(),

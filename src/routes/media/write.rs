@@ -1,5 +1,9 @@
-//! Writing media descriptions. (Uploads come with the media library; this
-//! is what editors change on items that exist.)
+//! Adding media (uploads and embeds) and changing their descriptions.
+//!
+//! An upload is read with a size limit, typed by its own bytes, cleaned and
+//! rendered on the blocking pool, put in the store, and only then written
+//! to the database; if anything fails after files were stored, the files
+//! that were new are removed again, so a failed upload leaves nothing.
 
 use actix_web::{delete, patch, web, HttpResponse};
 use serde::Deserialize;
@@ -13,9 +17,18 @@ use crate::error::{responses, ApiError, FieldErrors};
 use crate::repo;
 use crate::repo::media::MediaChanges;
 use crate::routes::checks;
+use crate::routes::extract::NoParams;
 use crate::routes::extract::{etag, ApiJson, IfMatch};
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::{found, ApiQuery, AppState, Db};
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{post, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::media::upload::{self, Incoming, Processed, Rejected};
+use crate::media::{embed, Store};
+use crate::repo::media::{NewMedia, NewRendition};
 
 /// Changes to a media item's description; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -176,6 +189,7 @@ pub struct DeleteMediaQuery {
 #[delete("/media/{id}")]
 pub async fn delete_media(
     db: Db,
+    store: web::Data<Store>,
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -183,8 +197,8 @@ pub async fn delete_media(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::MediaWrite)?;
     let id = id.into_inner();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
+    let unused = db.run(move |conn| {
+        let keys = conn.transaction(|conn| {
             let current = found(repo::media::find(conn, id)?, "media item")?;
             may_change_media(&principal, current.uploaded_by)?;
             if_match.check(current.revision)?;
@@ -194,10 +208,486 @@ pub async fn delete_media(
                     "{featured} post(s) feature it and {galleries} gallery entries show it; delete with force=true to remove it from them"
                 )));
             }
+            let keys = repo::media::keys_of(conn, id)?;
             repo::media::delete(conn, id)?;
-            Ok(())
-        })
+            Ok::<_, ApiError>(keys)
+        })?;
+        // Files are shared by content: keep those another item still uses.
+        let mut unused = Vec::new();
+        for key in keys {
+            if !repo::media::key_in_use(conn, &key)? && !unused.contains(&key) {
+                unused.push(key);
+            }
+        }
+        Ok(unused)
     })
     .await?;
+    remove_files(&store, &unused).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Limits on uploads, from the settings.
+#[derive(Debug, Clone)]
+pub struct UploadLimits {
+    pub max_bytes: usize,
+    pub max_pixels: u64,
+}
+
+/// Descriptions that come with an upload: form fields of a multipart
+/// upload, or query parameters of a raw one.
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadFields {
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// Edition code; absent: shared by every edition.
+    pub edition: Option<String>,
+}
+
+/// A multipart upload: the file and its descriptions.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    title: Option<String>,
+    alt_text: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+    /// Edition code.
+    edition: Option<String>,
+}
+
+/// An external video to add without uploading anything.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmbedRequest {
+    /// Always `embed`.
+    #[schema(example = "embed")]
+    pub kind: crate::domain::MediaKind,
+    /// A YouTube or Vimeo video address.
+    #[schema(example = "https://www.youtube.com/watch?v=M7lc1UVf-VE")]
+    pub url: String,
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub edition: Option<String>,
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!("uploads are limited to {limit} bytes"))
+}
+
+/// Reads a stream of body chunks, refusing it as soon as it passes `limit`.
+async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::BadRequest(format!("the upload could not be read: {e}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// The file name in a `Content-Disposition` header, if it gives one.
+fn disposition_filename(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(header::CONTENT_DISPOSITION)?
+        .to_str()
+        .ok()?;
+    let disposition =
+        header::ContentDisposition::from_raw(&header::HeaderValue::from_str(value).ok()?).ok()?;
+    disposition.get_filename().map(str::to_owned).or_else(|| {
+        disposition
+            .get_filename_ext()
+            .map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
+    })
+}
+
+/// Reads a multipart upload: one `file` part and text fields.
+async fn read_multipart(
+    mut form: Multipart,
+    limit: usize,
+) -> Result<(Incoming, UploadFields), ApiError> {
+    let mut file: Option<Incoming> = None;
+    let mut fields = UploadFields::default();
+    let mut read = 0usize;
+    while let Some(part) = form.next().await {
+        let part = part
+            .map_err(|e| ApiError::BadRequest(format!("the multipart body is not valid: {e}")))?;
+        let name = part.name().unwrap_or_default().to_string();
+        let filename = part
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        let claimed = part.content_type().map(|m| m.to_string());
+        let bytes = read_limited(part, limit - read).await?;
+        read += bytes.len();
+        let text = || {
+            String::from_utf8(bytes.clone()).map_err(|_| field_error(&name, "must be UTF-8 text"))
+        };
+        match name.as_str() {
+            "file" if file.is_none() => file = Some(Incoming { bytes, claimed, filename }),
+            "file" => return Err(field_error("file", "send one file per upload")),
+            "title" => fields.title = Some(text()?),
+            "alt_text" => fields.alt_text = Some(text()?),
+            "caption" => fields.caption = Some(text()?),
+            "credit" => fields.credit = Some(text()?),
+            "edition" => fields.edition = Some(text()?),
+            other => return Err(field_error(other, "is not a field of an upload; expected file, title, alt_text, caption, credit, edition")),
+        }
+    }
+    let file = file.ok_or_else(|| field_error("file", "is required"))?;
+    Ok((file, fields))
+}
+
+fn field_error(field: &str, message: &str) -> ApiError {
+    ApiError::Unprocessable(vec![crate::error::FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+impl From<Rejected> for ApiError {
+    fn from(r: Rejected) -> Self {
+        match r {
+            Rejected::Empty => field_error("file", "is empty"),
+            Rejected::Unsupported(why) | Rejected::Mismatch(why) => {
+                ApiError::UnsupportedMediaType(why)
+            }
+            Rejected::Filename(why) => field_error("filename", &why),
+            Rejected::Unusable(why) => field_error("file", &why),
+        }
+    }
+}
+
+/// Checks descriptions; answers the edition id they name.
+fn check_fields(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    fields: &UploadFields,
+) -> Result<Option<i64>, ApiError> {
+    if let Some(t) = &fields.title {
+        checks::text(errors, "title", t, 0, 300);
+    }
+    if let Some(t) = &fields.alt_text {
+        checks::text(errors, "alt_text", t, 0, 1000);
+    }
+    if let Some(t) = &fields.caption {
+        checks::text(errors, "caption", t, 0, 5000);
+    }
+    if let Some(t) = &fields.credit {
+        checks::text(errors, "credit", t, 0, 300);
+    }
+    let Some(code) = &fields.edition else {
+        return Ok(None);
+    };
+    let editions = repo::editions::all(conn)?;
+    match editions.by_code(code) {
+        Some(e) => Ok(Some(e.id)),
+        None => {
+            errors.add("edition", format!("no edition `{code}`"));
+            Ok(None)
+        }
+    }
+}
+
+/// A free slug for a new item, from its title or file name.
+fn media_slug(conn: &mut Conn, edition_id: Option<i64>, name: &str) -> Result<String, ApiError> {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let base = domain::slug::slugify(stem).unwrap_or_else(|| "media".into());
+    let taken = repo::media::slugs_like(conn, edition_id, &base)?;
+    Ok(checks::free_slug(stem, "media", &taken))
+}
+
+/// Writes the row of a processed upload; answers its id.
+fn insert_upload(
+    conn: &mut Conn,
+    principal: &Principal,
+    processed: &Processed,
+    fields: &UploadFields,
+) -> Result<i64, ApiError> {
+    let mut errors = FieldErrors::default();
+    let edition_id = check_fields(conn, &mut errors, fields)?;
+    errors.check()?;
+    let title = fields
+        .title
+        .clone()
+        .or_else(|| processed.title.clone())
+        .or_else(|| {
+            processed
+                .filename
+                .as_deref()
+                .map(|f| f.rsplit_once('.').map_or(f, |(stem, _)| stem).to_string())
+        })
+        .unwrap_or_default();
+    let slug = media_slug(
+        conn,
+        edition_id,
+        if title.is_empty() { "media" } else { &title },
+    )?;
+    let now = domain::now();
+    let original = &processed.original;
+    let renditions: Vec<NewRendition<'_>> = processed
+        .renditions
+        .iter()
+        .map(|(name, f)| NewRendition {
+            media_id: 0,
+            name,
+            storage_key: &f.key,
+            mime_type: f.mime,
+            width: f.width.unwrap_or_default() as i32,
+            height: f.height.unwrap_or_default() as i32,
+            file_size: f.bytes.len() as i64,
+        })
+        .collect();
+    let metadata = processed.metadata.to_string();
+    Ok(repo::media::insert(
+        conn,
+        &NewMedia {
+            kind: processed.kind.as_str(),
+            edition_id,
+            slug: &slug,
+            title: title.trim(),
+            storage_key: Some(&original.key),
+            source_url: None,
+            original_filename: processed.filename.as_deref(),
+            mime_type: original.mime,
+            file_size: Some(original.bytes.len() as i64),
+            width: original.width.map(|w| w as i32),
+            height: original.height.map(|h| h as i32),
+            duration: processed.duration,
+            alt_text: fields.alt_text.as_deref().unwrap_or("").trim(),
+            caption: fields.caption.as_deref().unwrap_or("").trim(),
+            credit: fields.credit.as_deref().unwrap_or("").trim(),
+            placeholder: processed.placeholder.as_deref(),
+            metadata: &metadata,
+            uploaded_by: Some(principal.user_id),
+            created_at: now,
+            updated_at: now,
+        },
+        &renditions,
+    )?)
+}
+
+/// Writes the row of an embed; answers its id.
+fn insert_embed(
+    conn: &mut Conn,
+    principal: &Principal,
+    body: &CreateEmbedRequest,
+) -> Result<i64, ApiError> {
+    let mut errors = FieldErrors::default();
+    if body.kind != crate::domain::MediaKind::Embed {
+        errors.add(
+            "kind",
+            "must be `embed`; files are uploaded as multipart or raw bodies",
+        );
+    }
+    let found = embed::parse(&body.url);
+    if found.is_none() {
+        errors.add("url", "must be a YouTube or Vimeo video address");
+    }
+    let fields = UploadFields {
+        title: body.title.clone(),
+        alt_text: body.alt_text.clone(),
+        caption: body.caption.clone(),
+        credit: body.credit.clone(),
+        edition: body.edition.clone(),
+    };
+    let edition_id = check_fields(conn, &mut errors, &fields)?;
+    errors.check()?;
+    let embed = found.expect("checked above");
+    let title = body
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("{} video {}", embed.provider, embed.video_id));
+    let slug = media_slug(conn, edition_id, &title)?;
+    let now = domain::now();
+    let metadata = serde_json::json!({ "embed": embed }).to_string();
+    Ok(repo::media::insert(
+        conn,
+        &NewMedia {
+            kind: crate::domain::MediaKind::Embed.as_str(),
+            edition_id,
+            slug: &slug,
+            title: title.trim(),
+            storage_key: None,
+            source_url: Some(&embed.url),
+            original_filename: None,
+            mime_type: "text/html",
+            file_size: None,
+            width: None,
+            height: None,
+            duration: None,
+            alt_text: fields.alt_text.as_deref().unwrap_or("").trim(),
+            caption: fields.caption.as_deref().unwrap_or("").trim(),
+            credit: fields.credit.as_deref().unwrap_or("").trim(),
+            placeholder: None,
+            metadata: &metadata,
+            uploaded_by: Some(principal.user_id),
+            created_at: now,
+            updated_at: now,
+        },
+        &[],
+    )?)
+}
+
+/// Puts the files of an upload in the store; answers the keys that were
+/// new, so they can be removed if the upload fails later. On failure,
+/// removes the new ones it already put.
+async fn store_files(store: &Store, processed: &Processed) -> Result<Vec<String>, ApiError> {
+    let files =
+        std::iter::once(&processed.original).chain(processed.renditions.iter().map(|(_, f)| f));
+    let mut new = Vec::new();
+    for file in files {
+        match store.put(&file.key, file.bytes.clone(), file.mime).await {
+            Ok(true) => new.push(file.key.clone()),
+            Ok(false) => {}
+            Err(e) => {
+                remove_files(store, &new).await;
+                return Err(ApiError::internal(e));
+            }
+        }
+    }
+    Ok(new)
+}
+
+async fn remove_files(store: &Store, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = store.delete(key).await {
+            tracing::warn!(%key, error = %e, "could not remove a stored file");
+        }
+    }
+}
+
+/// Add a media item: upload a file (multipart with a `file` part, or the
+/// raw bytes with their `Content-Type` and a `Content-Disposition` file
+/// name), or add a YouTube/Vimeo video as JSON `{"kind": "embed", "url"}`.
+///
+/// The type comes from the file's own bytes: JPEG, PNG, WebP, GIF, AVIF,
+/// PDF, MP3, M4A, AAC, MP4 and WebM are taken; anything else, or a type or
+/// file name that disagrees with the bytes, is a 415. SVG is refused (it
+/// can carry scripts). Pictures lose their metadata (EXIF with GPS, XMP,
+/// IPTC), are turned upright, and get renditions and a BlurHash
+/// placeholder; PDFs report their page count; MP4, M4A, MP3 and WebM their
+/// duration.
+#[utoipa::path(
+    tag = "media",
+    params(UploadFields),
+    request_body(
+        description = "The file, in one of three forms",
+        content(
+            (UploadForm = "multipart/form-data"),
+            (Vec<u8> = "image/*"),
+            (Vec<u8> = "audio/*"),
+            (Vec<u8> = "video/*"),
+            (Vec<u8> = "application/pdf"),
+            (CreateEmbedRequest = "application/json")
+        )
+    ),
+    security(("bearer" = ["media:write"])),
+    responses(
+        (status = 201, description = "The media item as stored", body = MediaResponse,
+         headers(("Location" = String, description = "The item's URL"), ("ETag" = String, description = "Its version"))),
+        responses::BadRequest, responses::Unauthorized, responses::Forbidden,
+        responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
+    )
+)]
+#[post("/media")]
+pub async fn create_media(
+    req: HttpRequest,
+    payload: web::Payload,
+    db: Db,
+    state: web::Data<AppState>,
+    store: web::Data<Store>,
+    limits: web::Data<UploadLimits>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::MediaWrite)?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let query = req.query_string().to_string();
+
+    if content_type.starts_with("application/json") {
+        crate::routes::extract::parse_query::<NoParams>(&query)?;
+        let bytes = read_limited(payload, 64 * 1024).await?;
+        let body: CreateEmbedRequest = crate::routes::extract::parse_json(&bytes)?;
+        let (view, revision) = db
+            .run(move |conn| {
+                let id = conn.transaction(|conn| insert_embed(conn, &principal, &body))?;
+                media_reply(conn, &state, id)
+            })
+            .await?;
+        return Ok(created(view, revision));
+    }
+
+    let (incoming, fields) = if content_type.starts_with("multipart/form-data") {
+        crate::routes::extract::parse_query::<NoParams>(&query)?;
+        let form = Multipart::new(req.headers(), payload);
+        read_multipart(form, limits.max_bytes).await?
+    } else {
+        let fields: UploadFields = crate::routes::extract::parse_query(&query)?;
+        if let Some(length) = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            if length > limits.max_bytes {
+                return Err(too_large(limits.max_bytes));
+            }
+        }
+        let bytes = read_limited(payload, limits.max_bytes).await?;
+        let claimed = (!content_type.is_empty()).then_some(content_type.clone());
+        (
+            Incoming {
+                bytes,
+                claimed,
+                filename: disposition_filename(&req),
+            },
+            fields,
+        )
+    };
+
+    let max_pixels = limits.max_pixels;
+    let processed = web::block(move || upload::process(incoming, max_pixels)).await??;
+    let new_files = store_files(&store, &processed).await?;
+    let written = db
+        .run(move |conn| {
+            let id =
+                conn.transaction(|conn| insert_upload(conn, &principal, &processed, &fields))?;
+            media_reply(conn, &state, id)
+        })
+        .await;
+    match written {
+        Ok((view, revision)) => Ok(created(view, revision)),
+        Err(e) => {
+            remove_files(&store, &new_files).await;
+            Err(e)
+        }
+    }
+}
+
+fn created(view: MediaResponse, revision: i32) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/media/{}", view.id)))
+        .insert_header(("ETag", etag(revision)))
+        .json(view)
 }

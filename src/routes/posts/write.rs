@@ -62,6 +62,18 @@ pub struct CreatePostRequest {
     pub featured: Option<bool>,
     /// A post in another edition this one translates.
     pub translation_of: Option<i64>,
+    /// Pictures shown as a gallery, in order, each with this post's caption.
+    pub gallery: Option<Vec<GalleryInput>>,
+}
+
+/// A gallery entry to write.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GalleryInput {
+    /// A media item id.
+    pub media: i64,
+    /// This post's caption for it (the item keeps its own).
+    pub caption: Option<String>,
 }
 
 /// Changes to a post; absent fields stay as they are.
@@ -93,6 +105,8 @@ pub struct UpdatePostRequest {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<i64>)]
     pub translation_of: Option<Option<i64>>,
+    /// Replaces the gallery (`[]` empties it).
+    pub gallery: Option<Vec<GalleryInput>>,
 }
 
 /// The status to store and the publication time, from what was asked:
@@ -197,6 +211,37 @@ impl References<'_> {
         Ok(())
     }
 
+    fn gallery(
+        &self,
+        conn: &mut Conn,
+        errors: &mut FieldErrors,
+        items: Option<&[GalleryInput]>,
+    ) -> Result<(), ApiError> {
+        let Some(items) = items else {
+            return Ok(());
+        };
+        if items.len() > 200 {
+            errors.add("gallery", "holds at most 200 items");
+        }
+        let ids: Vec<i64> = items.iter().map(|i| i.media).collect();
+        let known: Vec<i64> = repo::media::by_ids(conn, &ids)?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        for (n, item) in items.iter().enumerate() {
+            if !known.contains(&item.media) {
+                errors.add(
+                    format!("gallery[{n}].media"),
+                    format!("no media item {}", item.media),
+                );
+            }
+            if let Some(caption) = &item.caption {
+                checks::text(errors, &format!("gallery[{n}].caption"), caption, 0, 2000);
+            }
+        }
+        Ok(())
+    }
+
     fn media(
         &self,
         conn: &mut Conn,
@@ -288,6 +333,7 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
         req.tags.as_deref(),
     )?;
     refs.media(conn, &mut errors, req.featured_media)?;
+    refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (edition_id, editions.code(edition_id));
     let group = match req.translation_of {
         Some(of) => checks::group_of::<checks::Posts>(conn, &mut errors, edition, of, None)?,
@@ -304,7 +350,7 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
     errors.check()?;
 
     let kind = req.kind.unwrap_or(PostKind::Article);
-    Ok(repo::posts::insert(
+    let id = repo::posts::insert(
         conn,
         &NewPost {
             edition_id,
@@ -329,7 +375,19 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
         },
         req.categories.as_deref().unwrap_or_default(),
         req.tags.as_deref().unwrap_or_default(),
-    )?)
+    )?;
+    if let Some(gallery) = &req.gallery {
+        set_gallery(conn, id, gallery)?;
+    }
+    Ok(id)
+}
+
+fn set_gallery(conn: &mut Conn, id: i64, gallery: &[GalleryInput]) -> Result<(), ApiError> {
+    let items: Vec<(i64, &str)> = gallery
+        .iter()
+        .map(|g| (g.media, g.caption.as_deref().map(str::trim).unwrap_or("")))
+        .collect();
+    Ok(repo::posts::set_gallery(conn, id, &items)?)
 }
 
 /// Applies `req` to post `id` if `if_match` allows; keeps the version it
@@ -411,6 +469,7 @@ fn update(
     if let Some(media) = req.featured_media {
         refs.media(conn, &mut errors, media)?;
     }
+    refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (current.edition_id, editions.code(current.edition_id));
     let group = match req.translation_of {
         Some(Some(of)) => {
@@ -460,6 +519,9 @@ fn update(
     }
     repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
     repo::posts::set_terms(conn, id, req.categories.as_deref(), req.tags.as_deref())?;
+    if let Some(gallery) = &req.gallery {
+        set_gallery(conn, id, gallery)?;
+    }
     Ok(())
 }
 
