@@ -16,7 +16,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: Pool,
-    pub media_dir: std::path::PathBuf,
+    /// The media store the app uses (a folder, or S3 when `TEST_S3_ENDPOINT` is set).
+    pub store: nashr::media::Store,
+    /// Base URL of stored files.
+    pub media_base: String,
     _dir: tempfile::TempDir,
     // Dropped last: the schema goes once nothing uses it.
     _pg: Option<PgSchema>,
@@ -102,6 +105,19 @@ pub fn fresh_db() -> FreshDb {
     settings.shutdown_timeout_secs = 1;
     settings.demo = false;
     settings.admin_password = Some(Secret(ADMIN_PASSWORD.into()));
+    // With TEST_S3_ENDPOINT, media go to that S3-compatible server (the
+    // bucket must exist), under a prefix of their own.
+    settings.s3_bucket = None;
+    if let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") {
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let bucket = std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "nashr-test".into());
+        settings.s3_public_url = Some(format!("{endpoint}/{bucket}"));
+        settings.s3_endpoint = Some(endpoint);
+        settings.s3_bucket = Some(bucket);
+        settings.s3_access_key_id = Some("test".into());
+        settings.s3_secret_access_key = Some(Secret("test".into()));
+        settings.s3_prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    }
     settings.jwt_secret = Some(Secret(JWT_SECRET.into()));
     FreshDb { settings, dir, pg }
 }
@@ -113,17 +129,19 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         pg,
     } = fresh_db();
     configure(&mut settings);
-    let media_dir = settings.media_dir.clone();
+    let store = settings.media_store().expect("a media store");
 
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let media_base = store.public_base(&address);
     let pool = app.pool().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
         pool,
-        media_dir,
+        store,
+        media_base,
         _dir: dir,
         _pg: pg,
     }

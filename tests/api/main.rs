@@ -16,4 +16,5 @@ mod process;
 mod queries;
 mod startup;
 mod taxonomies;
+mod uploads;
 mod writes;

@@ -487,7 +487,7 @@ async fn posts_carry_their_relations() {
     assert_eq!(post["featured_media"]["id"], image);
     assert_eq!(
         post["featured_media"]["url"],
-        format!("{}/media/aa/bb/cover.jpg", app.address)
+        format!("{}/aa/bb/cover.jpg", app.media_base)
     );
     assert_eq!(
         post["featured_media"]["renditions"]["thumbnail"]["width"],
