@@ -514,7 +514,16 @@ async fn hostile_and_broken_files_are_refused_and_nothing_is_stored() {
     bomb.extend_from_slice(&crc32(b"IEND", &[]).to_be_bytes());
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(1)</script></svg>".to_vec();
 
-    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str, u16)> = vec![
+    // (case, body, Content-Type, file name, query, expected status)
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        u16,
+    );
+    let cases: Vec<Case> = vec![
         (
             "a PNG renamed .jpg",
             png.clone(),
