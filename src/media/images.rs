@@ -5,7 +5,6 @@
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use super::clean::{self, Malformed};
@@ -39,10 +38,12 @@ pub struct Encoded {
 pub struct Picture {
     /// The file to store: the upload without its metadata.
     pub original: Encoded,
-    /// By name (`medium`, `medium.webp`, ...).
-    pub renditions: Vec<(String, Encoded)>,
+    pub renditions: Renditions,
     pub placeholder: Option<String>,
 }
+
+/// Renditions by name (`medium`, `medium.webp`, ...).
+pub type Renditions = Vec<(String, Encoded)>;
 
 /// Why a picture is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,23 +126,28 @@ pub fn process(bytes: &[u8], kind: FileType, max_pixels: u64) -> Result<Picture,
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
 
-    let original = if orientation == image::metadata::Orientation::NoTransforms {
-        let (w, h) = (img.width(), img.height());
-        Encoded {
-            bytes: stripped,
-            mime: kind.mime,
-            ext: kind.ext,
-            width: w,
-            height: h,
-        }
-    } else {
-        // Turning the picture upright means encoding it again; that also
-        // leaves every piece of metadata behind.
+    // Turning the picture upright means encoding it again; that also
+    // leaves every piece of metadata behind.
+    let upright = orientation != image::metadata::Orientation::NoTransforms;
+    if upright {
         img.apply_orientation(orientation);
-        encode(&img, kind)?
-    };
-    let renditions = renditions(&img, kind)?;
-    let placeholder = placeholder(&img);
+    }
+    let sizes = resized(&img)?;
+    let (renditions, reencoded) = renditions(&sizes, kind, upright.then_some((&img, kind)))?;
+    let original = reencoded.unwrap_or(Encoded {
+        bytes: stripped,
+        mime: kind.mime,
+        ext: kind.ext,
+        width: img.width(),
+        height: img.height(),
+    });
+    // From the smallest copy of the whole picture.
+    let placeholder = placeholder(
+        sizes
+            .iter()
+            .find(|size| !size.square)
+            .map_or(&img, |size| &size.made),
+    );
     Ok(Picture {
         original,
         renditions,
@@ -164,48 +170,140 @@ fn check_pixels(width: u32, height: u32, limit: u64) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Renditions in the picture's own format (GIFs: PNG, as a still) and in
-/// WebP, each made from the next larger one, which is much faster than
-/// making each from the original.
-fn renditions(img: &DynamicImage, kind: FileType) -> Result<Vec<(String, Encoded)>, Refused> {
+/// Renditions of `sizes` in the picture's own format (GIFs: PNG, as a
+/// still) and in WebP, encoded on every core, as this is the bulk of the
+/// work. `also` is encoded alongside them (the original, when turning it
+/// upright means encoding it again).
+fn renditions(
+    sizes: &[Size],
+    kind: FileType,
+    also: Option<(&DynamicImage, FileType)>,
+) -> Result<(Renditions, Option<Encoded>), Refused> {
     let own = if kind == detect::GIF {
         detect::PNG
     } else {
         kind
     };
+    // Largest first, so that no core is left with a big one at the end.
+    let mut jobs: Vec<(Option<String>, &DynamicImage, FileType)> = also
+        .map(|(img, kind)| (None, img, kind))
+        .into_iter()
+        .collect();
+    for Size { name, made, .. } in sizes.iter().rev() {
+        jobs.push((Some(format!("{name}.webp")), made, detect::WEBP));
+        if own != detect::WEBP {
+            jobs.push((Some(name.to_string()), made, own));
+        }
+    }
     let mut out = Vec::new();
-    let mut source = img.clone();
+    let mut other = None;
+    for ((name, _, _), encoded) in jobs
+        .iter()
+        .zip(in_parallel(&jobs, |(_, img, kind)| encode(img, *kind)))
+    {
+        match name {
+            Some(name) => out.push((name.clone(), encoded?)),
+            None => other = Some(encoded?),
+        }
+    }
+    // Smallest first, each size in its own format before WebP.
+    out.reverse();
+    Ok((out, other))
+}
+
+/// A picture made smaller.
+struct Size {
+    name: &'static str,
+    /// Cropped to a square.
+    square: bool,
+    made: DynamicImage,
+}
+
+/// The picture at every size of `SIZES` it is larger than, smallest first,
+/// each resized (SIMD Lanczos) from the next larger one, which is much
+/// faster than from the original.
+fn resized(img: &DynamicImage) -> Result<Vec<Size>, Refused> {
+    use fast_image_resize::{ResizeOptions, Resizer};
+    let mut resizer = Resizer::new();
+    let mut resize = |from: &DynamicImage, width: u32, height: u32, crop: bool| {
+        let mut to = DynamicImage::new(width, height, from.color());
+        let options = ResizeOptions::new();
+        let options = if crop {
+            options.fit_into_destination(None)
+        } else {
+            options
+        };
+        resizer
+            .resize(from, &mut to, &options)
+            .map(|()| to)
+            .map_err(unreadable)
+    };
+    let mut out: Vec<Size> = Vec::new();
     for (name, width, square) in SIZES.iter().rev() {
+        // From the smallest copy made so far that is still large enough.
+        let larger = |w: u32, h: u32| {
+            out.iter()
+                .rev()
+                .map(|size| &size.made)
+                .find(|made| made.width() >= w && made.height() >= h)
+                .unwrap_or(img)
+        };
         let made = if *square {
             if img.width() < *width || img.height() < *width {
                 continue;
             }
-            // From the smallest copy still large enough in both directions.
-            let from = if source.width() >= *width && source.height() >= *width {
-                &source
-            } else {
-                img
-            };
-            from.resize_to_fill(*width, *width, FilterType::Triangle)
+            resize(larger(*width, *width), *width, *width, true)?
         } else {
             if img.width() <= *width {
                 continue;
             }
             let height = ((u64::from(img.height()) * u64::from(*width)) / u64::from(img.width()))
                 .max(1) as u32;
-            let resized = source.resize_exact(*width, height, FilterType::Triangle);
-            source = resized.clone();
-            resized
+            resize(larger(*width, height), *width, height, false)?
         };
-        // Pushed largest first and reversed at the end: smallest first,
-        // each size in its own format before WebP.
-        out.push((format!("{name}.webp"), encode(&made, detect::WEBP)?));
-        if own != detect::WEBP {
-            out.push((name.to_string(), encode(&made, own)?));
-        }
+        out.push(Size {
+            name,
+            square: *square,
+            made,
+        });
     }
     out.reverse();
     Ok(out)
+}
+
+/// `work` done on each of `jobs` on as many threads as there are cores,
+/// the results in the jobs' order.
+fn in_parallel<T: Sync, R: Send>(jobs: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(at) else { break };
+                        mine.push((at, work(job)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Encodes `img` as `kind` (JPEG at quality 85, lossy WebP at 80, PNG).
