@@ -15,6 +15,9 @@
 //!
 //! Results are recorded in BENCHMARKS.md.
 
+#[path = "../tests/api/camera.rs"]
+mod camera;
+
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
@@ -168,9 +171,9 @@ fn report(label: &str, times: &mut [Duration], wall: Option<Duration>) {
 }
 
 /// A photo-like JPEG: smooth light and colour with sensor-like grain, at
-/// quality 92, with an EXIF block carrying an orientation and a GPS
-/// position, as a camera writes it. `seed` makes each one different.
-fn photo(seed: u64, orientation: u8) -> Vec<u8> {
+/// quality 92, with EXIF (an orientation and a GPS position) and XMP
+/// blocks, as a camera writes them. `seed` makes each one different.
+fn photo(seed: u64, orientation: u16) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut grain = move || {
         state ^= state << 13;
@@ -191,37 +194,5 @@ fn photo(seed: u64, orientation: u8) -> Vec<u8> {
     JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), 92)
         .write_image(&img, WIDTH, HEIGHT, image::ExtendedColorType::Rgb8)
         .expect("encodes");
-    with_gps_exif(jpeg, orientation)
-}
-
-/// Puts an APP1 EXIF segment (an orientation and a GPS latitude) after SOI.
-fn with_gps_exif(jpeg: Vec<u8>, orientation: u8) -> Vec<u8> {
-    let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
-    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
-        let mut e = tag.to_be_bytes().to_vec();
-        e.extend_from_slice(&kind.to_be_bytes());
-        e.extend_from_slice(&count.to_be_bytes());
-        e.extend_from_slice(&value);
-        e
-    };
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend(entry(0x0112, 3, 1, [0, orientation, 0, 0]));
-    tiff.extend(entry(0x8825, 4, 1, 38u32.to_be_bytes()));
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend(entry(0x0001, 2, 2, *b"N\0\0\0"));
-    tiff.extend(entry(0x0002, 5, 3, 68u32.to_be_bytes()));
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    for (num, den) in [(51u32, 1u32), (30, 1), (2610, 100)] {
-        tiff.extend_from_slice(&num.to_be_bytes());
-        tiff.extend_from_slice(&den.to_be_bytes());
-    }
-    let mut body = b"Exif\0\0".to_vec();
-    body.extend(tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-    out.extend(body);
-    out.extend_from_slice(&jpeg[2..]);
-    out
+    camera::with_camera_metadata(&jpeg, orientation)
 }

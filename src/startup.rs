@@ -101,18 +101,20 @@ impl Application {
         .await
         .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
         if let Some(demo) = demo {
-            for (key, bytes, mime) in &demo.files {
+            for file in demo.files() {
                 store
-                    .put(key, bytes.clone(), mime)
+                    .put(&file.key, file.bytes.clone(), file.mime)
                     .await
                     .map_err(|e| StartupError::Demo(e.to_string()))?;
             }
             let load_pool = pool.clone();
+            // Links in the demo's posts: root-relative to a local store.
+            let media_base = store.public_base("");
             web::block(move || -> Result<(), StartupError> {
                 let mut conn = load_pool.get().map_err(db::PoolError::from)?;
                 // Another instance may have loaded it meanwhile.
                 if demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))? {
-                    demo::load(&mut conn.conn, demo)
+                    demo::load(&mut conn.conn, demo, &media_base)
                         .map_err(|e| StartupError::Demo(e.to_string()))?;
                     tracing::info!("loaded the demo site");
                 }

@@ -1,52 +1,31 @@
-//! Files for the demo's media items, made on the spot: pictures drawn from
-//! a seed (so every run makes the same bytes, stored once) and small PDFs.
+//! Files for the demo's media items, made on the spot (pictures drawn from
+//! a seed, so every run makes the same bytes, stored once; small PDFs; a
+//! short MP3) and processed exactly as uploads are: sniffed, cleaned, with
+//! renditions and placeholders.
 
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
-use std::sync::Mutex;
+use crate::media::upload::{self, Incoming, Processed, Rejected};
 
-use crate::media::content_key;
-
-/// The files the demo makes, to be put in the media store before its rows
-/// are written: `(key, bytes, media type)`.
-#[derive(Debug, Default)]
-pub struct Files(Mutex<Vec<(String, Vec<u8>, &'static str)>>);
-
-impl Files {
-    /// Keeps `bytes` and answers their content-addressed key.
-    fn add(&self, bytes: Vec<u8>, ext: &str, mime: &'static str) -> String {
-        let key = content_key(&bytes, ext);
-        self.0
-            .lock()
-            .expect("no panics while adding")
-            .push((key.clone(), bytes, mime));
-        key
-    }
-
-    pub fn into_inner(self) -> Vec<(String, Vec<u8>, &'static str)> {
-        self.0.into_inner().expect("no panics while adding")
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum DemoFileError {
+    #[error("could not draw a demo picture: {0}")]
+    Image(#[from] image::ImageError),
+    #[error("a demo file was refused: {0:?}")]
+    Refused(Rejected),
 }
 
-/// A stored file and how to describe it.
-#[derive(Debug, Clone)]
-pub struct StoredFile {
-    pub key: String,
-    pub mime_type: &'static str,
-    pub file_size: i64,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-}
-
-/// A stored picture with its renditions (`thumbnail`, `medium`).
-#[derive(Debug, Clone)]
-pub struct StoredImage {
-    pub original: StoredFile,
-    pub renditions: Vec<(&'static str, StoredFile)>,
+/// Processes a made file as an upload named `filename`.
+fn upload(bytes: Vec<u8>, filename: String) -> Result<Processed, DemoFileError> {
+    let incoming = Incoming {
+        bytes,
+        claimed: None,
+        filename: Some(filename),
+    };
+    upload::process(incoming, u64::MAX).map_err(DemoFileError::Refused)
 }
 
 /// Draws a landscape poster: a sky gradient, a sun and layered hills, in
@@ -117,77 +96,63 @@ fn poster(seed: u32, width: u32, height: u32) -> RgbImage {
     RgbImage::from_raw(width, height, raw).expect("the buffer fits the size")
 }
 
-fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, image::ImageError> {
-    let mut buf = Vec::new();
-    match format {
-        ImageFormat::Jpeg => img.write_with_encoder(JpegEncoder::new_with_quality(&mut buf, 82))?,
-        other => img.write_to(&mut Cursor::new(&mut buf), other)?,
-    }
-    Ok(buf)
-}
-
-fn store(
-    files: &Files,
-    img: &DynamicImage,
-    format: ImageFormat,
-) -> Result<StoredFile, DemoFileError> {
-    let (ext, mime_type) = match format {
-        ImageFormat::Png => ("png", "image/png"),
-        _ => ("jpg", "image/jpeg"),
-    };
-    let bytes = encode(img, format)?;
-    let file_size = bytes.len() as i64;
-    Ok(StoredFile {
-        key: files.add(bytes, ext, mime_type),
-        mime_type,
-        file_size,
-        width: Some(img.width() as i32),
-        height: Some(img.height() as i32),
-    })
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DemoFileError {
-    #[error("could not draw a demo picture: {0}")]
-    Image(#[from] image::ImageError),
-}
-
-/// Draws and stores a picture with its renditions.
-pub fn picture(to: &Files, seed: u32, format: ImageFormat) -> Result<StoredImage, DemoFileError> {
+/// Draws a 1200x800 picture (`name.jpg`, or `name.png` for PNG) and
+/// processes it as an upload.
+pub fn picture(seed: u32, format: ImageFormat, name: &str) -> Result<Processed, DemoFileError> {
     let img = DynamicImage::ImageRgb8(poster(seed, 1200, 800));
-    let thumbnail = img.resize_to_fill(150, 150, FilterType::Triangle);
-    let medium = img.resize(300, 300, FilterType::Triangle);
-    Ok(StoredImage {
-        original: store(to, &img, format)?,
-        renditions: vec![
-            ("thumbnail", store(to, &thumbnail, format)?),
-            ("medium", store(to, &medium, format)?),
-        ],
-    })
+    let mut bytes = Vec::new();
+    let ext = match format {
+        ImageFormat::Jpeg => {
+            img.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, 82))?;
+            "jpg"
+        }
+        other => {
+            img.write_to(&mut Cursor::new(&mut bytes), other)?;
+            "png"
+        }
+    };
+    upload(bytes, format!("{name}.{ext}"))
 }
 
-/// A one-page PDF with a title in its document information.
-pub fn pdf(to: &Files, title: &str, line: &str) -> Result<StoredFile, DemoFileError> {
-    let ascii = |s: &str| -> String {
+/// A PDF with `title` in its document information and one page per line
+/// of `pages`, in Helvetica (Latin letters only: others are left out).
+pub fn pdf_bytes(title: &str, pages: &[&str]) -> Vec<u8> {
+    let latin = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\'))
             .collect()
     };
-    let (title, line) = (ascii(title), ascii(line));
-    let stream = format!("BT /F1 28 Tf 72 720 Td ({title}) Tj 0 -40 Td /F1 12 Tf ({line}) Tj ET");
-    let objects = [
+    let title = latin(title);
+    // 1 catalog, 2 page tree, 3 font, 4 information, then each page and
+    // its content stream.
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 5 + 2 * i))
+        .collect();
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
         format!(
-            "<< /Length {} >>\nstream\n{stream}\nendstream",
-            stream.len()
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
         ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-        format!("<< /Title ({title}) /Producer (Nashr demo) >>"),
+        format!("<< /Title ({title}) /Producer (Nashr) >>"),
     ];
+    for (i, line) in pages.iter().enumerate() {
+        let stream = format!(
+            "BT /F1 28 Tf 72 720 Td ({title}) Tj 0 -40 Td /F1 12 Tf ({}) Tj ET",
+            latin(line)
+        );
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+             /Resources << /Font << /F1 3 0 R >> >> >>",
+            6 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ));
+    }
     let mut out = String::from("%PDF-1.4\n");
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -203,16 +168,53 @@ pub fn pdf(to: &Files, title: &str, line: &str) -> Result<StoredFile, DemoFileEr
         out.push_str(&format!("{offset:010} 00000 n \n"));
     }
     out.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        "trailer\n<< /Size {} /Root 1 0 R /Info 4 0 R >>\nstartxref\n{xref}\n%%EOF\n",
         objects.len() + 1
     ));
-    let bytes = out.into_bytes();
-    let file_size = bytes.len() as i64;
-    Ok(StoredFile {
-        key: to.add(bytes, "pdf", "application/pdf"),
-        mime_type: "application/pdf",
-        file_size,
-        width: None,
-        height: None,
-    })
+    out.into_bytes()
+}
+
+/// A one-page PDF book, processed as an upload named `name.pdf`.
+pub fn pdf(title: &str, line: &str, name: &str) -> Result<Processed, DemoFileError> {
+    upload(pdf_bytes(title, &[line]), format!("{name}.pdf"))
+}
+
+/// An MP4 container whose movie header states `seconds`, with no tracks
+/// (nothing to play: it stands for a video file in the demo and tests).
+pub fn mp4_bytes(seconds: u32) -> Vec<u8> {
+    let isobox = |kind: &[u8; 4], body: &[u8]| {
+        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    };
+    // Version, flags, creation and modification times; a time scale of
+    // 1000; the duration; rate, volume, matrix and the rest left zero.
+    let mut mvhd = vec![0u8; 12];
+    mvhd.extend_from_slice(&1000u32.to_be_bytes());
+    mvhd.extend_from_slice(&(seconds * 1000).to_be_bytes());
+    mvhd.extend_from_slice(&[0; 80]);
+    [
+        isobox(b"ftyp", b"isom\0\0\x02\0isomiso2mp41"),
+        isobox(b"moov", &isobox(b"mvhd", &mvhd)),
+        isobox(b"mdat", &[0; 64]),
+    ]
+    .concat()
+}
+
+/// A video file of `seconds`, processed as an upload named `name.mp4`.
+pub fn video(seconds: u32, name: &str) -> Result<Processed, DemoFileError> {
+    upload(mp4_bytes(seconds), format!("{name}.mp4"))
+}
+
+/// An MP3 of `seconds` of silence (MPEG-1 layer III, 32 kbit/s, 32 kHz,
+/// mono: 144-byte frames of 36 ms), processed as an upload named `name.mp3`.
+pub fn silent_mp3(seconds: u32, name: &str) -> Result<Processed, DemoFileError> {
+    let frames = seconds as usize * 32_000 / 1152;
+    let mut bytes = Vec::with_capacity(frames * 144);
+    for _ in 0..frames {
+        bytes.extend_from_slice(&[0xFF, 0xFB, 0x18, 0xC0]);
+        bytes.extend_from_slice(&[0; 140]);
+    }
+    upload(bytes, format!("{name}.mp3"))
 }

@@ -6,32 +6,39 @@
 //! (Cartoons, NewsPics, Photo Gallery, Videos), Publications (Books,
 //! Newsletter, Pars Brief), About Us, Contact us; categories and tags to
 //! match; 28 articles and some 30 more posts per edition spread over ten
-//! years, linked to their translations; pictures with renditions, PDFs, an
-//! audio file, a video file and video embeds; About and Contact pages; and
-//! one draft and one scheduled post that the public must not see.
+//! years, linked to their translations; pictures, PDFs, an audio file, a
+//! video file (made here, so processed exactly as uploads are: renditions,
+//! BlurHash, page counts, durations; the audio is silence and the video a
+//! container with no tracks, as no encoder runs here) and YouTube and Vimeo
+//! embeds; About and Contact pages; and one draft and one scheduled post
+//! that the public must not see.
 
 mod content;
 mod files;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use image::ImageFormat;
 
 use crate::db::Conn;
 use crate::domain::{self, slug, MediaKind, PostKind, PostStatus, Role};
+use crate::media::embed;
+use crate::media::upload::{File, Processed};
 use crate::repo;
 use crate::repo::categories::NewCategory;
 use crate::repo::editions::NewEdition;
-use crate::repo::media::{NewMedia, NewRendition};
+use crate::repo::media::Described;
 use crate::repo::menus::{NewMenu, NewMenuItem};
 use crate::repo::posts::NewPost;
 use crate::repo::tags::NewTag;
 use crate::repo::users::NewUser;
 use content::{Captioned, Text};
-use files::{DemoFileError, Files, StoredFile, StoredImage};
+use files::DemoFileError;
 
 pub use content::EDITIONS;
+pub use files::{mp4_bytes, pdf_bytes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -48,44 +55,60 @@ pub fn wanted(conn: &mut Conn) -> Result<bool, DemoError> {
 
 /// The demo site, made but not yet stored.
 pub struct Demo {
-    /// Files to put in the media store first: `(key, bytes, media type)`.
-    pub files: Vec<(String, Vec<u8>, &'static str)>,
     media: DemoFiles,
 }
 
-/// Draws the demo's pictures and writes its PDFs (the slow part, done on
-/// every core), without touching the database or the store.
+impl Demo {
+    /// The files to put in the media store before the rows are written.
+    pub fn files(&self) -> impl Iterator<Item = &File> {
+        let m = &self.media;
+        m.article_images
+            .iter()
+            .chain(&m.cartoons)
+            .chain(m.galleries.iter().flatten())
+            .chain(&m.newspics)
+            .chain(&m.book_covers)
+            .chain(&m.book_pdfs)
+            .chain([&m.audio_sample, &m.video])
+            .flat_map(|p| std::iter::once(&p.original).chain(p.renditions.iter().map(|(_, f)| f)))
+    }
+}
+
+/// Draws the demo's pictures and writes its PDFs, processed as uploads
+/// are (the slow part, done on every core), without touching the
+/// database or the store.
 pub fn prepare() -> Result<Demo, DemoError> {
     let started = std::time::Instant::now();
-    let files = Files::default();
-    let media = DemoFiles::make(&files)?;
-    tracing::debug!(drawn = ?started.elapsed(), "demo files made");
-    Ok(Demo {
-        files: files.into_inner(),
-        media,
-    })
+    let media = DemoFiles::make()?;
+    tracing::debug!(made = ?started.elapsed(), "demo files made");
+    Ok(Demo { media })
 }
 
 /// Writes the demo's rows in one transaction, once its files are stored.
-pub fn load(conn: &mut Conn, demo: Demo) -> Result<(), DemoError> {
-    conn.transaction(|conn| Loader::new(conn, demo.media).load())?;
+/// `media_base` is where stored files are served (links in posts use it).
+pub fn load(conn: &mut Conn, demo: Demo, media_base: &str) -> Result<(), DemoError> {
+    conn.transaction(|conn| Loader::new(conn, demo.media, media_base).load())?;
     Ok(())
 }
 
-/// The files the demo's media items point at.
+type Upload = Arc<Processed>;
+
+/// The files the demo's media items point at, processed.
 struct DemoFiles {
-    article_images: Vec<StoredImage>,
-    cartoons: Vec<StoredImage>,
-    galleries: Vec<Vec<StoredImage>>,
-    newspics: Vec<StoredImage>,
-    book_covers: Vec<StoredImage>,
-    book_pdfs: Vec<StoredFile>,
+    article_images: Vec<Upload>,
+    cartoons: Vec<Upload>,
+    galleries: Vec<Vec<Upload>>,
+    newspics: Vec<Upload>,
+    book_covers: Vec<Upload>,
+    book_pdfs: Vec<Upload>,
+    audio_sample: Upload,
+    video: Upload,
 }
 
 impl DemoFiles {
-    fn make(store: &Files) -> Result<DemoFiles, DemoFileError> {
-        // (first seed, count, format) of each group of pictures, drawn on
-        // every core: drawing is most of the demo's loading time.
+    fn make() -> Result<DemoFiles, DemoFileError> {
+        // (first seed, count, format) of each group of pictures, drawn and
+        // processed on every core: that is most of the demo's loading time.
         let groups = [
             (1, 10, ImageFormat::Jpeg),
             (20, 4, ImageFormat::Png),
@@ -101,13 +124,16 @@ impl DemoFiles {
             .collect();
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let chunk = jobs.len().div_ceil(threads);
-        let drawn: Vec<StoredImage> = std::thread::scope(|scope| {
+        let drawn: Vec<Upload> = std::thread::scope(|scope| {
             let handles: Vec<_> = jobs
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|&(seed, format)| files::picture(store, seed, format))
+                            .map(|&(seed, format)| {
+                                files::picture(seed, format, &format!("nashr-{seed:03}"))
+                                    .map(Arc::new)
+                            })
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
@@ -128,8 +154,13 @@ impl DemoFiles {
             book_covers: take(2),
             book_pdfs: content::BOOKS
                 .iter()
-                .map(|b| files::pdf(store, b[0].0.trim_start_matches("Book: "), b[0].1))
+                .map(|b| {
+                    let title = b[EN].0.trim_start_matches("Book: ");
+                    files::pdf(title, b[EN].1, &slugify(title)).map(Arc::new)
+                })
                 .collect::<Result<Vec<_>, _>>()?,
+            audio_sample: Arc::new(files::silent_mp3(30, "tea-house-sample")?),
+            video: Arc::new(files::video(184, "bakery-morning")?),
         })
     }
 }
@@ -203,6 +234,7 @@ impl<'a> Draft<'a> {
 struct Loader<'c> {
     conn: &'c mut Conn,
     files: DemoFiles,
+    media_base: &'c str,
     now: NaiveDateTime,
     editions: Vec<i64>,
     authors: Vec<i64>,
@@ -217,10 +249,11 @@ struct Loader<'c> {
 }
 
 impl<'c> Loader<'c> {
-    fn new(conn: &'c mut Conn, files: DemoFiles) -> Self {
+    fn new(conn: &'c mut Conn, files: DemoFiles, media_base: &'c str) -> Self {
         Loader {
             conn,
             files,
+            media_base,
             now: domain::now(),
             editions: vec![],
             authors: vec![],
@@ -390,63 +423,52 @@ impl<'c> Loader<'c> {
         Ok((id, slug))
     }
 
-    /// One media row per edition for a stored picture, each with the alt
-    /// text and caption in its own language; all share the files.
+    /// The row of a stored file, in an edition or (`None`) in none.
+    #[allow(clippy::too_many_arguments)]
+    fn media_row(
+        &mut self,
+        file: &Processed,
+        edition: Option<usize>,
+        (title, caption): (&str, &str),
+        credit: &str,
+        uploaded_by: usize,
+        created_at: NaiveDateTime,
+    ) -> Result<i64, diesel::result::Error> {
+        let slug = match edition {
+            Some(e) => Self::unique_slug(&mut self.media_slugs[e], title),
+            None => slugify(title),
+        };
+        repo::media::insert_upload(
+            self.conn,
+            file,
+            &Described {
+                edition_id: edition.map(|e| self.editions[e]),
+                slug: &slug,
+                title,
+                alt_text: if file.kind == MediaKind::Image {
+                    title
+                } else {
+                    ""
+                },
+                caption,
+                credit,
+                uploaded_by: Some(self.authors[uploaded_by]),
+                created_at,
+            },
+        )
+    }
+
+    /// A picture's rows, one per edition with the alt text and caption in
+    /// its language, by the demo's photographer; all share the files.
     fn picture_rows(
         &mut self,
-        image: &StoredImage,
+        image: &Processed,
         texts: [(&str, &str); 4],
         created_at: NaiveDateTime,
     ) -> Result<Vec<i64>, diesel::result::Error> {
-        let mut ids = vec![];
-        for (e, (alt, caption)) in texts.iter().enumerate() {
-            let renditions: Vec<NewRendition<'_>> = image
-                .renditions
-                .iter()
-                .map(|(name, f)| NewRendition {
-                    media_id: 0,
-                    name,
-                    storage_key: &f.key,
-                    mime_type: f.mime_type,
-                    width: f.width.unwrap_or_default(),
-                    height: f.height.unwrap_or_default(),
-                    file_size: f.file_size,
-                })
-                .collect();
-            let slug = Self::unique_slug(&mut self.media_slugs[e], alt);
-            let filename = format!(
-                "{}.{}",
-                slugify(texts[EN].0),
-                image.original.key.rsplit('.').next().unwrap_or("jpg")
-            );
-            ids.push(repo::media::insert(
-                self.conn,
-                &NewMedia {
-                    kind: MediaKind::Image.as_str(),
-                    edition_id: Some(self.editions[e]),
-                    slug: &slug,
-                    title: alt,
-                    storage_key: Some(&image.original.key),
-                    source_url: None,
-                    original_filename: Some(&filename),
-                    mime_type: image.original.mime_type,
-                    file_size: Some(image.original.file_size),
-                    width: image.original.width,
-                    height: image.original.height,
-                    duration: None,
-                    alt_text: alt,
-                    caption,
-                    credit: "Nadia Saleh",
-                    placeholder: None,
-                    metadata: "{}",
-                    uploaded_by: Some(self.authors[5]),
-                    created_at,
-                    updated_at: created_at,
-                },
-                &renditions,
-            )?);
-        }
-        Ok(ids)
+        (0..EDITIONS.len())
+            .map(|e| self.media_row(image, Some(e), texts[e], "Nadia Saleh", 5, created_at))
+            .collect()
     }
 
     fn articles(&mut self) -> Result<(), diesel::result::Error> {
@@ -604,7 +626,7 @@ impl<'c> Loader<'c> {
 
     fn media_posts(&mut self) -> Result<(), diesel::result::Error> {
         let none = |_: &Self, _: usize, _: usize| String::new();
-        let picture = |files: fn(&DemoFiles) -> &Vec<StoredImage>| {
+        let picture = |files: fn(&DemoFiles) -> &Vec<Upload>| {
             move |l: &mut Self, k: usize, item: &Captioned, date: NaiveDateTime| {
                 let image = files(&l.files)[k].clone();
                 Ok(l.picture_rows(&image, *item, date)?
@@ -676,52 +698,39 @@ impl<'c> Loader<'c> {
             at(2019, 6, 1, 15),
             300,
             |l, k, item, date| {
+                // The second video is a file of our own; the first plays on
+                // YouTube, the third on Vimeo.
+                if k == 1 {
+                    let video = Arc::clone(&l.files.video);
+                    return (0..EDITIONS.len())
+                        .map(|e| {
+                            l.media_row(&video, Some(e), item[e], "Nashr video desk", 5, date)
+                                .map(Some)
+                        })
+                        .collect();
+                }
+                let url = if k == 0 {
+                    "https://www.youtube.com/watch?v=M7lc1UVf-VE"
+                } else {
+                    "https://vimeo.com/76979871"
+                };
+                let video = embed::parse(url).expect("a video address");
                 let mut ids = vec![];
                 for (e, (title, caption)) in item.iter().enumerate() {
                     let slug = Self::unique_slug(&mut l.media_slugs[e], title);
-                    // The second video is a file of our own; the others play on YouTube.
-                    let (kind, source, mime, size, duration) = if k == 1 {
-                        (
-                            MediaKind::Video,
-                            "https://media.nashr.example/video/bakery-morning.mp4",
-                            "video/mp4",
-                            Some(48_211_020),
-                            Some(184.0),
-                        )
-                    } else {
-                        (
-                            MediaKind::Embed,
-                            "https://www.youtube.com/watch?v=M7lc1UVf-VE",
-                            "text/html",
-                            None,
-                            None,
-                        )
-                    };
-                    ids.push(Some(repo::media::insert(
+                    ids.push(Some(repo::media::insert_embed(
                         l.conn,
-                        &NewMedia {
-                            kind: kind.as_str(),
+                        &video,
+                        &Described {
                             edition_id: Some(l.editions[e]),
                             slug: &slug,
                             title,
-                            storage_key: None,
-                            source_url: Some(source),
-                            original_filename: None,
-                            mime_type: mime,
-                            file_size: size,
-                            width: Some(1280),
-                            height: Some(720),
-                            duration,
                             alt_text: title,
                             caption,
                             credit: "Nashr video desk",
-                            placeholder: None,
-                            metadata: "{}",
                             uploaded_by: Some(l.authors[5]),
                             created_at: date,
-                            updated_at: date,
                         },
-                        &[],
                     )?));
                 }
                 Ok(ids)
@@ -749,7 +758,10 @@ impl<'c> Loader<'c> {
                     "دریافت فایل PDF",
                     "Shkarko PDF-në",
                 ][e];
-                format!("\n<p><a href=\"/media/{}\">{label}</a></p>", pdf.key)
+                format!(
+                    "\n<p><a href=\"{}/{}\">{label}</a></p>",
+                    l.media_base, pdf.original.key
+                )
             },
         )?;
         Ok(())
@@ -878,61 +890,13 @@ impl<'c> Loader<'c> {
     /// Media that no post shows: an audiobook sample and the books' PDFs.
     fn library_extras(&mut self) -> Result<(), diesel::result::Error> {
         let created = at(2021, 3, 3, 12);
-        repo::media::insert(
-            self.conn,
-            &NewMedia {
-                kind: MediaKind::Audio.as_str(),
-                edition_id: None,
-                slug: "voices-from-the-tea-house-sample",
-                title: "Voices from the Tea House (audio sample)",
-                storage_key: None,
-                source_url: Some("https://media.nashr.example/audio/tea-house-sample.mp3"),
-                original_filename: Some("tea-house-sample.mp3"),
-                mime_type: "audio/mpeg",
-                file_size: Some(3_650_112),
-                width: None,
-                height: None,
-                duration: Some(912.5),
-                alt_text: "",
-                caption: "",
-                credit: "Nashr",
-                placeholder: None,
-                metadata: "{}",
-                uploaded_by: Some(self.authors[2]),
-                created_at: created,
-                updated_at: created,
-            },
-            &[],
-        )?;
+        let sample = Arc::clone(&self.files.audio_sample);
+        let title = ("Voices from the Tea House (audio sample)", "");
+        self.media_row(&sample, None, title, "Nashr", 2, created)?;
         for (k, pdf) in self.files.book_pdfs.clone().iter().enumerate() {
             let title = content::BOOKS[k][EN].0.trim_start_matches("Book: ");
-            let slug = slugify(title);
-            repo::media::insert(
-                self.conn,
-                &NewMedia {
-                    kind: MediaKind::Document.as_str(),
-                    edition_id: None,
-                    slug: &slug,
-                    title,
-                    storage_key: Some(&pdf.key),
-                    source_url: None,
-                    original_filename: Some(&format!("{slug}.pdf")),
-                    mime_type: pdf.mime_type,
-                    file_size: Some(pdf.file_size),
-                    width: None,
-                    height: None,
-                    duration: None,
-                    alt_text: "",
-                    caption: content::BOOKS[k][EN].1,
-                    credit: "Nashr",
-                    placeholder: None,
-                    metadata: "{}",
-                    uploaded_by: Some(self.authors[2]),
-                    created_at: created,
-                    updated_at: created,
-                },
-                &[],
-            )?;
+            let caption = content::BOOKS[k][EN].1;
+            self.media_row(pdf, None, (title, caption), "Nashr", 2, created)?;
         }
         Ok(())
     }

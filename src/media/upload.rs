@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::detect::{self, FileType};
-use super::images::{self, Refused};
+use super::images::{self, Encoded, Refused};
 use super::{content_key, probe};
 use crate::domain::MediaKind;
 
@@ -57,6 +57,18 @@ pub enum Rejected {
     Filename(String),
     /// The right type, but not usable (422).
     Unusable(String),
+}
+
+impl From<Encoded> for File {
+    fn from(e: Encoded) -> File {
+        File {
+            key: content_key(&e.bytes, e.ext),
+            bytes: e.bytes,
+            mime: e.mime,
+            width: Some(e.width),
+            height: Some(e.height),
+        }
+    }
 }
 
 fn file(bytes: Vec<u8>, kind: FileType, size: Option<(u32, u32)>) -> File {
@@ -138,29 +150,16 @@ pub fn process(incoming: Incoming, max_pixels: u64) -> Result<Processed, Rejecte
                         .into(),
                 ),
             })?;
-            let o = picture.original;
-            let original = File {
-                key: content_key(&o.bytes, o.ext),
-                bytes: o.bytes,
-                mime: o.mime,
-                width: Some(o.width),
-                height: Some(o.height),
-            };
             let renditions = picture
                 .renditions
                 .into_iter()
-                .map(|(name, r)| {
-                    let file = File {
-                        key: content_key(&r.bytes, r.ext),
-                        bytes: r.bytes,
-                        mime: r.mime,
-                        width: Some(r.width),
-                        height: Some(r.height),
-                    };
-                    (name, file)
-                })
+                .map(|(name, r)| (name, File::from(r)))
                 .collect();
-            (original, renditions, picture.placeholder)
+            (
+                File::from(picture.original),
+                renditions,
+                picture.placeholder,
+            )
         }
         MediaKind::Document => {
             // lopdf reads hostile files; a panic there is a refusal, not a 500.

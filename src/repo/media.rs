@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 use crate::db::schema::{media, media_renditions};
 use crate::db::Conn;
 use crate::domain::MediaKind;
+use crate::media::embed::Embed;
+use crate::media::upload::Processed;
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -170,6 +172,106 @@ pub fn renditions_of(conn: &mut Conn, media_ids: &[i64]) -> QueryResult<Vec<Rend
         .load(c))
 }
 
+/// How a new media item is described: all of its row that does not come
+/// from its file.
+#[derive(Debug, Clone, Copy)]
+pub struct Described<'a> {
+    pub edition_id: Option<i64>,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub alt_text: &'a str,
+    pub caption: &'a str,
+    pub credit: &'a str,
+    pub uploaded_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Writes the row of an upload whose files are stored, and its
+/// renditions; answers its id.
+pub fn insert_upload(
+    conn: &mut Conn,
+    processed: &Processed,
+    described: &Described<'_>,
+) -> QueryResult<i64> {
+    let original = &processed.original;
+    let metadata = processed.metadata.to_string();
+    let renditions: Vec<NewRendition<'_>> = processed
+        .renditions
+        .iter()
+        .map(|(name, f)| NewRendition {
+            media_id: 0,
+            name,
+            storage_key: &f.key,
+            mime_type: f.mime,
+            width: f.width.unwrap_or_default() as i32,
+            height: f.height.unwrap_or_default() as i32,
+            file_size: f.bytes.len() as i64,
+        })
+        .collect();
+    insert(
+        conn,
+        &NewMedia {
+            storage_key: Some(&original.key),
+            source_url: None,
+            original_filename: processed.filename.as_deref(),
+            mime_type: original.mime,
+            file_size: Some(original.bytes.len() as i64),
+            width: original.width.map(|w| w as i32),
+            height: original.height.map(|h| h as i32),
+            duration: processed.duration,
+            placeholder: processed.placeholder.as_deref(),
+            metadata: &metadata,
+            ..NewMedia::described(processed.kind, described)
+        },
+        &renditions,
+    )
+}
+
+/// Writes the row of an embedded video; answers its id.
+pub fn insert_embed(conn: &mut Conn, embed: &Embed, described: &Described<'_>) -> QueryResult<i64> {
+    let metadata = serde_json::json!({ "embed": embed }).to_string();
+    insert(
+        conn,
+        &NewMedia {
+            source_url: Some(&embed.url),
+            mime_type: "text/html",
+            metadata: &metadata,
+            ..NewMedia::described(MediaKind::Embed, described)
+        },
+        &[],
+    )
+}
+
+impl<'a> NewMedia<'a> {
+    /// A row with these descriptions and no file.
+    fn described(kind: MediaKind, d: &Described<'a>) -> Self {
+        NewMedia {
+            kind: kind.as_str(),
+            edition_id: d.edition_id,
+            slug: d.slug,
+            title: d.title,
+            storage_key: None,
+            source_url: None,
+            original_filename: None,
+            mime_type: "",
+            file_size: None,
+            width: None,
+            height: None,
+            duration: None,
+            alt_text: d.alt_text,
+            caption: d.caption,
+            credit: d.credit,
+            placeholder: None,
+            metadata: "{}",
+            uploaded_by: d.uploaded_by,
+            created_at: d.created_at,
+            updated_at: d.created_at,
+        }
+    }
+}
+
+/// Writes a media row and its renditions as given; answers its id. Uploads
+/// and embeds go through [`insert_upload`] and [`insert_embed`].
 pub fn insert(
     conn: &mut Conn,
     new: &NewMedia<'_>,

@@ -178,19 +178,25 @@ impl Reply {
             .expect("a number")
     }
 
-    /// Asserts a problem document with this status, and answers it.
-    pub fn problem(&self, status: u16) -> Value {
+    /// Asserts the status, showing the body when it differs; answers the
+    /// body as JSON.
+    pub fn expect(&self, status: u16) -> Value {
         assert_eq!(
             self.status,
             status,
             "{}",
             String::from_utf8_lossy(&self.body)
         );
+        self.json()
+    }
+
+    /// Asserts a problem document with this status, and answers it.
+    pub fn problem(&self, status: u16) -> Value {
+        let doc = self.expect(status);
         assert_eq!(
             self.header("content-type"),
             Some("application/problem+json")
         );
-        let doc = self.json();
         assert_eq!(doc["status"], status);
         assert_eq!(doc["type"], "about:blank");
         assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()));
@@ -320,13 +326,10 @@ impl TestApp {
                 None,
             )
             .await;
-        assert_eq!(
-            reply.status,
-            200,
-            "login of {username}: {}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        reply.json()["access_token"].as_str().unwrap().to_string()
+        reply.expect(200)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn admin(&self) -> String {
@@ -362,12 +365,7 @@ impl TestApp {
                 serde_json::json!({"name": "test", "scopes": scopes}),
             )
             .await;
-        assert_eq!(
-            reply.status,
-            201,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
+        reply.expect(201);
         let body = reply.json();
         (
             body["id"].as_i64().unwrap(),
@@ -377,14 +375,7 @@ impl TestApp {
 
     /// GET that must answer 200 with JSON.
     pub async fn get_json(&self, path: &str) -> Value {
-        let reply = self.get(path).await;
-        assert_eq!(
-            reply.status,
-            200,
-            "{path}: {}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        reply.json()
+        self.get(path).await.expect(200)
     }
 
     /// The `id`s of a list's `data`, in order.

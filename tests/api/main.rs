@@ -3,6 +3,7 @@
 
 mod auth;
 mod authors;
+mod camera;
 mod demo;
 mod editions;
 mod errors;

@@ -26,82 +26,18 @@ fn encoded(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     bytes
 }
 
-/// A JPEG with an EXIF block holding an orientation and a GPS position
-/// (51°30'26.1"N), and an XMP block, as cameras and phones write them.
+/// A JPEG as a camera or phone writes it: EXIF with an orientation and a
+/// GPS position, and XMP.
 fn jpeg_with_exif(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     let plain = encoded(&picture(width, height), ImageFormat::Jpeg);
-    let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
-    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
-        let mut e = tag.to_be_bytes().to_vec();
-        e.extend_from_slice(&kind.to_be_bytes());
-        e.extend_from_slice(&count.to_be_bytes());
-        e.extend_from_slice(&value);
-        e
-    };
-    // IFD0 at 8: orientation and a pointer to the GPS IFD at 38.
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    let o = orientation.to_be_bytes();
-    tiff.extend(entry(0x0112, 3, 1, [o[0], o[1], 0, 0]));
-    tiff.extend(entry(0x8825, 4, 1, 38u32.to_be_bytes()));
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    // GPS IFD at 38: latitude reference and latitude (rationals at 68).
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend(entry(0x0001, 2, 2, *b"N\0\0\0"));
-    tiff.extend(entry(0x0002, 5, 3, 68u32.to_be_bytes()));
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    for (num, den) in [(51u32, 1u32), (30, 1), (2610, 100)] {
-        tiff.extend_from_slice(&num.to_be_bytes());
-        tiff.extend_from_slice(&den.to_be_bytes());
-    }
-    let segment = |marker: u8, body: &[u8]| {
-        let mut s = vec![0xFF, marker];
-        s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-        s.extend_from_slice(body);
-        s
-    };
-    let mut exif = b"Exif\0\0".to_vec();
-    exif.extend(tiff);
-    let xmp = b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>51,30.435N</exif:GPSLatitude></x:xmpmeta>";
-    let mut out = plain[..2].to_vec();
-    out.extend(segment(0xE1, &exif));
-    out.extend(segment(0xE1, xmp));
-    out.extend_from_slice(&plain[2..]);
-    out
+    crate::camera::with_camera_metadata(&plain, orientation)
 }
 
 /// A PDF of `pages` pages with `title` in its document information.
 fn pdf(pages: usize, title: &str) -> Vec<u8> {
-    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + i)).collect();
-    let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
-            kids.join(" ")
-        ),
-        format!("<< /Title ({title}) >>"),
-    ];
-    for _ in 0..pages {
-        objects.push("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".into());
-    }
-    let mut out = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
-    }
-    let xref = out.len();
-    out.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    ));
-    for offset in offsets {
-        out.push_str(&format!("{offset:010} 00000 n \n"));
-    }
-    out.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R /Info 3 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    ));
-    out.into_bytes()
+    let lines: Vec<String> = (1..=pages).map(|n| format!("Page {n}")).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    nashr::demo::pdf_bytes(title, &lines)
 }
 
 /// An MP3 of constant bitrate: 128 kbit/s, 44.1 kHz, `frames` frames.
@@ -119,20 +55,6 @@ fn isobox(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
     b.extend_from_slice(kind);
     b.extend_from_slice(body);
     b
-}
-
-/// An MP4 whose movie header states `seconds`.
-fn mp4(seconds: u32) -> Vec<u8> {
-    let mut mvhd = vec![0u8; 12];
-    mvhd.extend_from_slice(&1000u32.to_be_bytes());
-    mvhd.extend_from_slice(&(seconds * 1000).to_be_bytes());
-    mvhd.extend_from_slice(&[0; 80]);
-    [
-        isobox(b"ftyp", b"isom\0\0\x02\0isomiso2mp41"),
-        isobox(b"moov", &isobox(b"mvhd", &mvhd)),
-        isobox(b"mdat", &[0; 64]),
-    ]
-    .concat()
 }
 
 /// An AVIF's boxes (no picture data): its size, and an EXIF item or not.
@@ -227,12 +149,7 @@ async fn a_photo_loses_its_gps_is_turned_upright_and_gets_renditions_and_a_place
         "?alt_text=%D8%A8%D9%87%D8%A7%D8%B1&edition=fa",
     )
     .await;
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.expect(201);
     let item = reply.json();
     let id = item["id"].as_i64().unwrap();
     assert_eq!(
@@ -381,7 +298,7 @@ async fn documents_and_recordings_report_pages_and_durations() {
         "",
     )
     .await;
-    assert_eq!(book.status, 201, "{}", String::from_utf8_lossy(&book.body));
+    book.expect(201);
     let book = book.json();
     assert_eq!(
         (book["kind"].as_str(), book["page_count"].as_i64()),
@@ -406,9 +323,16 @@ async fn documents_and_recordings_report_pages_and_durations() {
         "{}",
         song["duration"]
     );
-    let video = upload_raw(&app, &admin, mp4(184), "video/mp4", Some("bakery.mp4"), "")
-        .await
-        .json();
+    let video = upload_raw(
+        &app,
+        &admin,
+        nashr::demo::mp4_bytes(184),
+        "video/mp4",
+        Some("bakery.mp4"),
+        "",
+    )
+    .await
+    .json();
     assert_eq!(
         (video["kind"].as_str(), video["duration"].as_f64()),
         (Some("video"), Some(184.0))
@@ -423,12 +347,7 @@ async fn documents_and_recordings_report_pages_and_durations() {
         "",
     )
     .await;
-    assert_eq!(
-        clean_avif.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&clean_avif.body)
-    );
+    clean_avif.expect(201);
     assert_eq!(
         (
             clean_avif.json()["width"].as_i64(),
@@ -702,7 +621,7 @@ async fn posts_show_featured_media_and_galleries_written_through_the_api() {
         .post_as("/api/v1/posts", &admin, json!({"edition": "en", "title": "Autumn", "status": "published", "featured_media": ids[0],
             "gallery": [{"media": ids[2], "caption": "Last light"}, {"media": ids[1]}]}))
         .await;
-    assert_eq!(post.status, 201, "{}", String::from_utf8_lossy(&post.body));
+    post.expect(201);
     let post = post.json();
     assert_eq!(post["featured_media"]["id"], ids[0]);
     let gallery: Vec<(i64, &str)> = post["gallery"]

@@ -38,12 +38,7 @@ async fn an_editor_writes_a_persian_draft_and_schedules_it_to_go_live_by_itself(
                    "categories": [news], "tags": [tag]}),
         )
         .await;
-    assert_eq!(
-        created.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
+    created.expect(201);
     let post = created.json();
     let id = post["id"].as_i64().unwrap();
     assert_eq!(
@@ -901,7 +896,7 @@ async fn categories_tags_menus_media_and_editions_are_written_with_checks() {
             {"label": "About", "type": "page", "target": page}
         ]}))
         .await;
-    assert_eq!(menu.status, 201, "{}", String::from_utf8_lossy(&menu.body));
+    menu.expect(201);
     let menu = menu.json();
     assert_eq!(
         menu["items"][1]["children"][0]["url"],

@@ -28,7 +28,7 @@ use futures_util::StreamExt;
 
 use crate::media::upload::{self, Incoming, Processed, Rejected};
 use crate::media::{embed, Store};
-use crate::repo::media::{NewMedia, NewRendition};
+use crate::repo::media::Described;
 
 /// Changes to a media item's description; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -439,48 +439,34 @@ fn insert_upload(
         edition_id,
         if title.is_empty() { "media" } else { &title },
     )?;
-    let now = domain::now();
-    let original = &processed.original;
-    let renditions: Vec<NewRendition<'_>> = processed
-        .renditions
-        .iter()
-        .map(|(name, f)| NewRendition {
-            media_id: 0,
-            name,
-            storage_key: &f.key,
-            mime_type: f.mime,
-            width: f.width.unwrap_or_default() as i32,
-            height: f.height.unwrap_or_default() as i32,
-            file_size: f.bytes.len() as i64,
-        })
-        .collect();
-    let metadata = processed.metadata.to_string();
-    Ok(repo::media::insert(
+    Ok(repo::media::insert_upload(
         conn,
-        &NewMedia {
-            kind: processed.kind.as_str(),
-            edition_id,
-            slug: &slug,
-            title: title.trim(),
-            storage_key: Some(&original.key),
-            source_url: None,
-            original_filename: processed.filename.as_deref(),
-            mime_type: original.mime,
-            file_size: Some(original.bytes.len() as i64),
-            width: original.width.map(|w| w as i32),
-            height: original.height.map(|h| h as i32),
-            duration: processed.duration,
-            alt_text: fields.alt_text.as_deref().unwrap_or("").trim(),
-            caption: fields.caption.as_deref().unwrap_or("").trim(),
-            credit: fields.credit.as_deref().unwrap_or("").trim(),
-            placeholder: processed.placeholder.as_deref(),
-            metadata: &metadata,
-            uploaded_by: Some(principal.user_id),
-            created_at: now,
-            updated_at: now,
-        },
-        &renditions,
+        processed,
+        &fields.described(edition_id, &slug, &title, principal),
     )?)
+}
+
+impl UploadFields {
+    /// A new item's descriptions from these fields.
+    fn described<'a>(
+        &'a self,
+        edition_id: Option<i64>,
+        slug: &'a str,
+        title: &'a str,
+        principal: &Principal,
+    ) -> Described<'a> {
+        let text = |field: &'a Option<String>| field.as_deref().unwrap_or("").trim();
+        Described {
+            edition_id,
+            slug,
+            title: title.trim(),
+            alt_text: text(&self.alt_text),
+            caption: text(&self.caption),
+            credit: text(&self.credit),
+            uploaded_by: Some(principal.user_id),
+            created_at: domain::now(),
+        }
+    }
 }
 
 /// Writes the row of an embed; answers its id.
@@ -515,33 +501,10 @@ fn insert_embed(
         .clone()
         .unwrap_or_else(|| format!("{} video {}", embed.provider, embed.video_id));
     let slug = media_slug(conn, edition_id, &title)?;
-    let now = domain::now();
-    let metadata = serde_json::json!({ "embed": embed }).to_string();
-    Ok(repo::media::insert(
+    Ok(repo::media::insert_embed(
         conn,
-        &NewMedia {
-            kind: crate::domain::MediaKind::Embed.as_str(),
-            edition_id,
-            slug: &slug,
-            title: title.trim(),
-            storage_key: None,
-            source_url: Some(&embed.url),
-            original_filename: None,
-            mime_type: "text/html",
-            file_size: None,
-            width: None,
-            height: None,
-            duration: None,
-            alt_text: fields.alt_text.as_deref().unwrap_or("").trim(),
-            caption: fields.caption.as_deref().unwrap_or("").trim(),
-            credit: fields.credit.as_deref().unwrap_or("").trim(),
-            placeholder: None,
-            metadata: &metadata,
-            uploaded_by: Some(principal.user_id),
-            created_at: now,
-            updated_at: now,
-        },
-        &[],
+        &embed,
+        &fields.described(edition_id, &slug, &title, principal),
     )?)
 }
 
