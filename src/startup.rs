@@ -101,12 +101,10 @@ impl Application {
         .await
         .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
         if let Some(demo) = demo {
-            for file in demo.files() {
-                store
-                    .put(&file.key, file.bytes.clone(), file.mime)
-                    .await
-                    .map_err(|e| StartupError::Demo(e.to_string()))?;
-            }
+            store
+                .put_all(demo.files())
+                .await
+                .map_err(|e| StartupError::Demo(e.to_string()))?;
             let load_pool = pool.clone();
             // Links in the demo's posts: root-relative to a local store.
             let media_base = store.public_base("");

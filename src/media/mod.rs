@@ -16,11 +16,18 @@ pub mod upload;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
-use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use object_store::{
+    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutOptions,
+    PutPayload, RetryConfig,
+};
 use sha2::{Digest, Sha256};
+
+/// How many files [`Store::put_all`] sends at once.
+const PARALLEL_PUTS: usize = 8;
 
 /// Cache policy of stored files: their keys never change meaning.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -126,9 +133,21 @@ pub struct S3Store {
 
 impl S3Store {
     pub fn new(s: &S3Settings) -> Result<S3Store, StoreError> {
+        // An unreachable store fails an upload within seconds (503), not
+        // after object_store's default three minutes of retries.
+        let retry = RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(15),
+        };
+        let client = ClientOptions::new()
+            .with_connect_timeout(Duration::from_secs(5))
+            .with_timeout(Duration::from_secs(60));
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&s.bucket)
-            .with_region(&s.region);
+            .with_region(&s.region)
+            .with_retry(retry)
+            .with_client_options(client);
         if let Some(endpoint) = &s.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -204,6 +223,49 @@ impl Store {
                     .put_opts(&path, PutPayload::from(bytes), options)
                     .await?;
                 Ok(true)
+            }
+        }
+    }
+
+    /// Puts `files`, several at a time; answers the keys that were new.
+    /// If any cannot be stored, removes the new ones that were, so that
+    /// nothing of them is left behind, and answers the first error.
+    pub async fn put_all<'f>(
+        &self,
+        files: impl IntoIterator<Item = &'f upload::File>,
+    ) -> Result<Vec<String>, StoreError> {
+        use futures_util::StreamExt;
+        let puts = files.into_iter().map(|file| async move {
+            let stored = self.put(&file.key, file.bytes.clone(), file.mime).await;
+            (file.key.clone(), stored)
+        });
+        let mut done = futures_util::stream::iter(puts).buffer_unordered(PARALLEL_PUTS);
+        let mut new = Vec::new();
+        let mut failed = None;
+        while let Some((key, stored)) = done.next().await {
+            match stored {
+                Ok(true) => new.push(key),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(%key, error = %e, "could not store a file");
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        match failed {
+            None => Ok(new),
+            Some(e) => {
+                self.delete_all(&new).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes files, logging (not failing on) those it cannot remove.
+    pub async fn delete_all(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self.delete(key).await {
+                tracing::warn!(%key, error = %e, "could not remove a stored file");
             }
         }
     }

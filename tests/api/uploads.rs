@@ -660,3 +660,40 @@ async fn posts_show_featured_media_and_galleries_written_through_the_api() {
         .await
         .problem(409);
 }
+
+#[actix_web::test]
+async fn a_store_that_cannot_be_written_is_a_503_and_leaves_no_row() {
+    // A local folder that cannot be made (its parent is a file), or an S3
+    // endpoint on a port nothing listens on.
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_with(|s| {
+        if s.s3_bucket.is_some() {
+            s.s3_endpoint = Some(format!("http://127.0.0.1:{closed_port}"));
+        } else {
+            s.media_dir = blocker.path().join("media");
+        }
+    })
+    .await;
+    let admin = app.admin().await;
+    let png = encoded(&picture(400, 300), ImageFormat::Png);
+    let reply = upload_raw(&app, &admin, png, "image/png", Some("a.png"), "").await;
+    let problem = reply.problem(503);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("media store"),
+        "{problem}"
+    );
+    assert_eq!(media_rows(&app), 0);
+    // Embeds need no store and still work.
+    app.post_as(
+        "/api/v1/media",
+        &admin,
+        json!({"kind": "embed", "url": "https://youtu.be/M7lc1UVf-VE"}),
+    )
+    .await
+    .expect(201);
+}

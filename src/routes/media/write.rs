@@ -222,7 +222,7 @@ pub async fn delete_media(
         Ok(unused)
     })
     .await?;
-    remove_files(&store, &unused).await;
+    store.delete_all(&unused).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -509,31 +509,14 @@ fn insert_embed(
 }
 
 /// Puts the files of an upload in the store; answers the keys that were
-/// new, so they can be removed if the upload fails later. On failure,
-/// removes the new ones it already put.
+/// new, so they can be removed if the upload fails later. A store that
+/// cannot take them is a 503, with nothing of the upload left in it.
 async fn store_files(store: &Store, processed: &Processed) -> Result<Vec<String>, ApiError> {
     let files =
         std::iter::once(&processed.original).chain(processed.renditions.iter().map(|(_, f)| f));
-    let mut new = Vec::new();
-    for file in files {
-        match store.put(&file.key, file.bytes.clone(), file.mime).await {
-            Ok(true) => new.push(file.key.clone()),
-            Ok(false) => {}
-            Err(e) => {
-                remove_files(store, &new).await;
-                return Err(ApiError::internal(e));
-            }
-        }
-    }
-    Ok(new)
-}
-
-async fn remove_files(store: &Store, keys: &[String]) {
-    for key in keys {
-        if let Err(e) = store.delete(key).await {
-            tracing::warn!(%key, error = %e, "could not remove a stored file");
-        }
-    }
+    store.put_all(files).await.map_err(|_| {
+        ApiError::Unavailable("the media store is not available; try again shortly".into())
+    })
 }
 
 /// Add a media item: upload a file (multipart with a `file` part, or the
@@ -642,7 +625,7 @@ pub async fn create_media(
     match written {
         Ok((view, revision)) => Ok(created(view, revision)),
         Err(e) => {
-            remove_files(&store, &new_files).await;
+            store.delete_all(&new_files).await;
             Err(e)
         }
     }
