@@ -58,6 +58,18 @@ impl LocalStore {
         LocalStore { root: root.into() }
     }
 
+    /// Runs a file operation on `key` off the async threads.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        key: &str,
+        op: impl FnOnce(&LocalStore, &str) -> std::io::Result<T> + Send + 'static,
+    ) -> std::io::Result<T> {
+        let (local, key) = (self.clone(), key.to_string());
+        actix_web::web::block(move || op(&local, &key))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -201,12 +213,9 @@ impl Store {
     /// answers whether the file is new (false: the same bytes were there).
     pub async fn put(&self, key: &str, bytes: Vec<u8>, mime: &str) -> Result<bool, StoreError> {
         match self {
-            Store::Local(local) => {
-                let (local, key) = (local.clone(), key.to_string());
-                Ok(actix_web::web::block(move || local.put_at(&key, &bytes))
-                    .await
-                    .map_err(std::io::Error::other)??)
-            }
+            Store::Local(local) => Ok(local
+                .off_thread(key, move |l, k| l.put_at(k, &bytes))
+                .await?),
             Store::S3(s3) => {
                 let path = s3.path(key);
                 if s3.client.head(&path).await.is_ok() {
@@ -272,12 +281,7 @@ impl Store {
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         match self {
-            Store::Local(local) => {
-                let (local, key) = (local.clone(), key.to_string());
-                Ok(actix_web::web::block(move || local.delete(&key))
-                    .await
-                    .map_err(std::io::Error::other)??)
-            }
+            Store::Local(local) => Ok(local.off_thread(key, LocalStore::delete).await?),
             Store::S3(s3) => match s3.client.delete(&s3.path(key)).await {
                 Err(object_store::Error::NotFound { .. }) | Ok(()) => Ok(()),
                 Err(e) => Err(e.into()),
@@ -288,12 +292,7 @@ impl Store {
     /// The stored bytes at `key`, if any.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match self {
-            Store::Local(local) => {
-                let (local, key) = (local.clone(), key.to_string());
-                Ok(actix_web::web::block(move || local.get(&key))
-                    .await
-                    .map_err(std::io::Error::other)??)
-            }
+            Store::Local(local) => Ok(local.off_thread(key, LocalStore::get).await?),
             Store::S3(s3) => match s3.client.get(&s3.path(key)).await {
                 Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
