@@ -68,6 +68,11 @@ impl Application {
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied migrations");
             }
+            let indexed = db::search::backfill(&mut conn.conn)
+                .map_err(|e| StartupError::Config(format!("could not build the search index: {e}")))?;
+            if indexed > 0 {
+                tracing::info!(indexed, "added items to the search index");
+            }
             let secret = match configured_secret {
                 Some(secret) if secret.expose().len() >= 32 => secret.expose().to_string(),
                 Some(_) => return Err(StartupError::Config("NASHR_JWT_SECRET must be at least 32 bytes".into())),

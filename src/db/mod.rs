@@ -8,6 +8,7 @@
 //! `Server-Timing` and the tests use to prove lists are free of N+1 queries.
 
 pub mod schema;
+pub mod search;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -277,4 +277,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_revisions,
     secrets,
     auth_failures,
+    post_search,
+    media_search,
 );
+
+// Full-text indexes (migration 000003): an FTS5 table on SQLite, a table
+// with a `tsvector` on PostgreSQL. Only `rowid` (the item's id) is shared;
+// matching and ranking are written per backend in `crate::db::search`.
+diesel::table! {
+    post_search (rowid) {
+        rowid -> BigInt,
+    }
+}
+
+diesel::table! {
+    media_search (rowid) {
+        rowid -> BigInt,
+    }
+}
+
+diesel::joinable!(post_search -> posts (rowid));
+diesel::joinable!(media_search -> media (rowid));

@@ -3,8 +3,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::{media, media_renditions};
-use crate::db::Conn;
+use crate::db::schema::{media, media_renditions, media_search};
+use crate::db::{search, Conn};
+use crate::domain::search::SearchQuery;
 use crate::domain::MediaKind;
 use crate::media::embed::Embed;
 use crate::media::upload::Processed;
@@ -91,6 +92,8 @@ pub struct NewRendition<'a> {
 pub struct MediaFilter {
     pub edition_id: Option<i64>,
     pub kind: Option<MediaKind>,
+    /// Only items matching these words.
+    pub search: Option<SearchQuery>,
 }
 
 /// Order of a media list; ties are broken by id.
@@ -107,12 +110,15 @@ pub enum MediaSort {
     IdAsc,
     #[serde(rename = "-id")]
     IdDesc,
+    /// Most relevant first (only with `search`, where it is the default).
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 macro_rules! filtered {
-    ($f:expr) => {{
+    ($f:expr, $source:expr) => {{
         let f: &MediaFilter = $f;
-        let mut q = media::table.into_boxed();
+        let mut q = $source.into_boxed();
         if let Some(id) = f.edition_id {
             q = q.filter(media::edition_id.eq(id));
         }
@@ -123,6 +129,32 @@ macro_rules! filtered {
     }};
 }
 
+/// Counts the items boxed query `$make` selects and loads one page of them
+/// in `$sort` order; `return`s from the enclosing function.
+macro_rules! page {
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $limit:expr, $offset:expr) => {{
+        let total: i64 = $make.count().get_result($c)?;
+        if $offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = $make.select(MediaRow::as_select());
+        let q = match ($sort, &$filter.search) {
+            (MediaSort::Relevance, Some(s)) => {
+                search::by_relevance!(q, $backend, "media_search", media::id, s)
+            }
+            (MediaSort::CreatedDesc | MediaSort::Relevance, _) => {
+                q.order((media::created_at.desc(), media::id.desc()))
+            }
+            (MediaSort::CreatedAsc, _) => q.order((media::created_at.asc(), media::id.asc())),
+            (MediaSort::SizeDesc, _) => q.order((media::file_size.desc(), media::id.desc())),
+            (MediaSort::IdAsc, _) => q.order(media::id.asc()),
+            (MediaSort::IdDesc, _) => q.order(media::id.desc()),
+        };
+        return Ok((q.limit($limit).offset($offset).load($c)?, total));
+    }};
+}
+
+/// One page of the items `filter` selects, and how many it selects in all.
 pub fn list(
     conn: &mut Conn,
     filter: &MediaFilter,
@@ -130,20 +162,17 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<MediaRow>, i64)> {
-    with_conn!(conn, c => {
-        let total: i64 = filtered!(filter).count().get_result(c)?;
-        if offset >= total {
-            return Ok((vec![], total));
-        }
-        let q = filtered!(filter).select(MediaRow::as_select());
-        let q = match sort {
-            MediaSort::CreatedDesc => q.order((media::created_at.desc(), media::id.desc())),
-            MediaSort::CreatedAsc => q.order((media::created_at.asc(), media::id.asc())),
-            MediaSort::SizeDesc => q.order((media::file_size.desc(), media::id.desc())),
-            MediaSort::IdAsc => q.order(media::id.asc()),
-            MediaSort::IdDesc => q.order(media::id.desc()),
-        };
-        Ok((q.limit(limit).offset(offset).load(c)?, total))
+    let backend = conn.backend();
+    with_conn!(conn, c => match &filter.search {
+        None => page!(c, filtered!(filter, media::table), filter, backend, sort, limit, offset),
+        Some(words) => page!(
+            c,
+            {
+                let q = filtered!(filter, media::table.inner_join(media_search::table));
+                search::search_filter!(q, backend, "media_search", words)
+            },
+            filter, backend, sort, limit, offset
+        ),
     })
 }
 
@@ -277,7 +306,7 @@ pub fn insert(
     new: &NewMedia<'_>,
     renditions: &[NewRendition<'_>],
 ) -> QueryResult<i64> {
-    with_conn!(conn, c => {
+    let id = with_conn!(conn, c => {
         let id: i64 = diesel::insert_into(media::table)
             .values(new)
             .returning(media::id)
@@ -287,8 +316,11 @@ pub fn insert(
                 .values(NewRendition { media_id: id, ..*r })
                 .execute(c)?;
         }
-        Ok(id)
-    })
+        Ok::<_, diesel::result::Error>(id)
+    })?;
+    let (title, body) = search::media_text(new.title, new.alt_text, new.caption, new.credit);
+    search::put(conn, search::Index::Media, id, &title, &body)?;
+    Ok(id)
 }
 
 /// What an update sets; `None` leaves a column alone.
@@ -312,7 +344,11 @@ pub fn update(
     changes: &MediaChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    update_at_revision!(media, conn, id, revision, changes, now)
+    let updated = update_at_revision!(media, conn, id, revision, changes, now)?;
+    if updated {
+        search::reindex_media(conn, id)?;
+    }
+    Ok(updated)
 }
 
 /// The item with `slug` among those of `edition_id` (or of none).
@@ -345,10 +381,12 @@ pub fn usage(conn: &mut Conn, id: i64) -> QueryResult<(i64, i64)> {
 /// galleries lose the picture.
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
     use crate::db::schema::post_gallery_items;
-    with_conn!(conn, c => {
+    let removed = with_conn!(conn, c => {
         diesel::delete(post_gallery_items::table.filter(post_gallery_items::media_id.eq(id))).execute(c)?;
         diesel::delete(media::table.find(id)).execute(c)
-    })
+    })?;
+    search::remove(conn, search::Index::Media, id)?;
+    Ok(removed)
 }
 
 /// Slugs among the items of `edition_id` (or of none) that are `base` or

@@ -3,8 +3,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::{categories, post_categories, post_tags, posts, tags};
-use crate::db::Conn;
+use crate::db::schema::{categories, post_categories, post_search, post_tags, posts, tags};
+use crate::db::{search, Conn};
+use crate::domain::search::SearchQuery;
 use crate::domain::{PostKind, PostStatus};
 use crate::repo::TranslationRow;
 use crate::with_conn;
@@ -111,6 +112,8 @@ pub struct PostFilter {
     pub after: Option<NaiveDateTime>,
     pub before: Option<NaiveDateTime>,
     pub featured: Option<bool>,
+    /// Only posts matching these words.
+    pub search: Option<SearchQuery>,
 }
 
 /// Order of a post list; a `-` prefix is descending. Ties are broken by id
@@ -138,6 +141,9 @@ pub enum PostSort {
     IdAsc,
     #[serde(rename = "-id")]
     IdDesc,
+    /// Most relevant first (only with `search`, where it is the default).
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 /// Narrows boxed query `$q` to what `$visibility` shows. It must come first:
@@ -193,9 +199,9 @@ macro_rules! visible {
 
 /// The filtered, boxed query; expanded once per backend.
 macro_rules! filtered {
-    ($f:expr) => {{
+    ($f:expr, $source:expr) => {{
         let f: &PostFilter = $f;
-        let mut q = posts::table.into_boxed();
+        let mut q = $source.into_boxed();
         visible!(q, &f.visibility, f.now);
         if let Some(id) = f.edition_id {
             q = q.filter(posts::edition_id.eq(id));
@@ -237,6 +243,37 @@ macro_rules! filtered {
     }};
 }
 
+/// Counts the posts boxed query `$make` selects and loads one page of them
+/// in `$sort` order; `return`s from the enclosing function.
+macro_rules! page {
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $limit:expr, $offset:expr) => {{
+        let total: i64 = $make.count().get_result($c)?;
+        if $offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = $make.select(PostRow::as_select());
+        let q = match ($sort, &$filter.search) {
+            (PostSort::Relevance, Some(s)) => {
+                search::by_relevance!(q, $backend, "post_search", posts::id, s)
+            }
+            (PostSort::PublishedDesc | PostSort::Relevance, _) => {
+                q.order((posts::published_at.desc(), posts::id.desc()))
+            }
+            (PostSort::PublishedAsc, _) => q.order((posts::published_at.asc(), posts::id.asc())),
+            (PostSort::UpdatedDesc, _) => q.order((posts::updated_at.desc(), posts::id.desc())),
+            (PostSort::UpdatedAsc, _) => q.order((posts::updated_at.asc(), posts::id.asc())),
+            (PostSort::TitleAsc, _) => q.order((posts::title.asc(), posts::id.asc())),
+            (PostSort::TitleDesc, _) => q.order((posts::title.desc(), posts::id.desc())),
+            (PostSort::CommentsDesc, _) => q.order((posts::comment_count.desc(), posts::id.desc())),
+            (PostSort::CommentsAsc, _) => q.order((posts::comment_count.asc(), posts::id.asc())),
+            (PostSort::IdAsc, _) => q.order(posts::id.asc()),
+            (PostSort::IdDesc, _) => q.order(posts::id.desc()),
+        };
+        let rows = q.limit($limit).offset($offset).load($c)?;
+        return Ok((rows, total));
+    }};
+}
+
 /// One page of the posts `filter` selects, and how many it selects in all.
 pub fn list(
     conn: &mut Conn,
@@ -245,26 +282,17 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<PostRow>, i64)> {
-    with_conn!(conn, c => {
-        let total: i64 = filtered!(filter).count().get_result(c)?;
-        if offset >= total {
-            return Ok((vec![], total));
-        }
-        let q = filtered!(filter).select(PostRow::as_select());
-        let q = match sort {
-            PostSort::PublishedDesc => q.order((posts::published_at.desc(), posts::id.desc())),
-            PostSort::PublishedAsc => q.order((posts::published_at.asc(), posts::id.asc())),
-            PostSort::UpdatedDesc => q.order((posts::updated_at.desc(), posts::id.desc())),
-            PostSort::UpdatedAsc => q.order((posts::updated_at.asc(), posts::id.asc())),
-            PostSort::TitleAsc => q.order((posts::title.asc(), posts::id.asc())),
-            PostSort::TitleDesc => q.order((posts::title.desc(), posts::id.desc())),
-            PostSort::CommentsDesc => q.order((posts::comment_count.desc(), posts::id.desc())),
-            PostSort::CommentsAsc => q.order((posts::comment_count.asc(), posts::id.asc())),
-            PostSort::IdAsc => q.order(posts::id.asc()),
-            PostSort::IdDesc => q.order(posts::id.desc()),
-        };
-        let rows = q.limit(limit).offset(offset).load(c)?;
-        Ok((rows, total))
+    let backend = conn.backend();
+    with_conn!(conn, c => match &filter.search {
+        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, limit, offset),
+        Some(words) => page!(
+            c,
+            {
+                let q = filtered!(filter, posts::table.inner_join(post_search::table));
+                search::search_filter!(q, backend, "post_search", words)
+            },
+            filter, backend, sort, limit, offset
+        ),
     })
 }
 
@@ -377,7 +405,7 @@ pub fn insert(
     category_ids: &[i64],
     tag_ids: &[i64],
 ) -> QueryResult<i64> {
-    with_conn!(conn, c => {
+    let id = with_conn!(conn, c => {
         let id: i64 = diesel::insert_into(posts::table)
             .values(new)
             .returning(posts::id)
@@ -396,8 +424,11 @@ pub fn insert(
         if !tag_rows.is_empty() {
             diesel::insert_into(post_tags::table).values(&tag_rows).execute(c)?;
         }
-        Ok(id)
-    })
+        Ok::<_, diesel::result::Error>(id)
+    })?;
+    let (title, body) = search::post_text(new.title, new.excerpt, new.content);
+    search::put(conn, search::Index::Posts, id, &title, &body)?;
+    Ok(id)
 }
 
 pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
@@ -468,7 +499,13 @@ pub fn update(
     changes: &PostChanges,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    update_at_revision!(posts, conn, id, revision, changes, now)
+    let updated = update_at_revision!(posts, conn, id, revision, changes, now)?;
+    if updated
+        && (changes.title.is_some() || changes.excerpt.is_some() || changes.content.is_some())
+    {
+        search::reindex_post(conn, id)?;
+    }
+    Ok(updated)
 }
 
 /// Replaces a post's categories and tags.
@@ -516,7 +553,9 @@ pub fn term_ids(conn: &mut Conn, id: i64) -> QueryResult<(Vec<i64>, Vec<i64>)> {
 
 /// Removes a post for good, with its links and revisions.
 pub fn purge(conn: &mut Conn, id: i64) -> QueryResult<usize> {
-    with_conn!(conn, c => diesel::delete(posts::table.find(id)).execute(c))
+    let removed = with_conn!(conn, c => diesel::delete(posts::table.find(id)).execute(c))?;
+    search::remove(conn, search::Index::Posts, id)?;
+    Ok(removed)
 }
 
 /// Another post of `group` in edition `edition_id`, if there is one.

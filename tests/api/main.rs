@@ -15,6 +15,7 @@ mod permissions;
 mod posts;
 mod process;
 mod queries;
+mod search;
 mod startup;
 mod taxonomies;
 mod uploads;

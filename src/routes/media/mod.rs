@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::Conn;
+use crate::domain::search::{self, SearchQuery};
 use crate::domain::{self, MediaKind};
 use crate::error::{responses, ApiError};
 use crate::media::embed::Embed;
@@ -62,6 +63,10 @@ pub struct MediaResponse {
     /// For embeds: the provider, video and player.
     pub embed: Option<Embed>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Search results only: the title, alt text or caption around the
+    /// words searched for (HTML-escaped), each match in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_snippet: Option<String>,
 }
 
 /// Media responses for `rows`, in the same order, with their renditions
@@ -120,6 +125,7 @@ pub fn media_views(
                 credit: m.credit,
                 placeholder: m.placeholder,
                 created_at: domain::utc(m.created_at),
+                search_snippet: None,
             }
         })
         .collect())
@@ -132,7 +138,13 @@ list_query! {
         pub edition: Option<String>,
         /// Only items of this kind.
         pub kind: Option<MediaKind>,
-        /// Order; `-` is descending (default `-created_at`).
+        /// Full-text search in titles, alt texts, captions and credits,
+        /// folded like the posts' `search`; most relevant first unless
+        /// `sort` says otherwise.
+        #[param(min_length = 1, max_length = 256)]
+        pub search: Option<String>,
+        /// Order; `-` is descending (default `-created_at`, or `relevance`
+        /// with `search`).
         #[param(inline)]
         pub sort: Option<MediaSort>,
     }
@@ -161,6 +173,20 @@ pub async fn list_media(
     ApiQuery(q): ApiQuery<MediaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
+    let search = q
+        .search
+        .as_deref()
+        .map(SearchQuery::parse)
+        .transpose()
+        .map_err(|m| ApiError::query("search", m))?;
+    let sort = match (q.sort, &search) {
+        (Some(MediaSort::Relevance), None) => {
+            return Err(ApiError::query("sort", "`relevance` needs `search`"))
+        }
+        (Some(sort), _) => sort,
+        (None, Some(_)) => MediaSort::Relevance,
+        (None, None) => MediaSort::default(),
+    };
     let st = state.clone();
     let (data, total) = db
         .run(move |conn| {
@@ -168,11 +194,19 @@ pub async fn list_media(
             let filter = MediaFilter {
                 edition_id: edition_filter(&editions, q.edition.as_deref())?,
                 kind: q.kind,
+                search,
             };
-            let sort = q.sort.unwrap_or_default();
             let (rows, total) =
                 repo::media::list(conn, &filter, sort, page.limit(), page.offset())?;
-            Ok((media_views(conn, &editions, &st, rows)?, total))
+            let mut views = media_views(conn, &editions, &st, rows)?;
+            if let Some(words) = &filter.search {
+                for v in &mut views {
+                    v.search_snippet = [&v.title, &v.alt_text, &v.caption, &v.credit]
+                        .into_iter()
+                        .find_map(|text| search::snippet(text, words));
+                }
+            }
+            Ok((views, total))
         })
         .await?;
     Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())

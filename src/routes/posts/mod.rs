@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{Principal, Viewer};
 use crate::db::Conn;
+use crate::domain::content::plain_text;
+use crate::domain::search::{self, SearchQuery};
 use crate::domain::{self, paths, Direction, IdOrSlug, PostKind, PostStatus};
 use crate::error::{responses, ApiError};
 use crate::repo;
@@ -72,6 +74,10 @@ pub struct PostResponse {
     pub translation_group: String,
     /// The live translations of this post in other editions.
     pub translations: Vec<TranslationRef>,
+    /// Search results only: a piece of the post's text (HTML-escaped plain
+    /// text) around the words searched for, each match in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_snippet: Option<String>,
     /// Editors only: when the post was moved to the trash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<DateTime<Utc>>,
@@ -208,6 +214,7 @@ pub fn post_views(
                 comment_count: p.comment_count,
                 translations: translations.of(editions, &p.translation_group, p.id),
                 translation_group: p.translation_group,
+                search_snippet: None,
             }
         })
         .collect())
@@ -249,7 +256,16 @@ list_query! {
         pub kind: Option<PostKind>,
         /// Only featured (`true`) or only other (`false`) posts.
         pub featured: Option<bool>,
-        /// Order; `-` is descending (default `-published_at`).
+        /// Full-text search in titles, excerpts and text. Arabic and Persian
+        /// spellings, diacritics, ZWNJ and digits are folded (`ك`/`ک`,
+        /// `ي`/`ی`, `می‌خواهم`/`میخواهم`, `۱۴۰۳`/`1403`, `ë`/`e`); every word
+        /// must match; the last one also matches as a prefix. Results come
+        /// most relevant first unless `sort` says otherwise, each with a
+        /// `search_snippet`.
+        #[param(min_length = 1, max_length = 256, example = "آزادی مطبوعات")]
+        pub search: Option<String>,
+        /// Order; `-` is descending (default `-published_at`, or
+        /// `relevance` with `search`).
         #[param(inline)]
         pub sort: Option<PostSort>,
         /// Editors (`read` scope): posts in these states, comma-separated:
@@ -380,7 +396,34 @@ fn post_filter(
         after: time("after", &q.after)?,
         before: time("before", &q.before)?,
         featured: q.featured,
+        search: q
+            .search
+            .as_deref()
+            .map(SearchQuery::parse)
+            .transpose()
+            .map_err(|m| ApiError::query("search", m))?,
     })
+}
+
+/// The order a list asks for: `sort`, or by relevance when searching.
+fn post_sort(q: &PostListQuery) -> Result<PostSort, ApiError> {
+    match (q.sort, &q.search) {
+        (Some(PostSort::Relevance), None) => {
+            Err(ApiError::query("sort", "`relevance` needs `search`"))
+        }
+        (Some(sort), _) => Ok(sort),
+        (None, Some(_)) => Ok(PostSort::Relevance),
+        (None, None) => Ok(PostSort::default()),
+    }
+}
+
+/// Gives search results their snippets.
+fn add_snippets(views: &mut [PostResponse], query: &SearchQuery) {
+    for v in views {
+        v.search_snippet = search::snippet(&plain_text(&v.content), query)
+            .or_else(|| search::snippet(&v.excerpt, query))
+            .or_else(|| search::snippet(&v.title, query));
+    }
 }
 
 fn parse_refs(param: &str, raw: &str) -> Result<Vec<IdOrSlug>, ApiError> {
@@ -455,6 +498,7 @@ pub async fn list_posts(
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
     let visibility = visibility(&q, &viewer)?;
+    let sort = post_sort(&q)?;
     let private = viewer.reader().is_some();
     let st = state.clone();
     let (data, total) = db
@@ -462,10 +506,13 @@ pub async fn list_posts(
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
             let filter = post_filter(conn, &editions, &q, now, visibility)?;
-            let sort = q.sort.unwrap_or_default();
             let (rows, total) =
                 repo::posts::list(conn, &filter, sort, page.limit(), page.offset())?;
-            Ok((post_views(conn, &editions, &st, rows, now, private)?, total))
+            let mut views = post_views(conn, &editions, &st, rows, now, private)?;
+            if let Some(words) = &filter.search {
+                add_snippets(&mut views, words);
+            }
+            Ok((views, total))
         })
         .await?;
     Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())

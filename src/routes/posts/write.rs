@@ -451,7 +451,12 @@ fn update(
             given.as_deref(),
             html.as_deref().unwrap_or(&current.content),
         )),
-        None => None,
+        // An excerpt derived from the old content follows the new one; one
+        // an editor wrote stays.
+        None => html
+            .as_deref()
+            .filter(|_| current.excerpt == content::excerpt_of(&current.content))
+            .map(content::excerpt_of),
     };
     let refs = References {
         edition_id: current.edition_id,

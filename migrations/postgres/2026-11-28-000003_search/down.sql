@@ -1,0 +1,2 @@
+DROP TABLE media_search;
+DROP TABLE post_search;

@@ -1,0 +1,338 @@
+//! Text as search sees it: one folding for the index and for queries, the
+//! query words, and highlighted snippets. Stored text is never changed.
+//!
+//! Folding makes the spellings a reader may type equal to those an editor
+//! wrote:
+//!
+//! - lower case;
+//! - Arabic and Persian letter variants to one letter: ي ى ئ → ی, ك → ک,
+//!   ٱ أ إ آ → ا, ؤ → و, ة ۀ → ه (so an Arabic and a Persian keyboard type
+//!   the same words);
+//! - tashkeel (harakat, shadda, sukun, superscript alef, Quranic marks) and
+//!   tatweel removed;
+//! - zero-width non-joiner and joiner removed, so `می‌خواهم` and `میخواهم`
+//!   are one word; soft hyphens removed;
+//! - Arabic-Indic (٠-٩) and Persian (۰-۹) digits to ASCII;
+//! - Albanian ë and ç (and other Latin letters with diacritics) to their
+//!   base letter.
+//!
+//! Words are then the runs of letters and digits; everything else (quotes,
+//! `*`, parentheses, operators) only separates words, so no input can reach
+//! the search engines' own query syntax.
+
+use std::fmt::Write;
+
+/// Most words a query may have.
+pub const MAX_QUERY_WORDS: usize = 16;
+/// Longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// `c` as the index sees it: `None` when it is dropped, otherwise up to
+/// two characters.
+fn fold_char(c: char) -> Option<char> {
+    Some(match c {
+        // Yeh, alef maksura, yeh with hamza → Persian yeh.
+        '\u{064A}' | '\u{0649}' | '\u{0626}' | '\u{06D2}' => '\u{06CC}',
+        // Kaf → keheh.
+        '\u{0643}' => '\u{06A9}',
+        // Alef wasla, alef with hamza above/below, alef with madda → alef.
+        '\u{0671}' | '\u{0623}' | '\u{0625}' | '\u{0622}' => '\u{0627}',
+        // Waw with hamza → waw.
+        '\u{0624}' => '\u{0648}',
+        // Teh marbuta, heh with yeh above, heh goal → heh.
+        '\u{0629}' | '\u{06C0}' | '\u{06C1}' => '\u{0647}',
+        // Tashkeel, superscript alef, Quranic annotation marks, tatweel.
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}' => return None,
+        // Zero-width non-joiner and joiner, soft hyphen, byte order mark.
+        '\u{200C}' | '\u{200D}' | '\u{00AD}' | '\u{FEFF}' => return None,
+        // Arabic-Indic and Persian digits.
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        _ => return latin_base(c),
+    })
+}
+
+/// Latin letters with diacritics to their base letter (lower case).
+fn latin_base(c: char) -> Option<char> {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
+        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ř' | 'ŕ' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        // Combining marks left after other text: dropped.
+        '\u{0300}'..='\u{036F}' => return None,
+        other => other,
+    };
+    Some(base)
+}
+
+/// Folds `text` (see the module) and answers its words, in order.
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match fold_char(c) {
+            None => {}
+            Some(f) if f.is_alphanumeric() => word.push(f),
+            Some(_) if !word.is_empty() => words.push(std::mem::take(&mut word)),
+            Some(_) => {}
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// The folded words of `text` joined by spaces: what the index stores.
+pub fn index_text(text: &str) -> String {
+    words(text).join(" ")
+}
+
+/// A reader's query: folded words, the last one matched as a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub words: Vec<String>,
+    /// Whether the last word also matches longer words (it is at least two
+    /// letters long; a single letter would match most of the index).
+    pub prefix_last: bool,
+}
+
+impl SearchQuery {
+    /// Parses what a reader typed; the message says what is wrong.
+    pub fn parse(raw: &str) -> Result<SearchQuery, String> {
+        if raw.chars().count() > MAX_QUERY_CHARS {
+            return Err(format!("must be at most {MAX_QUERY_CHARS} characters"));
+        }
+        let words = words(raw);
+        if words.is_empty() {
+            return Err("must contain a word (letters or digits)".into());
+        }
+        if words.len() > MAX_QUERY_WORDS {
+            return Err(format!("must have at most {MAX_QUERY_WORDS} words"));
+        }
+        let prefix_last = words.last().is_some_and(|w| w.chars().count() >= 2);
+        Ok(SearchQuery { words, prefix_last })
+    }
+
+    /// The query in SQLite FTS5 syntax: every word quoted (words hold only
+    /// letters and digits), the last one a prefix.
+    pub fn fts5(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            let _ = write!(out, "\"{w}\"");
+            if self.prefix_last && i + 1 == self.words.len() {
+                out.push('*');
+            }
+        }
+        out
+    }
+
+    /// The query in PostgreSQL `to_tsquery` syntax: words quoted and AND-ed,
+    /// the last one a prefix.
+    pub fn tsquery(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" & ");
+            }
+            let _ = write!(out, "'{w}'");
+            if self.prefix_last && i + 1 == self.words.len() {
+                out.push_str(":*");
+            }
+        }
+        out
+    }
+
+    /// Whether folded word `w` of a text matches word `i` of the query.
+    fn matches(&self, i: usize, w: &str) -> bool {
+        let want = &self.words[i];
+        if self.prefix_last && i + 1 == self.words.len() {
+            w.starts_with(want.as_str())
+        } else {
+            w == want
+        }
+    }
+
+    fn matches_any(&self, w: &str) -> bool {
+        (0..self.words.len()).any(|i| self.matches(i, w))
+    }
+}
+
+/// Words of context a snippet shows.
+const SNIPPET_WORDS: usize = 30;
+
+/// A word of the original text: where it is, and its folded form.
+struct Span {
+    start: usize,
+    end: usize,
+    folded: String,
+}
+
+fn spans(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut current: Option<Span> = None;
+    for (at, c) in text.char_indices() {
+        let mut letter = false;
+        let mut folded = String::new();
+        let mut dropped = true;
+        for l in c.to_lowercase() {
+            if let Some(f) = fold_char(l) {
+                dropped = false;
+                if f.is_alphanumeric() {
+                    letter = true;
+                    folded.push(f);
+                }
+            }
+        }
+        if dropped {
+            // Marks, ZWNJ and tatweel stay inside the word they are in.
+            if let Some(span) = current.as_mut() {
+                span.end = at + c.len_utf8();
+            }
+            continue;
+        }
+        if letter {
+            match current.as_mut() {
+                Some(span) => {
+                    span.end = at + c.len_utf8();
+                    span.folded.push_str(&folded);
+                }
+                None => {
+                    current = Some(Span {
+                        start: at,
+                        end: at + c.len_utf8(),
+                        folded,
+                    })
+                }
+            }
+        } else if let Some(span) = current.take() {
+            spans.push(span);
+        }
+    }
+    spans.extend(current);
+    spans
+}
+
+/// A snippet of plain `text` around its first words matching `query`,
+/// HTML-escaped, with the matches in `<mark>`; `…` where text is cut.
+/// `None` when no word matches.
+pub fn snippet(text: &str, query: &SearchQuery) -> Option<String> {
+    let spans = spans(text);
+    let first = spans.iter().position(|s| query.matches_any(&s.folded))?;
+    let from = first.saturating_sub(SNIPPET_WORDS / 3);
+    let to = (from + SNIPPET_WORDS).min(spans.len());
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let mut at = spans[from].start;
+    for span in &spans[from..to] {
+        escape_into(&mut out, &text[at..span.start]);
+        let word = &text[span.start..span.end];
+        if query.matches_any(&span.folded) {
+            out.push_str("<mark>");
+            escape_into(&mut out, word);
+            out.push_str("</mark>");
+        } else {
+            escape_into(&mut out, word);
+        }
+        at = span.end;
+    }
+    if to < spans.len() {
+        out.push('…');
+    } else {
+        escape_into(&mut out, text[at..].trim_end());
+    }
+    Some(out)
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            other => out.push(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &str, b: &str) {
+        assert_eq!(words(a), words(b), "{a} and {b} should fold alike");
+    }
+
+    #[test]
+    fn arabic_and_persian_keyboards_type_the_same_words() {
+        same("علي", "علی");
+        same("كتاب", "کتاب");
+        same("مستشفى", "مستشفی");
+        same("ٱلله أحمد إسلام آب", "الله احمد اسلام اب");
+        same("مُحَمَّد", "محمد");
+        same("کـــتاب", "کتاب");
+        same("می‌خواهم", "میخواهم");
+        same("۱۴۰۳ ١٤٠٣", "1403 1403");
+        same("مدرسة", "مدرسه");
+    }
+
+    #[test]
+    fn albanian_letters_fold_to_their_base() {
+        same("Çështje", "ceshtje");
+        same("gjërë", "gjere");
+    }
+
+    #[test]
+    fn query_syntax_is_only_separators() {
+        let q = SearchQuery::parse(r#"NEAR("x" * (y) OR 'z'; DROP TABLE posts;--"#).unwrap();
+        assert_eq!(
+            q.words,
+            ["near", "x", "y", "or", "z", "drop", "table", "posts"]
+        );
+        assert_eq!(
+            q.fts5(),
+            r#""near" "x" "y" "or" "z" "drop" "table" "posts"*"#
+        );
+        assert!(q.tsquery().ends_with("'posts':*"));
+        assert!(SearchQuery::parse("*** ((( \"").is_err());
+        assert!(SearchQuery::parse("").is_err());
+        assert!(SearchQuery::parse(&"a ".repeat(20)).is_err());
+        assert!(!SearchQuery::parse("x").unwrap().prefix_last);
+    }
+
+    #[test]
+    fn snippets_mark_matches_in_the_original_text() {
+        let q = SearchQuery::parse("ميخواهم").unwrap();
+        let s = snippet("من می‌خواهم <بروم> & بمانم", &q).unwrap();
+        assert_eq!(s, "من <mark>می‌خواهم</mark> &lt;بروم&gt; &amp; بمانم");
+        let q = SearchQuery::parse("fre").unwrap();
+        let long = format!(
+            "{} the freedom of the press {}",
+            "word ".repeat(40),
+            "tail ".repeat(40)
+        );
+        let s = snippet(&long, &q).unwrap();
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("<mark>freedom</mark>"));
+        assert_eq!(snippet("nothing here", &q), None);
+    }
+}
