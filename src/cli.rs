@@ -125,7 +125,12 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
             }
         }
         UserCommand::List => {
-            let (users, _) = repo::users::list_users(conn, i64::MAX, 0)?;
+            let all = crate::db::keyset::Window {
+                limit: i64::MAX,
+                offset: 0,
+                after: None,
+            };
+            let (users, _) = repo::users::list_users(conn, &all)?;
             println!(
                 "{:>5}  {:<24} {:<12} {:<9} {:<8} display name",
                 "id", "username", "role", "state", "login"

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::keyset::{self, Key, KeyValue, Window};
 use crate::db::schema::{categories, post_categories, posts};
 use crate::db::Conn;
 use crate::domain::PostStatus;
@@ -85,28 +86,77 @@ macro_rules! filtered {
     }};
 }
 
+impl TermSort {
+    /// The name a cursor records.
+    pub fn name(self) -> &'static str {
+        match self {
+            TermSort::Position => "position",
+            TermSort::NameAsc => "name",
+            TermSort::NameDesc => "-name",
+            TermSort::SlugAsc => "slug",
+            TermSort::IdAsc => "id",
+            TermSort::IdDesc => "-id",
+        }
+    }
+
+    /// The keys of this order on `categories` before the id, and whether
+    /// the id descends.
+    pub fn category_keys(self) -> (Vec<Key>, bool) {
+        match self {
+            TermSort::Position => (
+                vec![
+                    Key::asc("categories.position").int(),
+                    Key::asc("categories.name"),
+                ],
+                false,
+            ),
+            TermSort::NameAsc => (vec![Key::asc("categories.name")], false),
+            TermSort::NameDesc => (vec![Key::desc("categories.name")], true),
+            TermSort::SlugAsc => (vec![Key::asc("categories.slug")], false),
+            TermSort::IdAsc => (vec![], false),
+            TermSort::IdDesc => (vec![], true),
+        }
+    }
+
+    /// The keys of this order on `tags` (which have no position: by name).
+    pub fn tag_keys(self) -> (Vec<Key>, bool) {
+        match self {
+            TermSort::Position | TermSort::NameAsc => (vec![Key::asc("tags.name")], false),
+            TermSort::NameDesc => (vec![Key::desc("tags.name")], true),
+            TermSort::SlugAsc => (vec![Key::asc("tags.slug")], false),
+            TermSort::IdAsc => (vec![], false),
+            TermSort::IdDesc => (vec![], true),
+        }
+    }
+
+    /// The values of this order's keys for a term with `position` (none
+    /// for tags), `name` and `slug`.
+    pub fn values(self, position: Option<i32>, name: &str, slug: &str) -> Vec<KeyValue> {
+        match (self, position) {
+            (TermSort::Position, Some(p)) => vec![p.into(), name.into()],
+            (TermSort::Position | TermSort::NameAsc | TermSort::NameDesc, _) => vec![name.into()],
+            (TermSort::SlugAsc, _) => vec![slug.into()],
+            (TermSort::IdAsc | TermSort::IdDesc, _) => vec![],
+        }
+    }
+}
+
+/// The categories `filter` selects in `window`, and how many in all.
 pub fn list(
     conn: &mut Conn,
     filter: &CategoryFilter,
     sort: TermSort,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<CategoryRow>, i64)> {
     with_conn!(conn, c => {
         let total: i64 = filtered!(filter).count().get_result(c)?;
-        if offset >= total {
+        if window.offset >= total {
             return Ok((vec![], total));
         }
+        let (keys, id_desc) = sort.category_keys();
         let q = filtered!(filter).select(CategoryRow::as_select());
-        let q = match sort {
-            TermSort::Position => q.order((categories::position, categories::name, categories::id)),
-            TermSort::NameAsc => q.order((categories::name.asc(), categories::id.asc())),
-            TermSort::NameDesc => q.order((categories::name.desc(), categories::id.desc())),
-            TermSort::SlugAsc => q.order((categories::slug.asc(), categories::id.asc())),
-            TermSort::IdAsc => q.order(categories::id.asc()),
-            TermSort::IdDesc => q.order(categories::id.desc()),
-        };
-        Ok((q.limit(limit).offset(offset).load(c)?, total))
+        let rows = keyset::windowed!(q, &keys, "categories.id", id_desc, window).load(c)?;
+        Ok((rows, total))
     })
 }
 

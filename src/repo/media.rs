@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::keyset::{self, Key, KeyValue, Window};
 use crate::db::schema::{media, media_renditions, media_search};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
@@ -129,28 +130,67 @@ macro_rules! filtered {
     }};
 }
 
-/// Counts the items boxed query `$make` selects and loads one page of them
-/// in `$sort` order; `return`s from the enclosing function.
+impl MediaSort {
+    /// The name a cursor records.
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaSort::CreatedDesc => "-created_at",
+            MediaSort::CreatedAsc => "created_at",
+            MediaSort::SizeDesc => "-file_size",
+            MediaSort::IdAsc => "id",
+            MediaSort::IdDesc => "-id",
+            MediaSort::Relevance => "relevance",
+        }
+    }
+
+    /// The keys of this order before the id, and whether the id descends.
+    pub fn keys(self) -> (Vec<Key>, bool) {
+        match self {
+            MediaSort::CreatedDesc | MediaSort::Relevance => {
+                (vec![Key::desc("media.created_at").time()], true)
+            }
+            MediaSort::CreatedAsc => (vec![Key::asc("media.created_at").time()], false),
+            MediaSort::SizeDesc => (vec![Key::desc("media.file_size").int().nullable()], true),
+            MediaSort::IdAsc => (vec![], false),
+            MediaSort::IdDesc => (vec![], true),
+        }
+    }
+
+    /// The values of this order's keys for `row`.
+    pub fn values(self, row: &MediaRow) -> Vec<KeyValue> {
+        match self {
+            MediaSort::CreatedDesc | MediaSort::CreatedAsc | MediaSort::Relevance => {
+                vec![row.created_at.into()]
+            }
+            MediaSort::SizeDesc => vec![row.file_size.into()],
+            MediaSort::IdAsc | MediaSort::IdDesc => vec![],
+        }
+    }
+}
+
+/// Counts the items boxed query `$make` selects and loads the rows of
+/// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
-    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $limit:expr, $offset:expr) => {{
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr) => {{
+        let w: &Window = $window;
         let total: i64 = $make.count().get_result($c)?;
-        if $offset >= total {
+        if w.offset >= total {
             return Ok((vec![], total));
         }
         let q = $make.select(MediaRow::as_select());
-        let q = match ($sort, &$filter.search) {
+        let rows = match ($sort, &$filter.search) {
             (MediaSort::Relevance, Some(s)) => {
                 search::by_relevance!(q, $backend, "media_search", media::id, s)
+                    .limit(w.limit)
+                    .offset(w.offset)
+                    .load($c)?
             }
-            (MediaSort::CreatedDesc | MediaSort::Relevance, _) => {
-                q.order((media::created_at.desc(), media::id.desc()))
+            (sort, _) => {
+                let (keys, id_desc) = sort.keys();
+                keyset::windowed!(q, &keys, "media.id", id_desc, w).load($c)?
             }
-            (MediaSort::CreatedAsc, _) => q.order((media::created_at.asc(), media::id.asc())),
-            (MediaSort::SizeDesc, _) => q.order((media::file_size.desc(), media::id.desc())),
-            (MediaSort::IdAsc, _) => q.order(media::id.asc()),
-            (MediaSort::IdDesc, _) => q.order(media::id.desc()),
         };
-        return Ok((q.limit($limit).offset($offset).load($c)?, total));
+        return Ok((rows, total));
     }};
 }
 
@@ -159,19 +199,18 @@ pub fn list(
     conn: &mut Conn,
     filter: &MediaFilter,
     sort: MediaSort,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<MediaRow>, i64)> {
     let backend = conn.backend();
     with_conn!(conn, c => match &filter.search {
-        None => page!(c, filtered!(filter, media::table), filter, backend, sort, limit, offset),
+        None => page!(c, filtered!(filter, media::table), filter, backend, sort, window),
         Some(words) => page!(
             c,
             {
                 let q = filtered!(filter, media::table.inner_join(media_search::table));
                 search::search_filter!(q, backend, "media_search", words)
             },
-            filter, backend, sort, limit, offset
+            filter, backend, sort, window
         ),
     })
 }

@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::keyset::{self, Key, Window};
 use crate::db::schema::{menu_items, menus};
 use crate::db::Conn;
 use crate::repo::TranslationRow;
@@ -63,11 +64,14 @@ pub struct NewMenuItem<'a> {
     pub url: Option<&'a str>,
 }
 
+/// Menus are listed by edition, then slug, then id.
+pub const MENU_KEYS: [Key; 2] = [Key::asc("menus.edition_id").int(), Key::asc("menus.slug")];
+
+/// The menus of an edition (or of all) in `window`, and how many.
 pub fn list(
     conn: &mut Conn,
     edition_id: Option<i64>,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<MenuRow>, i64)> {
     with_conn!(conn, c => {
         let mut count = menus::table.count().into_boxed();
@@ -77,10 +81,10 @@ pub fn list(
             q = q.filter(menus::edition_id.eq(id));
         }
         let total: i64 = count.get_result(c)?;
-        if offset >= total {
+        if window.offset >= total {
             return Ok((vec![], total));
         }
-        let rows = q.order((menus::edition_id, menus::slug, menus::id)).limit(limit).offset(offset).load(c)?;
+        let rows = keyset::windowed!(q, &MENU_KEYS, "menus.id", false, window).load(c)?;
         Ok((rows, total))
     })
 }

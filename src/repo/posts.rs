@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::keyset::{self, Key, KeyValue, Window};
 use crate::db::schema::{categories, post_categories, post_search, post_tags, posts, tags};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
@@ -243,55 +244,104 @@ macro_rules! filtered {
     }};
 }
 
-/// Counts the posts boxed query `$make` selects and loads one page of them
-/// in `$sort` order; `return`s from the enclosing function.
+impl PostSort {
+    /// The name a cursor records.
+    pub fn name(self) -> &'static str {
+        match self {
+            PostSort::PublishedDesc => "-published_at",
+            PostSort::PublishedAsc => "published_at",
+            PostSort::UpdatedDesc => "-updated_at",
+            PostSort::UpdatedAsc => "updated_at",
+            PostSort::TitleAsc => "title",
+            PostSort::TitleDesc => "-title",
+            PostSort::CommentsDesc => "-comment_count",
+            PostSort::CommentsAsc => "comment_count",
+            PostSort::IdAsc => "id",
+            PostSort::IdDesc => "-id",
+            PostSort::Relevance => "relevance",
+        }
+    }
+
+    /// The keys of this order before the id, and whether the id descends.
+    /// Live posts always have a publication time; others may not.
+    pub fn keys(self, live: bool) -> (Vec<Key>, bool) {
+        let published = |k: Key| if live { k } else { k.nullable() };
+        match self {
+            PostSort::PublishedDesc | PostSort::Relevance => (
+                vec![published(Key::desc("posts.published_at").time())],
+                true,
+            ),
+            PostSort::PublishedAsc => (
+                vec![published(Key::asc("posts.published_at").time())],
+                false,
+            ),
+            PostSort::UpdatedDesc => (vec![Key::desc("posts.updated_at").time()], true),
+            PostSort::UpdatedAsc => (vec![Key::asc("posts.updated_at").time()], false),
+            PostSort::TitleAsc => (vec![Key::asc("posts.title")], false),
+            PostSort::TitleDesc => (vec![Key::desc("posts.title")], true),
+            PostSort::CommentsDesc => (vec![Key::desc("posts.comment_count").int()], true),
+            PostSort::CommentsAsc => (vec![Key::asc("posts.comment_count").int()], false),
+            PostSort::IdAsc => (vec![], false),
+            PostSort::IdDesc => (vec![], true),
+        }
+    }
+
+    /// The values of this order's keys for `row`.
+    pub fn values(self, row: &PostRow) -> Vec<KeyValue> {
+        match self {
+            PostSort::PublishedDesc | PostSort::PublishedAsc | PostSort::Relevance => {
+                vec![row.published_at.into()]
+            }
+            PostSort::UpdatedDesc | PostSort::UpdatedAsc => vec![row.updated_at.into()],
+            PostSort::TitleAsc | PostSort::TitleDesc => vec![row.title.as_str().into()],
+            PostSort::CommentsDesc | PostSort::CommentsAsc => vec![row.comment_count.into()],
+            PostSort::IdAsc | PostSort::IdDesc => vec![],
+        }
+    }
+}
+
+/// Counts the posts boxed query `$make` selects and loads the rows of
+/// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
-    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $limit:expr, $offset:expr) => {{
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr) => {{
+        let w: &Window = $window;
         let total: i64 = $make.count().get_result($c)?;
-        if $offset >= total {
+        if w.offset >= total {
             return Ok((vec![], total));
         }
-        let q = $make.select(PostRow::as_select());
-        let q = match ($sort, &$filter.search) {
+        let mut q = $make.select(PostRow::as_select());
+        match ($sort, &$filter.search) {
             (PostSort::Relevance, Some(s)) => {
-                search::by_relevance!(q, $backend, "post_search", posts::id, s)
+                q = search::by_relevance!(q, $backend, "post_search", posts::id, s);
             }
-            (PostSort::PublishedDesc | PostSort::Relevance, _) => {
-                q.order((posts::published_at.desc(), posts::id.desc()))
+            (sort, _) => {
+                let (keys, id_desc) = sort.keys(matches!($filter.visibility, Visibility::Live));
+                let rows = keyset::windowed!(q, &keys, "posts.id", id_desc, w).load($c)?;
+                return Ok((rows, total));
             }
-            (PostSort::PublishedAsc, _) => q.order((posts::published_at.asc(), posts::id.asc())),
-            (PostSort::UpdatedDesc, _) => q.order((posts::updated_at.desc(), posts::id.desc())),
-            (PostSort::UpdatedAsc, _) => q.order((posts::updated_at.asc(), posts::id.asc())),
-            (PostSort::TitleAsc, _) => q.order((posts::title.asc(), posts::id.asc())),
-            (PostSort::TitleDesc, _) => q.order((posts::title.desc(), posts::id.desc())),
-            (PostSort::CommentsDesc, _) => q.order((posts::comment_count.desc(), posts::id.desc())),
-            (PostSort::CommentsAsc, _) => q.order((posts::comment_count.asc(), posts::id.asc())),
-            (PostSort::IdAsc, _) => q.order(posts::id.asc()),
-            (PostSort::IdDesc, _) => q.order(posts::id.desc()),
-        };
-        let rows = q.limit($limit).offset($offset).load($c)?;
+        }
+        let rows = q.limit(w.limit).offset(w.offset).load($c)?;
         return Ok((rows, total));
     }};
 }
 
-/// One page of the posts `filter` selects, and how many it selects in all.
+/// The posts `filter` selects in `window`, and how many it selects in all.
 pub fn list(
     conn: &mut Conn,
     filter: &PostFilter,
     sort: PostSort,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<PostRow>, i64)> {
     let backend = conn.backend();
     with_conn!(conn, c => match &filter.search {
-        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, limit, offset),
+        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window),
         Some(words) => page!(
             c,
             {
                 let q = filtered!(filter, posts::table.inner_join(post_search::table));
                 search::search_filter!(q, backend, "post_search", words)
             },
-            filter, backend, sort, limit, offset
+            filter, backend, sort, window
         ),
     })
 }

@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::keyset::{self, Window};
 use crate::db::schema::{post_tags, posts, tags};
 use crate::db::Conn;
 use crate::domain::PostStatus;
@@ -37,12 +38,12 @@ pub struct NewTag<'a> {
     pub updated_by: Option<i64>,
 }
 
+/// The tags of an edition (or of all) in `window`, and how many in all.
 pub fn list(
     conn: &mut Conn,
     edition_id: Option<i64>,
     sort: TermSort,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<TagRow>, i64)> {
     with_conn!(conn, c => {
         let mut count = tags::table.count().into_boxed();
@@ -52,17 +53,11 @@ pub fn list(
             q = q.filter(tags::edition_id.eq(id));
         }
         let total: i64 = count.get_result(c)?;
-        if offset >= total {
+        if window.offset >= total {
             return Ok((vec![], total));
         }
-        let q = match sort {
-            TermSort::Position | TermSort::NameAsc => q.order((tags::name.asc(), tags::id.asc())),
-            TermSort::NameDesc => q.order((tags::name.desc(), tags::id.desc())),
-            TermSort::SlugAsc => q.order((tags::slug.asc(), tags::id.asc())),
-            TermSort::IdAsc => q.order(tags::id.asc()),
-            TermSort::IdDesc => q.order(tags::id.desc()),
-        };
-        Ok((q.limit(limit).offset(offset).load(c)?, total))
+        let (keys, id_desc) = sort.tag_keys();
+        Ok((keyset::windowed!(q, &keys, "tags.id", id_desc, window).load(c)?, total))
     })
 }
 

@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::keyset::{self, Key, Window};
 use crate::db::schema::{posts, users};
 use crate::db::Conn;
 use crate::domain::PostStatus;
@@ -48,26 +49,25 @@ macro_rules! authors {
     };
 }
 
+/// The authors of live posts in `window`, by display name, and how many.
 pub fn list_authors(
     conn: &mut Conn,
     now: NaiveDateTime,
-    limit: i64,
-    offset: i64,
+    window: &Window,
 ) -> QueryResult<(Vec<AuthorRow>, i64)> {
     with_conn!(conn, c => {
         let total: i64 = authors!(now).count().get_result(c)?;
-        if offset >= total {
+        if window.offset >= total {
             return Ok((vec![], total));
         }
-        let rows = authors!(now)
-            .select(AuthorRow::as_select())
-            .order((users::display_name, users::id))
-            .limit(limit)
-            .offset(offset)
-            .load(c)?;
+        let q = authors!(now).select(AuthorRow::as_select()).into_boxed();
+        let rows = keyset::windowed!(q, &AUTHOR_KEYS, "users.id", false, window).load(c)?;
         Ok((rows, total))
     })
 }
+
+/// Authors are listed by display name, then id.
+pub const AUTHOR_KEYS: [Key; 1] = [Key::asc("users.display_name")];
 
 pub fn find_author(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option<AuthorRow>> {
     with_conn!(conn, c => authors!(now)
@@ -181,15 +181,12 @@ pub fn find_by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<U
         .optional())
 }
 
-pub fn list_users(conn: &mut Conn, limit: i64, offset: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+/// The users in `window`, by id, and how many there are.
+pub fn list_users(conn: &mut Conn, window: &Window) -> QueryResult<(Vec<UserRow>, i64)> {
     with_conn!(conn, c => {
         let total: i64 = users::table.count().get_result(c)?;
-        let rows = users::table
-            .select(UserRow::as_select())
-            .order(users::id)
-            .limit(limit)
-            .offset(offset)
-            .load(c)?;
+        let q = users::table.select(UserRow::as_select()).into_boxed();
+        let rows = keyset::windowed!(q, &[], "users.id", false, window).load(c)?;
         Ok((rows, total))
     })
 }

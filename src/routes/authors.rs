@@ -92,14 +92,19 @@ pub async fn list_authors(
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
     let st = state.clone();
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let now = domain::now();
-            let (rows, total) = repo::users::list_authors(conn, now, page.limit(), page.offset())?;
-            Ok((author_views(conn, &st, rows, now)?, total))
+            let window = page.window("display_name", &repo::users::AUTHOR_KEYS)?;
+            let (mut rows, total) = repo::users::list_authors(conn, now, &window)?;
+            let next = page.next_cursor("display_name", &mut rows, total, |a| {
+                (vec![a.display_name.as_str().into()], a.id)
+            });
+            Ok((author_views(conn, &st, rows, now)?, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// One author by id.

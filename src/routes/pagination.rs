@@ -2,9 +2,13 @@
 
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::keyset::{self, Key};
+pub use crate::db::keyset::{KeyValue, Window};
 use crate::error::ApiError;
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
@@ -29,23 +33,78 @@ macro_rules! list_query {
             /// Items per page, 1 to 100 (default 20).
             #[param(minimum = 1, maximum = 100)]
             pub per_page: Option<u32>,
+            /// Instead of `page`: continue after the page that answered
+            /// this `meta.next_cursor` (same filters and order). Deep pages
+            /// cost what the first does, and items added meanwhile are
+            /// neither repeated nor skipped.
+            #[param(min_length = 1, max_length = 2048)]
+            pub cursor: Option<String>,
             $($fields)*
         }
 
         impl $name {
             pub fn page_request(&self) -> Result<$crate::routes::pagination::PageRequest, $crate::error::ApiError> {
-                $crate::routes::pagination::PageRequest::new(self.page, self.per_page)
+                $crate::routes::pagination::PageRequest::new(self.page, self.per_page)?
+                    .with_cursor(self.page.is_some(), self.cursor.as_deref())
             }
         }
     };
 }
 pub(crate) use list_query;
 
-/// Which page of a list a request asks for.
-#[derive(Debug, Clone, Copy)]
+/// Which page of a list a request asks for: a page number, or the items
+/// after a cursor.
+#[derive(Debug, Clone)]
 pub struct PageRequest {
     pub page: u32,
     pub per_page: u32,
+    pub cursor: Option<Cursor>,
+}
+
+/// Where a page ended, for the next: the order it was made for, the sort
+/// key values of its last item and that item's id (or, for orders by
+/// relevance, how many items came before the next page). Sent as
+/// base64url JSON; opaque to clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "o")]
+    pub order: String,
+    #[serde(rename = "k")]
+    pub keys: Vec<KeyValue>,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn new(order: &str, keys: Vec<KeyValue>, id: i64) -> Cursor {
+        Cursor {
+            order: order.to_string(),
+            keys,
+            id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(raw: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// The cursor, if it was made for `order`; a 400 otherwise.
+    pub fn check(&self, order: &str) -> Result<&Cursor, ApiError> {
+        if self.order == order {
+            Ok(self)
+        } else {
+            Err(ApiError::query(
+                "cursor",
+                format!("was made for the order `{}`, not `{order}`", self.order),
+            ))
+        }
+    }
 }
 
 impl PageRequest {
@@ -64,7 +123,156 @@ impl PageRequest {
                 format!("must be a whole number from 1 to {MAX_PER_PAGE}"),
             ));
         }
-        Ok(PageRequest { page, per_page })
+        Ok(PageRequest {
+            page,
+            per_page,
+            cursor: None,
+        })
+    }
+
+    /// Adds the cursor a request gave (not with `page`).
+    pub fn with_cursor(self, paged: bool, raw: Option<&str>) -> Result<PageRequest, ApiError> {
+        let Some(raw) = raw else { return Ok(self) };
+        if paged {
+            return Err(ApiError::query(
+                "cursor",
+                "give `page` or `cursor`, not both",
+            ));
+        }
+        let cursor = Cursor::decode(raw).ok_or_else(|| {
+            ApiError::query(
+                "cursor",
+                "is not a cursor this API gave (use `meta.next_cursor`)",
+            )
+        })?;
+        Ok(PageRequest {
+            cursor: Some(cursor),
+            ..self
+        })
+    }
+
+    /// The rows to ask the database for: a page by offset, or, after a
+    /// cursor, one more than a page (to know whether another follows).
+    /// `keys` are the order's keys before the id, which the cursor's
+    /// values must fit.
+    pub fn window(&self, order: &str, keys: &[Key]) -> Result<Window, ApiError> {
+        match &self.cursor {
+            None => Ok(Window {
+                limit: self.limit(),
+                offset: self.offset(),
+                after: None,
+            }),
+            Some(c) => {
+                let c = c.check(order)?;
+                if !keyset::fits(keys, &c.keys) {
+                    return Err(ApiError::query("cursor", "does not fit this list"));
+                }
+                Ok(Window {
+                    limit: self.limit() + 1,
+                    offset: 0,
+                    after: Some((c.keys.clone(), c.id)),
+                })
+            }
+        }
+    }
+
+    /// The rows to ask for in an order without keys (relevance), where a
+    /// cursor records how many items came before the next page.
+    pub fn offset_window(&self, order: &str) -> Result<Window, ApiError> {
+        match &self.cursor {
+            None => self.window(order, &[]),
+            Some(c) => match c.check(order)?.keys[..] {
+                [KeyValue::Int(offset)] if offset >= 0 => Ok(Window {
+                    limit: self.limit() + 1,
+                    offset,
+                    after: None,
+                }),
+                _ => Err(ApiError::query("cursor", "does not fit this list")),
+            },
+        }
+    }
+
+    /// Whether more items follow `rows`, the rows of this page's window
+    /// (the extra row of a cursor window is dropped).
+    fn more<T>(&self, rows: &mut Vec<T>, total: i64) -> bool {
+        match self.cursor {
+            Some(_) => {
+                let more = rows.len() > self.per_page as usize;
+                rows.truncate(self.per_page as usize);
+                more
+            }
+            None => self.offset() + (rows.len() as i64) < total,
+        }
+    }
+
+    /// Trims `rows` to the page; answers the cursor after its last row when
+    /// more follow. `key` gives a row's sort key values and id.
+    pub fn next_cursor<T>(
+        &self,
+        order: &str,
+        rows: &mut Vec<T>,
+        total: i64,
+        key: impl Fn(&T) -> (Vec<KeyValue>, i64),
+    ) -> Option<Cursor> {
+        if !self.more(rows, total) {
+            return None;
+        }
+        let (keys, id) = key(rows.last()?);
+        Some(Cursor::new(order, keys, id))
+    }
+
+    /// Like [`PageRequest::next_cursor`] for [`PageRequest::offset_window`]s.
+    pub fn next_offset_cursor<T>(
+        &self,
+        order: &str,
+        window: &Window,
+        rows: &mut Vec<T>,
+        total: i64,
+    ) -> Option<Cursor> {
+        if !self.more(rows, total) {
+            return None;
+        }
+        let next = window.offset + rows.len() as i64;
+        Some(Cursor::new(order, vec![KeyValue::Int(next)], 0))
+    }
+
+    /// Pages a whole list held in memory, already in the order named
+    /// `order`: ascending by `key` (sort key values, then id), or
+    /// descending by it when `desc`. Answers the page, the total and the
+    /// next cursor.
+    pub fn in_memory<T>(
+        &self,
+        order: &str,
+        items: Vec<T>,
+        desc: bool,
+        key: impl Fn(&T) -> (Vec<KeyValue>, i64),
+    ) -> Result<(Vec<T>, i64, Option<Cursor>), ApiError> {
+        let total = items.len() as i64;
+        let mut rows: Vec<T> = match &self.cursor {
+            None => items
+                .into_iter()
+                .skip(self.offset() as usize)
+                .take(self.per_page as usize)
+                .collect(),
+            Some(c) => {
+                let c = c.check(order)?;
+                let after = (c.keys.clone(), c.id);
+                items
+                    .into_iter()
+                    .filter(|item| {
+                        let k = key(item);
+                        if desc {
+                            k < after
+                        } else {
+                            k > after
+                        }
+                    })
+                    .take(self.per_page as usize + 1)
+                    .collect()
+            }
+        };
+        let next = self.next_cursor(order, &mut rows, total, &key);
+        Ok((rows, total, next))
     }
 
     pub fn limit(&self) -> i64 {
@@ -79,13 +287,15 @@ impl PageRequest {
 /// Where a page sits in the whole list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageMeta {
-    /// This page's number, from 1.
-    pub page: u32,
+    /// This page's number, from 1 (null for a page asked for by `cursor`).
+    pub page: Option<u32>,
     pub per_page: u32,
     /// Items in the whole list.
     pub total: i64,
     /// Pages in the whole list (0 for an empty list).
     pub total_pages: i64,
+    /// Pass as `cursor` for the items after this page; null on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// Links to neighbouring pages; the same links are in the `Link` header.
@@ -110,32 +320,49 @@ pub struct ListResponse<T> {
 }
 
 impl<T: Serialize> ListResponse<T> {
+    /// The envelope for `data`, a page of `total` items. `next_cursor`
+    /// is the cursor after the page's last item when more follow.
     pub fn new(
         req: &HttpRequest,
         base_url: &str,
         data: Vec<T>,
         total: i64,
         page: PageRequest,
+        next_cursor: Option<Cursor>,
     ) -> Self {
         let per_page = i64::from(page.per_page);
         let total_pages = (total + per_page - 1) / per_page;
-        let current = i64::from(page.page);
         let last = total_pages.max(1);
-        let url = |n: i64| page_url(req, base_url, n);
-        let links = PageLinks {
-            this: url(current),
-            first: url(1),
-            prev: (current > 1).then(|| url((current - 1).min(last))),
-            next: (current < total_pages).then(|| url(current + 1)),
-            last: url(last),
+        let url = |n: i64| page_url(req, base_url, "page", &n.to_string());
+        let next_cursor = next_cursor.map(|c| c.encode());
+        let links = if page.cursor.is_some() {
+            PageLinks {
+                this: format!("{base_url}{}", req.uri()),
+                first: url(1),
+                prev: None,
+                next: next_cursor
+                    .as_ref()
+                    .map(|c| page_url(req, base_url, "cursor", c)),
+                last: url(last),
+            }
+        } else {
+            let current = i64::from(page.page);
+            PageLinks {
+                this: url(current),
+                first: url(1),
+                prev: (current > 1).then(|| url((current - 1).min(last))),
+                next: (current < total_pages).then(|| url(current + 1)),
+                last: url(last),
+            }
         };
         ListResponse {
             data,
             meta: PageMeta {
-                page: page.page,
+                page: page.cursor.is_none().then_some(page.page),
                 per_page: page.per_page,
                 total,
                 total_pages,
+                next_cursor,
             },
             links,
         }
@@ -162,22 +389,23 @@ impl<T: Serialize> ListResponse<T> {
     }
 }
 
-/// This request's URL with `page` set to `n`, other parameters kept in order.
-fn page_url(req: &HttpRequest, base_url: &str, n: i64) -> String {
+/// This request's URL with `param` (`page` or `cursor`) set to `value`
+/// and the other one removed, other parameters kept in order.
+fn page_url(req: &HttpRequest, base_url: &str, param: &str, value: &str) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     let mut placed = false;
-    for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if key == "page" {
+    for (key, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if key == "page" || key == "cursor" {
             if !placed {
-                query.append_pair("page", &n.to_string());
+                query.append_pair(param, value);
                 placed = true;
             }
         } else {
-            query.append_pair(&key, &value);
+            query.append_pair(&key, &v);
         }
     }
     if !placed {
-        query.append_pair("page", &n.to_string());
+        query.append_pair(param, value);
     }
     format!("{base_url}{}?{}", req.path(), query.finish())
 }
@@ -207,6 +435,7 @@ mod tests {
             vec![1, 2],
             45,
             PageRequest::new(Some(2), Some(20)).unwrap(),
+            None,
         );
         assert_eq!(list.meta.total_pages, 3);
         assert_eq!(
@@ -234,6 +463,7 @@ mod tests {
             vec![],
             45,
             PageRequest::new(Some(9), Some(20)).unwrap(),
+            None,
         );
         assert_eq!(list.links.prev.as_deref(), Some("/api/v1/tags?page=3"));
         assert_eq!(list.links.next, None);

@@ -216,14 +216,9 @@ pub async fn list_tokens(
     let rows = db
         .run(move |conn| Ok(repo::tokens::list(conn, Some(owner))?))
         .await?;
-    let total = rows.len() as i64;
-    let data: Vec<TokenInfo> = rows
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .map(TokenInfo::from)
-        .collect();
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    let (rows, total, next) = page.in_memory("-id", rows, true, |t| (vec![], t.id))?;
+    let data: Vec<TokenInfo> = rows.into_iter().map(TokenInfo::from).collect();
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page, next).respond())
 }
 
 /// The token `id`, if it is the principal's own or the principal is an admin.

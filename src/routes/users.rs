@@ -122,11 +122,13 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Admin)?;
     let page = q.page_request()?;
-    let (rows, total) = db
-        .run(move |conn| Ok(repo::users::list_users(conn, page.limit(), page.offset())?))
+    let window = page.window("id", &[])?;
+    let (mut rows, total) = db
+        .run(move |conn| Ok(repo::users::list_users(conn, &window)?))
         .await?;
+    let next = page.next_cursor("id", &mut rows, total, |u| (vec![], u.id));
     let data = rows.into_iter().map(UserResponse::from).collect();
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page, next).respond())
 }
 
 /// Create a user (admins).

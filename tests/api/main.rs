@@ -4,6 +4,7 @@
 mod auth;
 mod authors;
 mod camera;
+mod cursors;
 mod demo;
 mod editions;
 mod errors;

@@ -35,10 +35,23 @@ async fn pages_have_meta_links_link_header_and_total() {
         .map(|p| p["id"].as_i64().unwrap())
         .collect();
     assert_eq!(got, ids[20..40]);
-    assert_eq!(
-        body["meta"],
-        serde_json::json!({"page": 2, "per_page": 20, "total": 45, "total_pages": 3})
+    let mut meta = body["meta"].clone();
+    let next_cursor = meta["next_cursor"].take();
+    assert!(
+        next_cursor.is_string(),
+        "a page with more after it gives a cursor"
     );
+    assert_eq!(
+        meta,
+        serde_json::json!({"page": 2, "per_page": 20, "total": 45, "total_pages": 3, "next_cursor": null})
+    );
+    let after = app
+        .ids(&format!(
+            "/api/v1/posts?per_page=20&cursor={}",
+            next_cursor.as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(after, ids[40..], "the cursor continues where page 2 ends");
     let base = format!("{}/api/v1/posts", app.address);
     assert_eq!(body["links"]["self"], format!("{base}?per_page=20&page=2"));
     assert_eq!(body["links"]["first"], format!("{base}?per_page=20&page=1"));

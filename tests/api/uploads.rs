@@ -125,9 +125,18 @@ async fn fetch(app: &TestApp, url: &str) -> Vec<u8> {
 
 fn media_rows(app: &TestApp) -> i64 {
     app.db(|c| {
-        nashr::repo::media::list(c, &Default::default(), Default::default(), 1, 0)
-            .unwrap()
-            .1
+        nashr::repo::media::list(
+            c,
+            &Default::default(),
+            Default::default(),
+            &nashr::db::keyset::Window {
+                limit: 1,
+                offset: 0,
+                after: None,
+            },
+        )
+        .unwrap()
+        .1
     })
 }
 

@@ -15,7 +15,7 @@ use crate::repo::categories::{CategoryFilter, CategoryRow, TermSort};
 use crate::repo::editions::Editions;
 use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
-use crate::routes::pagination::{list_query, ListResponse, PageRequest};
+use crate::routes::pagination::{list_query, Cursor, ListResponse, PageRequest};
 use crate::routes::{
     edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db,
     TranslationIndex, TranslationRef,
@@ -150,7 +150,8 @@ pub async fn list_categories(
     ApiQuery(q): ApiQuery<CategoryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
@@ -173,13 +174,16 @@ pub async fn list_categories(
             }
             let filter = CategoryFilter { edition_id, parent };
             let sort = q.sort.unwrap_or_default();
-            let (rows, total) =
-                repo::categories::list(conn, &filter, sort, page.limit(), page.offset())?;
+            let window = page.window(sort.name(), &sort.category_keys().0)?;
+            let (mut rows, total) = repo::categories::list(conn, &filter, sort, &window)?;
+            let next = page.next_cursor(sort.name(), &mut rows, total, |c| {
+                (sort.values(Some(c.position), &c.name, &c.slug), c.id)
+            });
             let views = category_views(conn, &editions, &rows, now)?;
-            Ok((in_order(&rows, views), total))
+            Ok((in_order(&rows, views), total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 fn category_tree(
@@ -189,21 +193,16 @@ fn category_tree(
     parent: Option<i64>,
     page: PageRequest,
     now: NaiveDateTime,
-) -> Result<(Vec<CategoryResponse>, i64), ApiError> {
+) -> Result<(Vec<CategoryResponse>, i64, Option<Cursor>), ApiError> {
     let all = repo::categories::all(conn, edition_id)?;
-    let roots: Vec<i64> = all
-        .iter()
-        .filter(|c| c.parent_id == parent)
-        .map(|c| c.id)
-        .collect();
-    let total = roots.len() as i64;
-    let page_roots: Vec<i64> = roots
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .collect();
+    let roots: Vec<&CategoryRow> = all.iter().filter(|c| c.parent_id == parent).collect();
+    let sort = TermSort::Position;
+    let (roots, total, next) = page.in_memory("tree", roots, false, |c| {
+        (sort.values(Some(c.position), &c.name, &c.slug), c.id)
+    })?;
+    let page_roots: Vec<i64> = roots.iter().map(|c| c.id).collect();
     let mut views = category_views(conn, editions, &all, now)?;
-    Ok((tree(&page_roots, &all, &mut views), total))
+    Ok((tree(&page_roots, &all, &mut views), total, next))
 }
 
 pub fn single(

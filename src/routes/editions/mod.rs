@@ -66,15 +66,12 @@ pub async fn list_editions(
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
     let editions = db.run(|conn| Ok(repo::editions::all(conn)?)).await?;
-    let total = editions.0.len() as i64;
-    let data = editions
-        .0
-        .iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .map(EditionResponse::from)
-        .collect();
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    let (rows, total, next) =
+        page.in_memory("position", editions.0.iter().collect(), false, |e| {
+            (vec![e.position.into()], e.id)
+        })?;
+    let data = rows.into_iter().map(EditionResponse::from).collect();
+    Ok(ListResponse::new(&req, &state.public_url, data, total, page, next).respond())
 }
 
 /// One edition by its code.

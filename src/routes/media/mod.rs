@@ -188,16 +188,27 @@ pub async fn list_media(
         (None, None) => MediaSort::default(),
     };
     let st = state.clone();
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
+            let by_relevance = sort == MediaSort::Relevance && search.is_some();
             let filter = MediaFilter {
                 edition_id: edition_filter(&editions, q.edition.as_deref())?,
                 kind: q.kind,
                 search,
             };
-            let (rows, total) =
-                repo::media::list(conn, &filter, sort, page.limit(), page.offset())?;
+            let window = if by_relevance {
+                page.offset_window(sort.name())?
+            } else {
+                page.window(sort.name(), &sort.keys().0)?
+            };
+            let (mut rows, total) = repo::media::list(conn, &filter, sort, &window)?;
+            let next = if by_relevance {
+                page.next_offset_cursor(sort.name(), &window, &mut rows, total)
+            } else {
+                page.next_cursor(sort.name(), &mut rows, total, |m| (sort.values(m), m.id))
+            };
             let mut views = media_views(conn, &editions, &st, rows)?;
             if let Some(words) = &filter.search {
                 for v in &mut views {
@@ -206,10 +217,10 @@ pub async fn list_media(
                         .find_map(|text| search::snippet(text, words));
                 }
             }
-            Ok((views, total))
+            Ok((views, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// One media item by id.

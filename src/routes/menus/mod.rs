@@ -226,15 +226,20 @@ pub async fn list_menus(
     ApiQuery(q): ApiQuery<MenuListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition_id = edition_filter(&editions, q.edition.as_deref())?;
-            let (rows, total) = repo::menus::list(conn, edition_id, page.limit(), page.offset())?;
-            Ok((menu_views(conn, &editions, rows)?, total))
+            let window = page.window("slug", &repo::menus::MENU_KEYS)?;
+            let (mut rows, total) = repo::menus::list(conn, edition_id, &window)?;
+            let next = page.next_cursor("slug", &mut rows, total, |m| {
+                (vec![m.edition_id.into(), m.slug.as_str().into()], m.id)
+            });
+            Ok((menu_views(conn, &editions, rows)?, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// One menu by id.

@@ -501,21 +501,35 @@ pub async fn list_posts(
     let sort = post_sort(&q)?;
     let private = viewer.reader().is_some();
     let st = state.clone();
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
             let filter = post_filter(conn, &editions, &q, now, visibility)?;
-            let (rows, total) =
-                repo::posts::list(conn, &filter, sort, page.limit(), page.offset())?;
+            let by_relevance = sort == PostSort::Relevance && filter.search.is_some();
+            let window = if by_relevance {
+                page.offset_window(sort.name())?
+            } else {
+                page.window(
+                    sort.name(),
+                    &sort.keys(matches!(filter.visibility, Visibility::Live)).0,
+                )?
+            };
+            let (mut rows, total) = repo::posts::list(conn, &filter, sort, &window)?;
+            let next = if by_relevance {
+                page.next_offset_cursor(sort.name(), &window, &mut rows, total)
+            } else {
+                page.next_cursor(sort.name(), &mut rows, total, |p| (sort.values(p), p.id))
+            };
             let mut views = post_views(conn, &editions, &st, rows, now, private)?;
             if let Some(words) = &filter.search {
                 add_snippets(&mut views, words);
             }
-            Ok((views, total))
+            Ok((views, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// The response for one post, if `viewer` may see it (404 otherwise, so

@@ -103,17 +103,21 @@ pub async fn list_tags(
     ApiQuery(q): ApiQuery<TagListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
-    let (data, total) = db
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition_id = edition_filter(&editions, q.edition.as_deref())?;
             let sort = q.sort.unwrap_or_default();
-            let (rows, total) =
-                repo::tags::list(conn, edition_id, sort, page.limit(), page.offset())?;
-            Ok((tag_views(conn, &editions, rows)?, total))
+            let window = page.window(sort.name(), &sort.tag_keys().0)?;
+            let (mut rows, total) = repo::tags::list(conn, edition_id, sort, &window)?;
+            let next = page.next_cursor(sort.name(), &mut rows, total, |t| {
+                (sort.values(None, &t.name, &t.slug), t.id)
+            });
+            Ok((tag_views(conn, &editions, rows)?, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, page).respond())
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// One tag by id.
