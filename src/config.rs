@@ -73,6 +73,20 @@ pub struct Settings {
     #[arg(long, env = "NASHR_LOGIN_WINDOW", default_value_t = 900)]
     pub login_window_secs: i64,
 
+    /// Seconds shared caches and browsers may keep a public read
+    /// (`Cache-Control: public, max-age=..`).
+    #[arg(long, env = "NASHR_CACHE_MAX_AGE", default_value_t = 60)]
+    pub cache_max_age: u32,
+
+    /// Seconds a cache may keep serving a stale public read while it
+    /// revalidates it (`stale-while-revalidate=..`).
+    #[arg(
+        long,
+        env = "NASHR_CACHE_STALE_WHILE_REVALIDATE",
+        default_value_t = 300
+    )]
+    pub cache_stale_while_revalidate: u32,
+
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: usize,

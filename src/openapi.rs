@@ -75,8 +75,72 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    add_caching(&mut doc);
     add_common_headers(&mut doc);
     doc
+}
+
+/// Documents what [`crate::caching`] adds to public reads: `If-None-Match`,
+/// the `304` answer, and `ETag`, `Cache-Control`, `Vary` and
+/// `Content-Encoding` on `200`s.
+fn add_caching(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Required, ResponseBuilder, Type};
+    let header = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    let etag = header(
+        "Without a token: a strong hash of the representation (`\"<hash>\"`, or `\"<hash>-br\"` / `\"<hash>-gzip\"` for a compressed body), for `If-None-Match`; single items put their revision in front (`\"3.<hash>\"`), so the tag also works in `If-Match`. With a token, single items answer their revision (`\"3\"`).",
+    );
+    let cache_control = header(
+        "Without a token: `public, max-age=60, stale-while-revalidate=300` (configurable); with one: `private, no-store`.",
+    );
+    let vary = header("`Accept-Encoding` and `Authorization`.");
+    let encoding = header("`br` or `gzip` when the client's `Accept-Encoding` asks for it.");
+    let if_none_match = ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "An `ETag` from an earlier answer (of any coding): a `304` with no body when the              representation is still the same. For reads without a token.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !(path.starts_with("/api/")
+            || path.starts_with("/feeds/")
+            || path.starts_with("/sitemap"))
+        {
+            continue;
+        }
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(if_none_match.clone());
+        if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+            ok.headers.insert("ETag".into(), etag.clone());
+            ok.headers
+                .insert("Cache-Control".into(), cache_control.clone());
+            ok.headers.insert("Vary".into(), vary.clone());
+            ok.headers
+                .insert("Content-Encoding".into(), encoding.clone());
+        }
+        let not_modified = ResponseBuilder::new()
+            .description("Not Modified: `If-None-Match` names the current representation")
+            .header("ETag", etag.clone())
+            .header("Cache-Control", cache_control.clone())
+            .build();
+        operation
+            .responses
+            .responses
+            .insert("304".into(), RefOr::T(not_modified));
+    }
 }
 
 /// Documents the headers that the middleware puts on every response.

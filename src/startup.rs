@@ -10,6 +10,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
+use crate::caching::{self, CachePolicy};
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::media::Store;
@@ -127,6 +128,10 @@ impl Application {
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
         }
         let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
+        let cache_policy = web::Data::new(CachePolicy::new(
+            settings.cache_max_age,
+            settings.cache_stale_while_revalidate,
+        ));
         let login_policy = web::Data::new(LoginPolicy {
             max_failures: settings.login_max_failures,
             max_client_failures: settings.login_max_client_failures,
@@ -167,6 +172,7 @@ impl Application {
                 .app_data(store.clone())
                 .app_data(upload_limits.clone())
                 .app_data(login_policy.clone())
+                .app_data(cache_policy.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::JsonConfig::default().error_handler(extract::json_error))
@@ -181,6 +187,7 @@ impl Application {
                     }
                 })
                 .default_service(web::to(routes::fallback))
+                .wrap(from_fn(caching::public_reads))
                 .wrap(from_fn(auth::private_when_authorized))
                 .wrap(from_fn(telemetry::observe))
         })

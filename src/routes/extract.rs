@@ -195,14 +195,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 pub struct IfMatch(Option<Vec<String>>);
 
 impl IfMatch {
-    /// 412 unless the header is absent, `*`, or names `revision`'s ETag.
-    /// Weak tags (`W/"..."`) never match, as RFC 9110 requires.
+    /// 412 unless the header is absent, `*`, or names `revision`'s ETag:
+    /// `"3"` as editors get it, or a public read's `"3.<hash>"` of that
+    /// revision. Weak tags (`W/"..."`) never match, as RFC 9110 requires.
     pub fn check(&self, revision: i32) -> Result<(), ApiError> {
         let Some(tags) = &self.0 else {
             return Ok(());
         };
         let current = etag(revision);
-        if tags.iter().any(|t| t == "*" || *t == current) {
+        let public = format!("\"{revision}.");
+        if tags
+            .iter()
+            .any(|t| t == "*" || *t == current || (t.starts_with(&public) && t.ends_with('"')))
+        {
             return Ok(());
         }
         Err(ApiError::PreconditionFailed(format!(

@@ -3,6 +3,7 @@
 
 mod auth;
 mod authors;
+mod caching;
 mod camera;
 mod cursors;
 mod demo;

@@ -1,0 +1,206 @@
+//! HTTP caching of public reads: strong ETags that follow the
+//! representation, 304s, Cache-Control for the public and for tokens,
+//! Vary, and brotli/gzip compression.
+
+use std::io::Read;
+
+use serde_json::json;
+
+use crate::helpers::seed::{self, Post};
+use crate::helpers::{spawn_app, spawn_with, Reply, TestApp};
+
+/// GET with extra request headers.
+async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let res = request.send().await.expect("the server answers");
+    Reply {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: res.bytes().await.expect("a body").to_vec(),
+    }
+}
+
+fn vary(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[actix_web::test]
+async fn public_reads_revalidate_with_304_until_the_content_changes() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let news = seed::category(&app, en, "news", None, "g-news");
+    let id = Post {
+        categories: vec![news],
+        ..Post::new(en, "hello")
+    }
+    .insert(&app);
+
+    for path in [
+        "/api/v1/posts".to_string(),
+        format!("/api/v1/posts/{id}"),
+        "/api/v1/categories?tree=true".to_string(),
+    ] {
+        let first = app.get(&path).await;
+        assert_eq!(first.status, 200, "{path}");
+        let etag = first.header("etag").expect("an ETag").to_string();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"),
+            "a strong ETag: {etag}"
+        );
+        assert_eq!(
+            first.header("cache-control"),
+            Some("public, max-age=60, stale-while-revalidate=300")
+        );
+        let vary = vary(&first);
+        assert!(
+            vary.contains("accept-encoding") && vary.contains("authorization"),
+            "{vary}"
+        );
+
+        let again = get_with(&app, &path, &[("If-None-Match", &etag)]).await;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        assert!(again.header("cache-control").unwrap().starts_with("public"));
+
+        let other = get_with(&app, &path, &[("If-None-Match", "\"something-else\"")]).await;
+        assert_eq!(other.status, 200);
+    }
+
+    // Renaming the post's category changes the post's representation, not
+    // its revision: the public ETag follows the representation.
+    let path = format!("/api/v1/posts/{id}");
+    let before = app.get(&path).await.header("etag").unwrap().to_string();
+    let admin = app.admin().await;
+    app.patch_as(
+        &format!("/api/v1/categories/{news}"),
+        &admin,
+        json!({"name": "World news"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let after = get_with(&app, &path, &[("If-None-Match", &before)]).await;
+    assert_eq!(after.status, 200, "a changed representation is sent again");
+    assert_ne!(after.header("etag").unwrap(), before);
+    assert_eq!(after.json()["categories"][0]["name"], "World news");
+
+    // The public ETag of an item leads with its revision, so it also
+    // works in If-Match; once the item changes it is stale.
+    let public = after.header("etag").unwrap().to_string();
+    assert!(public.starts_with("\"1."), "{public}");
+    app.patch_as(
+        &path,
+        &admin,
+        json!({"title": "Hello again"}),
+        Some(&public),
+    )
+    .await
+    .expect(200);
+    app.patch_as(&path, &admin, json!({"title": "Lost"}), Some(&public))
+        .await
+        .problem(412);
+}
+
+#[actix_web::test]
+async fn token_reads_are_private_and_keep_revision_etags() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let id = Post::new(en, "hello").insert(&app);
+    let admin = app.admin().await;
+    let path = format!("/api/v1/posts/{id}");
+    let private = app.get_as(&path, &admin).await;
+    assert_eq!(private.status, 200);
+    assert_eq!(private.header("cache-control"), Some("private, no-store"));
+    assert_eq!(
+        private.etag(),
+        "\"1\"",
+        "editors' ETags are revisions, for If-Match"
+    );
+    let listed = app.get_as("/api/v1/posts?status=any", &admin).await;
+    assert_eq!(listed.header("cache-control"), Some("private, no-store"));
+    // Errors are not cached as public content.
+    let missing = app.get("/api/v1/posts/999999").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing
+        .header("cache-control")
+        .is_none_or(|c| !c.contains("public")));
+}
+
+#[actix_web::test]
+async fn bodies_are_compressed_as_the_client_accepts() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    for n in 0..10 {
+        Post {
+            content: format!("<p>{}</p>", "Words of a long article. ".repeat(50)),
+            ..Post::new(en, &format!("p{n}"))
+        }
+        .insert(&app);
+    }
+    let plain = app.get("/api/v1/posts").await;
+    assert!(plain.header("content-encoding").is_none());
+    let hash = plain.header("etag").unwrap().trim_matches('"').to_string();
+
+    let br = get_with(&app, "/api/v1/posts", &[("Accept-Encoding", "gzip, br")]).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.header("etag"), Some(format!("\"{hash}-br\"").as_str()));
+    assert!(
+        br.body.len() * 4 < plain.body.len(),
+        "brotli shrinks repeated text"
+    );
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, plain.body);
+
+    let gz = get_with(&app, "/api/v1/posts", &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, plain.body);
+
+    // A validator of any coding revalidates the others.
+    let revalidated = get_with(
+        &app,
+        "/api/v1/posts",
+        &[
+            ("Accept-Encoding", "gzip"),
+            ("If-None-Match", &format!("\"{hash}-br\"")),
+        ],
+    )
+    .await;
+    assert_eq!(revalidated.status, 304);
+    let refused = get_with(
+        &app,
+        "/api/v1/posts",
+        &[("Accept-Encoding", "br;q=0, gzip;q=0")],
+    )
+    .await;
+    assert!(refused.header("content-encoding").is_none());
+}
+
+#[actix_web::test]
+async fn cache_lifetimes_are_configurable() {
+    let app = spawn_with(|s| {
+        s.cache_max_age = 5;
+        s.cache_stale_while_revalidate = 0;
+    })
+    .await;
+    assert_eq!(
+        app.get("/api/v1/editions").await.header("cache-control"),
+        Some("public, max-age=5, stale-while-revalidate=0")
+    );
+}
