@@ -10,6 +10,7 @@ pub mod categories;
 pub mod checks;
 pub mod editions;
 pub mod extract;
+pub mod fields;
 pub mod files;
 pub mod health;
 pub mod media;

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::db::keyset::{self, Key};
 pub use crate::db::keyset::{KeyValue, Window};
 use crate::error::ApiError;
+use crate::routes::fields::Fields;
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -368,8 +369,23 @@ impl<T: Serialize> ListResponse<T> {
         }
     }
 
-    /// The `200` answer: the envelope with `Link` and `X-Total-Count`.
-    pub fn respond(self) -> HttpResponse {
+    /// The `200` answer with only `fields` of each item (all without).
+    pub fn respond_with(self, fields: Option<&Fields>) -> HttpResponse {
+        let Some(fields) = fields else {
+            return self.respond();
+        };
+        let headers = self.headers();
+        let mut body = serde_json::to_value(&self).unwrap_or_default();
+        fields.prune(&mut body["data"]);
+        let mut res = HttpResponse::Ok();
+        for header in headers {
+            res.insert_header(header);
+        }
+        res.json(body)
+    }
+
+    /// The `Link` and `X-Total-Count` headers.
+    fn headers(&self) -> [(HeaderName, String); 2] {
         let mut link = Vec::with_capacity(5);
         for (rel, href) in [
             ("self", Some(&self.links.this)),
@@ -382,10 +398,19 @@ impl<T: Serialize> ListResponse<T> {
                 link.push(format!("<{href}>; rel=\"{rel}\""));
             }
         }
-        HttpResponse::Ok()
-            .insert_header((header::LINK, link.join(", ")))
-            .insert_header((X_TOTAL_COUNT, self.meta.total.to_string()))
-            .json(self)
+        [
+            (header::LINK, link.join(", ")),
+            (X_TOTAL_COUNT, self.meta.total.to_string()),
+        ]
+    }
+
+    /// The `200` answer: the envelope with `Link` and `X-Total-Count`.
+    pub fn respond(self) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        for header in self.headers() {
+            res.insert_header(header);
+        }
+        res.json(self)
     }
 }
 

@@ -18,6 +18,7 @@ mod posts;
 mod process;
 mod queries;
 mod search;
+mod shaping;
 mod startup;
 mod taxonomies;
 mod uploads;

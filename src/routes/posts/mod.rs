@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 pub mod revisions;
 pub mod write;
@@ -18,11 +19,11 @@ use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::posts::{PostFilter, PostRow, PostSort, State, Visibility};
 use crate::routes::extract::etag;
-use crate::routes::extract::NoParams;
+use crate::routes::fields::{names_of, Fields};
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
-    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db, TermRef,
+    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, Db, TermRef,
     TranslationIndex, TranslationRef,
 };
 
@@ -264,6 +265,10 @@ list_query! {
         /// `search_snippet`.
         #[param(min_length = 1, max_length = 256, example = "آزادی مطبوعات")]
         pub search: Option<String>,
+        /// Only these fields of each post, comma-separated; nested names
+        /// with dots (`id,title,author.display_name,featured_media.renditions.thumbnail`).
+        #[param(min_length = 1, example = "id,slug,title,author.display_name")]
+        pub fields: Option<String>,
         /// Order; `-` is descending (default `-published_at`, or
         /// `relevance` with `search`).
         #[param(inline)]
@@ -499,6 +504,7 @@ pub async fn list_posts(
     let page = q.page_request()?;
     let visibility = visibility(&q, &viewer)?;
     let sort = post_sort(&q)?;
+    let fields = post_fields(q.fields.as_deref())?;
     let private = viewer.reader().is_some();
     let st = state.clone();
     let request = page.clone();
@@ -529,7 +535,55 @@ pub async fn list_posts(
             Ok((views, total, next))
         })
         .await?;
-    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
+    Ok(
+        ListResponse::new(&req, &state.public_url, data, total, request, next)
+            .respond_with(fields.as_ref()),
+    )
+}
+
+/// `fields`, checked against the fields of a post.
+fn post_fields(raw: Option<&str>) -> Result<Option<Fields>, ApiError> {
+    static KNOWN: LazyLock<Vec<String>> = LazyLock::new(names_of::<PostResponse>);
+    raw.map(|raw| Fields::parse(raw, &KNOWN)).transpose()
+}
+
+/// A post, with only `fields` of it when they are given.
+fn post_reply(post: PostResponse, revision: i32, fields: Option<&Fields>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("ETag", etag(revision)));
+    match fields {
+        None => res.json(post),
+        Some(fields) => {
+            let mut value = serde_json::to_value(post).unwrap_or_default();
+            fields.prune(&mut value);
+            res.json(value)
+        }
+    }
+}
+
+/// The parameters of one post by id.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PostQuery {
+    /// Only these fields of the post, comma-separated; nested names with
+    /// dots (`title,content,author.display_name`).
+    #[param(min_length = 1)]
+    pub fields: Option<String>,
+}
+
+/// The parameters of one post by slug.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PostBySlugQuery {
+    /// Edition code: slugs are unique within an edition.
+    #[param(min_length = 1)]
+    pub edition: String,
+    /// Only these fields of the post, comma-separated; nested names with
+    /// dots.
+    #[param(min_length = 1)]
+    pub fields: Option<String>,
 }
 
 /// The response for one post, if `viewer` may see it (404 otherwise, so
@@ -553,7 +607,7 @@ pub fn single_view(
 /// may edit (drafts, scheduled, trashed).
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i64, Path, description = "Post id")),
+    params(("id" = i64, Path, description = "Post id"), PostQuery),
     security((), ("bearer" = ["read"])),
     responses(
         (status = 200, description = "The post", body = PostResponse,
@@ -570,24 +624,23 @@ pub async fn get_post(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    _: ApiQuery<NoParams>,
+    ApiQuery(q): ApiQuery<PostQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let fields = post_fields(q.fields.as_deref())?;
     let (post, revision) = db
         .run(move |conn| {
             let row = repo::posts::find(conn, id)?;
             single_view(conn, &state, row, viewer.reader())
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(revision)))
-        .json(post))
+    Ok(post_reply(post, revision, fields.as_ref()))
 }
 
 /// One post by its slug within an edition (live, or visible to the token).
 #[utoipa::path(
     tag = "posts",
-    params(("slug" = String, Path, description = "Post slug (percent-encoded in the URL)"), BySlugQuery),
+    params(("slug" = String, Path, description = "Post slug (percent-encoded in the URL)"), PostBySlugQuery),
     security((), ("bearer" = ["read"])),
     responses(
         (status = 200, description = "The post", body = PostResponse,
@@ -604,9 +657,10 @@ pub async fn get_post_by_slug(
     state: web::Data<AppState>,
     viewer: Viewer,
     slug: web::Path<String>,
-    ApiQuery(q): ApiQuery<BySlugQuery>,
+    ApiQuery(q): ApiQuery<PostBySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
+    let fields = post_fields(q.fields.as_deref())?;
     let (post, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
@@ -615,7 +669,5 @@ pub async fn get_post_by_slug(
             single_view(conn, &state, row, viewer.reader())
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(revision)))
-        .json(post))
+    Ok(post_reply(post, revision, fields.as_ref()))
 }
