@@ -77,7 +77,57 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     add_caching(&mut doc);
     add_common_headers(&mut doc);
+    add_partial_posts(&mut doc);
     doc
+}
+
+/// With `fields`, posts have only the fields asked for: post answers are
+/// a whole `PostResponse` or a `PostFields` (the same properties, none
+/// required).
+fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(full))) = components.schemas.get("PostResponse").cloned()
+    else {
+        return;
+    };
+    let mut partial = full;
+    partial.required.clear();
+    partial.description = Some("A post with only the `fields` asked for".into());
+    components
+        .schemas
+        .insert("PostFields".into(), RefOr::T(Schema::Object(partial)));
+    let either = || -> RefOr<Schema> {
+        RefOr::T(Schema::AnyOf(
+            AnyOfBuilder::new()
+                .item(Ref::from_schema_name("PostResponse"))
+                .item(Ref::from_schema_name("PostFields"))
+                .build(),
+        ))
+    };
+    if let Some(RefOr::T(Schema::Object(list))) =
+        components.schemas.get_mut("ListResponse_PostResponse")
+    {
+        if let Some(RefOr::T(Schema::Array(data))) = list.properties.get_mut("data") {
+            data.items = ArrayItems::RefOrSchema(Box::new(either()));
+        }
+    }
+    for path in ["/api/v1/posts/{id}", "/api/v1/posts/by-slug/{slug}"] {
+        let ok = doc
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.get.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("200"));
+        if let Some(RefOr::T(ok)) = ok {
+            if let Some(json) = ok.content.get_mut("application/json") {
+                json.schema = Some(either());
+            }
+        }
+    }
 }
 
 /// Documents what [`crate::caching`] adds to public reads: `If-None-Match`,

@@ -79,6 +79,32 @@ macro_rules! by_relevance {
 }
 pub(crate) use by_relevance;
 
+/// Counts the rows boxed query `$make` selects and loads the `$row`s of
+/// window `$w`: most relevant to `$relevance` first when it is
+/// `Some(query)` (the index `$table` joined), otherwise in the keyset order
+/// `$keys` then id column `$id` (descending when `$id_desc`). `return`s
+/// the rows and the count from the enclosing function.
+macro_rules! page_of {
+    ($c:ident, $make:expr, $row:ty, $backend:expr, $table:literal, $id_col:expr, $id:literal,
+     $relevance:expr, $keys:expr, $id_desc:expr, $w:expr) => {{
+        let w: &$crate::db::keyset::Window = $w;
+        let total: i64 = $make.count().get_result($c)?;
+        if w.offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = $make.select(<$row>::as_select());
+        let rows = match $relevance {
+            Some(s) => $crate::db::search::by_relevance!(q, $backend, $table, $id_col, s)
+                .limit(w.limit)
+                .offset(w.offset)
+                .load($c)?,
+            None => $crate::db::keyset::windowed!(q, &$keys, $id, $id_desc, w).load($c)?,
+        };
+        return Ok((rows, total));
+    }};
+}
+pub(crate) use page_of;
+
 /// Indexes item `id` of `index` with its `title` and `body` (plain text),
 /// replacing what was indexed before.
 pub fn put(conn: &mut Conn, index: Index, id: i64, title: &str, body: &str) -> QueryResult<()> {

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::keyset::{self, Key, KeyValue, Window};
+use crate::db::keyset::{Key, KeyValue, Window};
 use crate::db::schema::{media, media_renditions, media_search};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
@@ -168,29 +168,28 @@ impl MediaSort {
     }
 }
 
-/// Counts the items boxed query `$make` selects and loads the rows of
+/// Counts the items boxed query `$make` selects and loads those of
 /// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
     ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr) => {{
-        let w: &Window = $window;
-        let total: i64 = $make.count().get_result($c)?;
-        if w.offset >= total {
-            return Ok((vec![], total));
-        }
-        let q = $make.select(MediaRow::as_select());
-        let rows = match ($sort, &$filter.search) {
-            (MediaSort::Relevance, Some(s)) => {
-                search::by_relevance!(q, $backend, "media_search", media::id, s)
-                    .limit(w.limit)
-                    .offset(w.offset)
-                    .load($c)?
-            }
-            (sort, _) => {
-                let (keys, id_desc) = sort.keys();
-                keyset::windowed!(q, &keys, "media.id", id_desc, w).load($c)?
-            }
-        };
-        return Ok((rows, total));
+        let relevance = $filter
+            .search
+            .as_ref()
+            .filter(|_| $sort == MediaSort::Relevance);
+        let (keys, id_desc) = $sort.keys();
+        search::page_of!(
+            $c,
+            $make,
+            MediaRow,
+            $backend,
+            "media_search",
+            media::id,
+            "media.id",
+            relevance,
+            keys,
+            id_desc,
+            $window
+        )
     }};
 }
 

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::keyset::{self, Key, KeyValue, Window};
+use crate::db::keyset::{Key, KeyValue, Window};
 use crate::db::schema::{categories, post_categories, post_search, post_tags, posts, tags};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
@@ -300,28 +300,28 @@ impl PostSort {
     }
 }
 
-/// Counts the posts boxed query `$make` selects and loads the rows of
+/// Counts the posts boxed query `$make` selects and loads those of
 /// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
     ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr) => {{
-        let w: &Window = $window;
-        let total: i64 = $make.count().get_result($c)?;
-        if w.offset >= total {
-            return Ok((vec![], total));
-        }
-        let mut q = $make.select(PostRow::as_select());
-        match ($sort, &$filter.search) {
-            (PostSort::Relevance, Some(s)) => {
-                q = search::by_relevance!(q, $backend, "post_search", posts::id, s);
-            }
-            (sort, _) => {
-                let (keys, id_desc) = sort.keys(matches!($filter.visibility, Visibility::Live));
-                let rows = keyset::windowed!(q, &keys, "posts.id", id_desc, w).load($c)?;
-                return Ok((rows, total));
-            }
-        }
-        let rows = q.limit(w.limit).offset(w.offset).load($c)?;
-        return Ok((rows, total));
+        let relevance = $filter
+            .search
+            .as_ref()
+            .filter(|_| $sort == PostSort::Relevance);
+        let (keys, id_desc) = $sort.keys(matches!($filter.visibility, Visibility::Live));
+        search::page_of!(
+            $c,
+            $make,
+            PostRow,
+            $backend,
+            "post_search",
+            posts::id,
+            "posts.id",
+            relevance,
+            keys,
+            id_desc,
+            $window
+        )
     }};
 }
 
