@@ -85,7 +85,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// a whole `PostResponse` or a `PostFields` (the same properties, none
 /// required).
 fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, Schema};
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, SchemaType};
     use utoipa::openapi::{Ref, RefOr};
     let Some(components) = doc.components.as_mut() else {
         return;
@@ -96,6 +96,22 @@ fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
     };
     let mut partial = full;
     partial.required.clear();
+    // Nested objects hold only the names asked for inside them, if any.
+    for property in partial.properties.values_mut() {
+        let nested = serde_json::to_string(property).is_ok_and(|j| {
+            j.contains("$ref") || j.contains("\"properties\"") || j.contains("\"items\"")
+        });
+        if nested {
+            let description =
+                "With nested names in `fields` (`author.display_name`), only those fields of it.";
+            *property = RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::AnyValue)
+                    .description(Some(description))
+                    .build(),
+            ));
+        }
+    }
     partial.description = Some("A post with only the `fields` asked for".into());
     components
         .schemas
