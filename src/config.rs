@@ -22,6 +22,11 @@ pub struct Settings {
     #[arg(long, env = "NASHR_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Base URL of the frontend site readers open, for the links in feeds
+    /// and sitemaps (default: the public URL of this server).
+    #[arg(long, env = "NASHR_SITE_URL")]
+    pub site_url: Option<String>,
+
     /// Folder of the local media store.
     #[arg(long, env = "NASHR_MEDIA_DIR", default_value = "data/media")]
     pub media_dir: PathBuf,
@@ -86,6 +91,12 @@ pub struct Settings {
         default_value_t = 300
     )]
     pub cache_stale_while_revalidate: u32,
+
+    /// Memory for whole responses to public reads, in MiB, reused until
+    /// content changes (any write, or a scheduled post going live); 0
+    /// turns the response cache off.
+    #[arg(long, env = "NASHR_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: usize,
 
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]

@@ -33,6 +33,19 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill the database with a large multilingual site for benchmarks:
+    /// the demo site (loaded first when the database is empty) and
+    /// `--posts` more articles in four editions.
+    BenchData {
+        #[command(flatten)]
+        settings: Settings,
+        /// How many articles to add (whole stories of four translations).
+        #[arg(long, default_value_t = 10_000)]
+        posts: usize,
+        /// Seed of the generator: the same seed makes the same site.
+        #[arg(long, default_value_t = 20_261_201)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +62,11 @@ fn main() -> ExitCode {
         Some(Command::Serve { settings }) => serve(settings),
         Some(Command::Migrate { settings }) => migrate(settings),
         Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
+        Some(Command::BenchData {
+            settings,
+            posts,
+            seed,
+        }) => bench_data(settings, posts, seed),
         Some(Command::Openapi) => {
             print!("{}", nashr::openapi::document_json());
             Ok(())
@@ -68,6 +86,37 @@ fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
         app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn bench_data(
+    mut settings: Settings,
+    posts: usize,
+    seed: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    settings.demo = true;
+    settings.addr = "127.0.0.1:0".into();
+    actix_web::rt::System::new().block_on(async move {
+        // Migrations, the demo site and its files, as `serve --demo` does.
+        let app = Application::build(settings).await?;
+        let pool = app.pool().clone();
+        let started = std::time::Instant::now();
+        let made = actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            nashr::demo::bench::generate(&mut conn.conn, posts, seed, |done| {
+                eprint!("\r{done} posts");
+            })
+            .map_err(|e| e.to_string())
+        })
+        .await??;
+        eprintln!();
+        println!(
+            "added {} posts and {} tags in {:.1} s",
+            made.posts,
+            made.tags,
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     })
 }

@@ -32,6 +32,7 @@ when it sends a plain one) and `Server-Timing` with the database time and query 
         (name = "auth", description = "Logging in"),
         (name = "tokens", description = "Script tokens"),
         (name = "users", description = "User accounts"),
+        (name = "feeds", description = "RSS and Atom feeds per edition and category; sitemaps with hreflang alternates"),
         (name = "operations", description = "Health and readiness probes"),
     ),
     components(schemas(Problem, FieldError)),
@@ -165,13 +166,32 @@ fn add_caching(doc: &mut utoipa::openapi::OpenApi) {
         "Without a token: `public, max-age=60, stale-while-revalidate=300` (configurable); with one: `private, no-store`.",
     );
     let vary = header("`Accept-Encoding` and `Authorization`.");
+    let last_modified = header(
+        "Without a token: when published content last changed (any write, or a scheduled post going live), for `If-Modified-Since`.",
+    );
+    let surrogate_key = header(
+        "Without a token: what the response shows, for purging a CDN by key: its collection (`posts`, `categories`, `feeds`, ...) and `<kind>-<id>` of every item in it, embedded ones included (`post-12 author-3 category-5 tag-9 media-40`), space-separated. After a write to post 12, purge `post-12` and `posts`.",
+    );
+    let cache_tag =
+        header("The same keys as `Surrogate-Key`, comma-separated (Cloudflare's `Cache-Tag`).");
     let encoding = header("`br` or `gzip` when the client's `Accept-Encoding` asks for it.");
     let if_none_match = ParameterBuilder::new()
         .name("If-None-Match")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
         .description(Some(
-            "An `ETag` from an earlier answer (of any coding): a `304` with no body when the              representation is still the same. For reads without a token.",
+            "An `ETag` from an earlier answer (of any coding): a `304` with no body when the \
+             representation is still the same. For reads without a token.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    let if_modified_since = ParameterBuilder::new()
+        .name("If-Modified-Since")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "A `Last-Modified` from an earlier answer: a `304` when content has not changed since \
+             (ignored when `If-None-Match` is sent). For reads without a token.",
         ))
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build();
@@ -189,8 +209,16 @@ fn add_caching(doc: &mut utoipa::openapi::OpenApi) {
             .parameters
             .get_or_insert_with(Vec::new)
             .push(if_none_match.clone());
+        if let Some(params) = operation.parameters.as_mut() {
+            params.push(if_modified_since.clone());
+        }
         if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
             ok.headers.insert("ETag".into(), etag.clone());
+            ok.headers
+                .insert("Last-Modified".into(), last_modified.clone());
+            ok.headers
+                .insert("Surrogate-Key".into(), surrogate_key.clone());
+            ok.headers.insert("Cache-Tag".into(), cache_tag.clone());
             ok.headers
                 .insert("Cache-Control".into(), cache_control.clone());
             ok.headers.insert("Vary".into(), vary.clone());
@@ -198,8 +226,12 @@ fn add_caching(doc: &mut utoipa::openapi::OpenApi) {
                 .insert("Content-Encoding".into(), encoding.clone());
         }
         let not_modified = ResponseBuilder::new()
-            .description("Not Modified: `If-None-Match` names the current representation")
+            .description(
+                "Not Modified: `If-None-Match` names the current representation, or nothing \
+                 changed since `If-Modified-Since`",
+            )
             .header("ETag", etag.clone())
+            .header("Last-Modified", last_modified.clone())
             .header("Cache-Control", cache_control.clone())
             .build();
         operation

@@ -131,6 +131,7 @@ impl Application {
         let cache_policy = web::Data::new(CachePolicy::new(
             settings.cache_max_age,
             settings.cache_stale_while_revalidate,
+            settings.response_cache_mb * 1024 * 1024,
         ));
         let login_policy = web::Data::new(LoginPolicy {
             max_failures: settings.login_max_failures,
@@ -147,6 +148,10 @@ impl Application {
         let public_url = settings.public_url_for(local);
         let state = web::Data::new(AppState {
             media_url: store.public_base(&public_url),
+            site_url: settings.site_url.as_deref().map_or_else(
+                || public_url.clone(),
+                |u| u.trim_end_matches('/').to_string(),
+            ),
             public_url: public_url.clone(),
         });
         let upload_limits = web::Data::new(UploadLimits {

@@ -279,7 +279,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_failures,
     post_search,
     media_search,
+    content_state,
 );
+
+// Migration 000004: bumped by triggers on every content table.
+diesel::table! {
+    content_state (id) {
+        id -> Integer,
+        version -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
 
 // Full-text indexes (migration 000003): an FTS5 table on SQLite, a table
 // with a `tsvector` on PostgreSQL. Only `rowid` (the item's id) is shared;

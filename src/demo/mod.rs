@@ -13,6 +13,7 @@
 //! embeds; About and Contact pages; and one draft and one scheduled post
 //! that the public must not see.
 
+pub mod bench;
 mod content;
 mod files;
 
@@ -902,7 +903,7 @@ impl<'c> Loader<'c> {
     }
 }
 
-fn slugify(title: &str) -> String {
+pub(crate) fn slugify(title: &str) -> String {
     slug::slugify(title).unwrap_or_else(|| "item".to_string())
 }
 

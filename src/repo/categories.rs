@@ -172,6 +172,18 @@ pub fn all(conn: &mut Conn, edition_id: Option<i64>) -> QueryResult<Vec<Category
     })
 }
 
+/// The categories with the given ids, in the editors' order.
+pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<CategoryRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => categories::table
+        .filter(categories::id.eq_any(ids))
+        .select(CategoryRow::as_select())
+        .order((categories::position, categories::name, categories::id))
+        .load(c))
+}
+
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<CategoryRow>> {
     with_conn!(conn, c => categories::table
         .find(id)

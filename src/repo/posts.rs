@@ -106,6 +106,9 @@ pub struct PostFilter {
     pub now: NaiveDateTime,
     pub visibility: Visibility,
     pub edition_id: Option<i64>,
+    /// With `edition_id`: posts of this edition too, where their
+    /// translation group has no live post in `edition_id`.
+    pub fallback_edition_id: Option<i64>,
     pub kind: Option<PostKind>,
     pub category_ids: Option<Vec<i64>>,
     pub tag_ids: Option<Vec<i64>>,
@@ -204,8 +207,27 @@ macro_rules! filtered {
         let f: &PostFilter = $f;
         let mut q = $source.into_boxed();
         visible!(q, &f.visibility, f.now);
-        if let Some(id) = f.edition_id {
-            q = q.filter(posts::edition_id.eq(id));
+        match (f.edition_id, f.fallback_edition_id) {
+            (Some(id), Some(fallback)) => {
+                let untranslated = diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "NOT EXISTS (SELECT 1 FROM posts t \
+                     WHERE t.translation_group = posts.translation_group AND t.edition_id = ",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .sql(
+                    " AND t.status IN ('published', 'scheduled') \
+                     AND t.deleted_at IS NULL AND t.published_at <= ",
+                )
+                .bind::<diesel::sql_types::Timestamp, _>(f.now)
+                .sql(")");
+                q = q.filter(
+                    posts::edition_id
+                        .eq(id)
+                        .or(posts::edition_id.eq(fallback).and(untranslated)),
+                );
+            }
+            (Some(id), None) => q = q.filter(posts::edition_id.eq(id)),
+            _ => {}
         }
         if let Some(kind) = f.kind {
             q = q.filter(posts::kind.eq(kind.as_str()));
@@ -402,6 +424,55 @@ pub fn live_translations(
         .select((posts::id, posts::edition_id, posts::slug, posts::translation_group))
         .order(posts::edition_id)
         .load(c))
+}
+
+/// Live members of the given translation groups, whole.
+pub fn live_in_groups(
+    conn: &mut Conn,
+    groups: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<PostRow>> {
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => posts::table
+        .filter(posts::translation_group.eq_any(groups))
+        .filter(live!(now))
+        .select(PostRow::as_select())
+        .order((posts::edition_id, posts::id))
+        .load(c))
+}
+
+/// Live posts and pages of an edition for a sitemap, by id:
+/// `(id, slug, updated_at, translation_group)`.
+pub fn sitemap_page(
+    conn: &mut Conn,
+    edition_id: i64,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, NaiveDateTime, String)>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(live!(now))
+        .select((posts::id, posts::slug, posts::updated_at, posts::translation_group))
+        .order(posts::id)
+        .offset(offset)
+        .limit(limit)
+        .load(c))
+}
+
+/// How many live posts and pages an edition has, and when one last changed.
+pub fn sitemap_stats(
+    conn: &mut Conn,
+    edition_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(live!(now))
+        .select((diesel::dsl::count_star(), diesel::dsl::max(posts::updated_at)))
+        .first(c))
 }
 
 /// A term attached to a post: `(post_id, term_id, slug, name)`.

@@ -61,6 +61,18 @@ pub fn list(
     })
 }
 
+/// The tags with the given ids, by name.
+pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<TagRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(conn, c => tags::table
+        .filter(tags::id.eq_any(ids))
+        .select(TagRow::as_select())
+        .order((tags::name, tags::id))
+        .load(c))
+}
+
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<TagRow>> {
     with_conn!(conn, c => tags::table.find(id).select(TagRow::as_select()).first(c).optional())
 }

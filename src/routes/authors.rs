@@ -17,7 +17,7 @@ use crate::routes::{found, ApiQuery, AppState, Db};
 
 /// A public author profile: users with at least one live post. No e-mail,
 /// no role.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthorResponse {
     pub id: i64,
     pub slug: String,
@@ -30,7 +30,7 @@ pub struct AuthorResponse {
     pub post_count: i64,
 }
 
-fn author_views(
+pub fn author_views(
     conn: &mut Conn,
     state: &AppState,
     rows: Vec<AuthorRow>,

@@ -10,6 +10,7 @@ pub mod categories;
 pub mod checks;
 pub mod editions;
 pub mod extract;
+pub mod feeds;
 pub mod fields;
 pub mod files;
 pub mod health;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub public_url: String,
     /// Base URL of the media store's files, without a trailing slash.
     pub media_url: String,
+    /// Base URL of the frontend site, for feeds and sitemaps, without a
+    /// trailing slash.
+    pub site_url: String,
 }
 
 /// Every route of the API. The OpenAPI document is collected from here too,
@@ -48,6 +52,10 @@ pub struct AppState {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(feeds::category_feed)
+        .service(feeds::edition_feed)
+        .service(feeds::sitemap_index)
+        .service(feeds::edition_sitemap)
         .service(
             scope::scope("/api/v1")
                 .service(editions::list_editions)

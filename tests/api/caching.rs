@@ -1,4 +1,4 @@
-//! HTTP caching of public reads: strong ETags that follow the
+//! HTTP caching of public reads: strong ETags and Last-Modified that follow the
 //! representation, 304s, Cache-Control for the public and for tokens,
 //! Vary, and brotli/gzip compression.
 
@@ -203,4 +203,178 @@ async fn cache_lifetimes_are_configurable() {
         app.get("/api/v1/editions").await.header("cache-control"),
         Some("public, max-age=5, stale-while-revalidate=0")
     );
+}
+
+#[actix_web::test]
+async fn last_modified_follows_writes_and_if_modified_since_revalidates() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let id = Post::new(en, "hello").insert(&app);
+    let first = app.get("/api/v1/posts").await;
+    assert_eq!(first.status, 200);
+    let modified = first
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_string();
+    assert!(modified.ends_with(" GMT"), "an HTTP date: {modified}");
+
+    let again = get_with(&app, "/api/v1/posts", &[("if-modified-since", &modified)]).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("last-modified"), Some(modified.as_str()));
+    // If-None-Match wins over If-Modified-Since (RFC 9110): a tag that no
+    // longer matches means a full answer.
+    let stale_tag = get_with(
+        &app,
+        "/api/v1/posts",
+        &[
+            ("if-modified-since", &modified),
+            ("if-none-match", "\"0000\""),
+        ],
+    )
+    .await;
+    assert_eq!(stale_tag.status, 200);
+    let old = get_with(
+        &app,
+        "/api/v1/posts",
+        &[("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!(old.status, 200);
+    let garbage = get_with(&app, "/api/v1/posts", &[("if-modified-since", "yesterday")]).await;
+    assert_eq!(garbage.status, 200);
+
+    // A write a second later moves Last-Modified on.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let admin = app.admin().await;
+    app.patch_as(
+        &format!("/api/v1/posts/{id}"),
+        &admin,
+        json!({"title": "Changed"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let after = get_with(&app, "/api/v1/posts", &[("if-modified-since", &modified)]).await;
+    assert_eq!(after.status, 200);
+    assert_eq!(after.json()["data"][0]["title"], "Changed");
+    assert_ne!(after.header("last-modified"), Some(modified.as_str()));
+}
+
+#[actix_web::test]
+async fn kept_responses_never_outlive_a_change() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let news = seed::category(&app, en, "news", None, "g-news");
+    let id = Post {
+        categories: vec![news],
+        ..Post::new(en, "hello")
+    }
+    .insert(&app);
+    let admin = app.admin().await;
+    let path = format!("/api/v1/posts/{id}");
+    // Twice, so that the second answer comes from the response cache.
+    for _ in 0..2 {
+        let r = app.get("/api/v1/posts?include=categories").await;
+        assert_eq!(r.json()["data"][0]["title"], "Title of hello");
+    }
+    let cached = app.get("/api/v1/posts?include=categories").await;
+    assert_eq!(
+        cached.queries(),
+        1,
+        "a kept response costs the version check"
+    );
+
+    // A write through the API, a write of a related row (the category),
+    // and a write straight into the database are all seen at once.
+    app.patch_as(&path, &admin, json!({"title": "New title"}), None)
+        .await
+        .expect(200);
+    let r = app.get("/api/v1/posts?include=categories").await;
+    assert_eq!(r.json()["data"][0]["title"], "New title");
+    app.patch_as(
+        &format!("/api/v1/categories/{news}"),
+        &admin,
+        json!({"name": "World"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let r = app.get("/api/v1/posts?include=categories").await;
+    assert_eq!(r.json()["data"][0]["categories"][0]["name"], "World");
+    assert_eq!(
+        r.json()["data"][0]["embedded"]["categories"][0]["name"],
+        "World"
+    );
+    Post::new(en, "direct").insert(&app);
+    assert_eq!(app.ids("/api/v1/posts").await.len(), 2);
+
+    // A scheduled post appears when its time comes, with no write.
+    let soon = seed::now() + chrono::Duration::milliseconds(1500);
+    let scheduled = Post {
+        status: "scheduled",
+        published_at: soon,
+        ..Post::new(en, "soon")
+    }
+    .insert(&app);
+    assert!(!app.ids("/api/v1/posts").await.contains(&scheduled));
+    assert!(!app.ids("/api/v1/posts").await.contains(&scheduled));
+    std::thread::sleep(std::time::Duration::from_millis(1700));
+    assert!(app.ids("/api/v1/posts").await.contains(&scheduled));
+}
+
+#[actix_web::test]
+async fn responses_name_their_content_for_cdn_purges() {
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let author = seed::user(&app, "writer");
+    let news = seed::category(&app, en, "news", None, "g-news");
+    let tag = seed::tag(&app, en, "press");
+    let picture = seed::image(&app, "cover");
+    let id = Post {
+        author: Some(author),
+        categories: vec![news],
+        tags: vec![tag],
+        featured_media: Some(picture),
+        ..Post::new(en, "hello")
+    }
+    .insert(&app);
+    let other = Post::new(en, "other").insert(&app);
+    let list = app.get("/api/v1/posts").await;
+    let keys: Vec<&str> = list
+        .header("surrogate-key")
+        .expect("Surrogate-Key")
+        .split(' ')
+        .collect();
+    for want in [
+        "posts".to_string(),
+        format!("post-{id}"),
+        format!("post-{other}"),
+        format!("author-{author}"),
+        format!("category-{news}"),
+        format!("tag-{tag}"),
+        format!("media-{picture}"),
+    ] {
+        assert!(keys.contains(&want.as_str()), "{want} in {keys:?}");
+    }
+    assert_eq!(
+        list.header("cache-tag").unwrap(),
+        keys.join(","),
+        "Cache-Tag has the same keys"
+    );
+    let single = app.get(&format!("/api/v1/posts/{other}")).await;
+    assert_eq!(
+        single.header("surrogate-key"),
+        Some(format!("posts post-{other}").as_str())
+    );
+    let categories = app.get("/api/v1/categories").await;
+    assert_eq!(
+        categories.header("surrogate-key"),
+        Some(format!("categories category-{news}").as_str())
+    );
+    // Editors' answers are not for shared caches.
+    let admin = app.admin().await;
+    let private = app.get_as("/api/v1/posts", &admin).await;
+    assert!(private.header("surrogate-key").is_none());
+    assert!(private.header("last-modified").is_none());
 }

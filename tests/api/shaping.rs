@@ -1,4 +1,5 @@
-//! Shaping responses: sparse fieldsets on posts.
+//! Shaping responses: sparse fieldsets, embedded objects (`include`),
+//! fallback to another edition (`lang_fallback`) and hreflang alternates.
 
 use std::collections::BTreeSet;
 
@@ -72,4 +73,197 @@ async fn fields_keep_only_what_was_asked_for_in_the_same_queries() {
     app.get(&format!("/api/v1/posts/{id}?fields=,"))
         .await
         .bad_parameter("fields");
+}
+
+/// Three stories: one in en and fa, one only in en, one only in fa; the
+/// en posts with an author, a category, two tags and a picture.
+async fn translated_site() -> (crate::helpers::TestApp, i64, [i64; 4]) {
+    let app = spawn_app().await;
+    let (en, fa, _) = seed::editions(&app);
+    let author = seed::user(&app, "writer");
+    let news = seed::category(&app, en, "news", None, "g-news");
+    let world = seed::category(&app, en, "world", Some(news), "g-world");
+    let tags = vec![seed::tag(&app, en, "press"), seed::tag(&app, en, "law")];
+    let picture = seed::image(&app, "cover");
+    let rich = |slug: &str, group: &str| Post {
+        author: Some(author),
+        categories: vec![world],
+        tags: tags.clone(),
+        featured_media: Some(picture),
+        group: group.to_string(),
+        published_at: seed::days_ago(2),
+        ..Post::new(en, slug)
+    };
+    let both_en = rich("both", "g-both").insert(&app);
+    let both_fa = Post {
+        group: "g-both".into(),
+        ..Post::new(fa, "هر-دو")
+    }
+    .insert(&app);
+    let only_en = rich("only-en", "g-only-en").insert(&app);
+    let only_fa = Post::new(fa, "فقط-فارسی").insert(&app);
+    (app, en, [both_en, both_fa, only_en, only_fa])
+}
+
+#[actix_web::test]
+async fn include_embeds_whole_objects_in_a_fixed_number_of_queries() {
+    let (app, en, [both_en, both_fa, only_en, _]) = translated_site().await;
+    let list = app
+        .get("/api/v1/posts?edition=en&include=author,categories,tags,translations,featured_media")
+        .await;
+    let body = list.expect(200);
+    let posts = body["data"].as_array().unwrap();
+    assert_eq!(posts.len(), 2);
+    let both = posts.iter().find(|p| p["id"] == both_en).unwrap();
+    let embedded = &both["embedded"];
+    assert_eq!(
+        keys(embedded),
+        ["author", "categories", "tags", "translations"]
+            .map(String::from)
+            .into()
+    );
+    // Whole objects, not the short references the post carries anyway.
+    assert_eq!(embedded["author"]["slug"], "writer");
+    assert!(embedded["author"]["post_count"].as_i64().unwrap() >= 2);
+    assert!(embedded["author"].get("bio").is_some());
+    assert_eq!(embedded["categories"][0]["slug"], "world");
+    assert!(embedded["categories"][0]["parent_id"].as_i64().is_some());
+    assert!(embedded["categories"][0].get("description").is_some());
+    let tag_slugs: Vec<&str> = embedded["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(tag_slugs, ["law", "press"]);
+    assert_eq!(embedded["tags"][0]["post_count"], 2);
+    let translations = embedded["translations"].as_array().unwrap();
+    assert_eq!(translations.len(), 1);
+    assert_eq!(translations[0]["id"], both_fa);
+    assert_eq!(translations[0]["edition"], "fa");
+    assert_eq!(translations[0]["direction"], "rtl");
+    assert_eq!(translations[0]["title"], "Title of هر-دو");
+    assert_eq!(translations[0]["path"], "/fa/هر-دو");
+    let only = posts.iter().find(|p| p["id"] == only_en).unwrap();
+    assert_eq!(only["embedded"]["translations"], serde_json::json!([]));
+
+    // Without include there is nothing embedded.
+    let plain = app.get_json("/api/v1/posts?edition=en").await;
+    assert!(plain["data"][0].get("embedded").is_none());
+
+    // One post or twenty: the same queries.
+    for n in 0..20 {
+        Post {
+            author: Some(posts[0]["author"]["id"].as_i64().unwrap()),
+            ..Post::new(en, &format!("more-{n}"))
+        }
+        .insert(&app);
+    }
+    let all = "include=author,categories,tags,translations";
+    let one = app.get(&format!("/api/v1/posts?per_page=1&{all}")).await;
+    let many = app.get(&format!("/api/v1/posts?per_page=22&{all}")).await;
+    assert_eq!(one.expect(200)["data"].as_array().unwrap().len(), 1);
+    assert_eq!(many.expect(200)["data"].as_array().unwrap().len(), 22);
+    assert_eq!(one.queries(), many.queries());
+
+    // Single posts take it too, with fields= on the embedded objects.
+    let single = app
+        .get_json(&format!(
+            "/api/v1/posts/{both_en}?include=author&fields=id,embedded.author.display_name"
+        ))
+        .await;
+    assert_eq!(keys(&single), ["embedded", "id"].map(String::from).into());
+    assert_eq!(
+        keys(&single["embedded"]["author"]),
+        ["display_name".to_string()].into()
+    );
+    let by_slug = app
+        .get_json("/api/v1/posts/by-slug/both?edition=en&include=translations")
+        .await;
+    assert_eq!(by_slug["embedded"]["translations"][0]["id"], both_fa);
+
+    // Unknown names are a 400 naming the parameter.
+    for bad in ["comments", "author,", "", "author,,tags"] {
+        app.get(&format!("/api/v1/posts?include={bad}"))
+            .await
+            .bad_parameter("include");
+    }
+}
+
+#[actix_web::test]
+async fn lang_fallback_fills_missing_translations_and_says_so() {
+    let (app, _, [both_en, both_fa, only_en, only_fa]) = translated_site().await;
+    let list = app
+        .get_json("/api/v1/posts?edition=fa&lang_fallback=en&sort=id")
+        .await;
+    let got: Vec<(i64, Option<&str>)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_i64().unwrap(), p["fallback_for"].as_str()))
+        .collect();
+    // The fa version of the shared story, the English-only story standing
+    // in for a Persian one, and the Persian-only story; never both
+    // versions of one story.
+    assert_eq!(
+        got,
+        [(both_fa, None), (only_en, Some("fa")), (only_fa, None)]
+    );
+    assert_eq!(list["meta"]["total"], 3);
+    assert!(!got.iter().any(|(id, _)| *id == both_en));
+
+    // A draft translation does not count: the English post stands in.
+    app.db(|c| {
+        use diesel::prelude::*;
+        use nashr::db::schema::posts;
+        nashr::with_conn!(c, c => diesel::update(posts::table.find(both_fa))
+            .set(posts::status.eq("draft"))
+            .execute(c))
+        .unwrap()
+    });
+    let ids = app
+        .ids("/api/v1/posts?edition=fa&lang_fallback=en&sort=id")
+        .await;
+    assert_eq!(ids, [both_en, only_en, only_fa]);
+
+    // Without lang_fallback, only the edition; the same edition as the
+    // fallback changes nothing; a fallback without an edition is a 400,
+    // an unknown one a 404.
+    assert_eq!(app.ids("/api/v1/posts?edition=fa&sort=id").await, [only_fa]);
+    assert_eq!(
+        app.ids("/api/v1/posts?edition=fa&lang_fallback=fa&sort=id")
+            .await,
+        [only_fa]
+    );
+    app.get("/api/v1/posts?lang_fallback=en")
+        .await
+        .bad_parameter("lang_fallback");
+    app.get("/api/v1/posts?edition=fa&lang_fallback=xx")
+        .await
+        .problem(404);
+}
+
+#[actix_web::test]
+async fn posts_list_their_hreflang_alternates() {
+    let (app, _, [both_en, both_fa, only_en, _]) = translated_site().await;
+    let en = app.get_json(&format!("/api/v1/posts/{both_en}")).await;
+    assert_eq!(
+        en["alternates"],
+        serde_json::json!([
+            {"hreflang": "en", "path": "/en/both"},
+            {"hreflang": "fa", "path": "/fa/هر-دو"},
+            {"hreflang": "x-default", "path": "/en/both"},
+        ])
+    );
+    let fa = app.get_json(&format!("/api/v1/posts/{both_fa}")).await;
+    assert_eq!(fa["alternates"][0]["hreflang"], "fa");
+    assert_eq!(fa["alternates"][2]["path"], "/en/both");
+    let alone = app.get_json(&format!("/api/v1/posts/{only_en}")).await;
+    assert_eq!(
+        alone["alternates"],
+        serde_json::json!([
+            {"hreflang": "en", "path": "/en/only-en"},
+            {"hreflang": "x-default", "path": "/en/only-en"},
+        ])
+    );
 }

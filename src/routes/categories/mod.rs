@@ -22,7 +22,7 @@ use crate::routes::{
 };
 
 /// A category; categories nest under a parent in the same edition.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryResponse {
     pub id: i64,
     /// Edition code.
@@ -46,7 +46,7 @@ pub struct CategoryResponse {
 
 /// Category responses for `rows`, in order, with post counts and
 /// translations loaded in two queries.
-fn category_views(
+pub fn category_views(
     conn: &mut Conn,
     editions: &Editions,
     rows: &[CategoryRow],

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+pub mod embed;
 pub mod revisions;
 pub mod write;
 
@@ -26,6 +27,7 @@ use crate::routes::{
     edition_filter, edition_param, found, groups_of, ApiQuery, AppState, Db, TermRef,
     TranslationIndex, TranslationRef,
 };
+use embed::Includes;
 
 /// A post's author, as bylines show them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -75,6 +77,17 @@ pub struct PostResponse {
     pub translation_group: String,
     /// The live translations of this post in other editions.
     pub translations: Vec<TranslationRef>,
+    /// The post and its live translations as `<link rel="alternate"
+    /// hreflang>` wants them, this post first, then `x-default` (the
+    /// default edition's) when there is one.
+    pub alternates: Vec<Alternate>,
+    /// Lists with `lang_fallback` only: the edition asked for, when this
+    /// post stands in for a translation that edition lacks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_for: Option<String>,
+    /// Whole objects asked for with `include`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<embed::PostEmbedded>,
     /// Search results only: a piece of the post's text (HTML-escaped plain
     /// text) around the words searched for, each match in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +107,49 @@ pub struct PostResponse {
     /// Editors only: who published or scheduled it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<i64>,
+}
+
+/// A language version of a page, for `hreflang` links.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Alternate {
+    /// The edition's code, a BCP 47 language tag, or `x-default`.
+    pub hreflang: String,
+    /// The frontend path of that version (`/{edition}/{slug}`).
+    pub path: String,
+}
+
+/// Alternates of a post in edition `code` with `translations`.
+pub fn alternates(
+    editions: &Editions,
+    code: &str,
+    slug: &str,
+    translations: &[TranslationRef],
+) -> Vec<Alternate> {
+    let this = std::iter::once((code, slug));
+    let all: Vec<(&str, &str)> = this
+        .chain(
+            translations
+                .iter()
+                .map(|t| (t.edition.as_str(), t.slug.as_str())),
+        )
+        .collect();
+    let mut out: Vec<Alternate> = all
+        .iter()
+        .map(|(code, slug)| Alternate {
+            hreflang: (*code).to_string(),
+            path: paths::post(code, slug),
+        })
+        .collect();
+    let default = all
+        .iter()
+        .find(|(code, _)| editions.by_code(code).is_some_and(|e| e.is_default));
+    if let Some((code, slug)) = default {
+        out.push(Alternate {
+            hreflang: "x-default".into(),
+            path: paths::post(code, slug),
+        });
+    }
+    out
 }
 
 /// Whether the public sees `post` at `now`.
@@ -186,7 +242,9 @@ pub fn post_views(
             let edition = editions.by_id(p.edition_id);
             let code = edition.map(|e| e.code.clone()).unwrap_or_default();
             let status = effective_status(&p, now);
+            let translations = translations.of(editions, &p.translation_group, p.id);
             PostResponse {
+                alternates: alternates(editions, &code, &p.slug, &translations),
                 trashed_at: p.deleted_at.map(domain::utc).filter(|_| private),
                 revision: Some(p.revision).filter(|_| private),
                 created_by: p.created_by.filter(|_| private),
@@ -213,9 +271,11 @@ pub fn post_views(
                 gallery: galleries.remove(&p.id).unwrap_or_default(),
                 featured: p.featured,
                 comment_count: p.comment_count,
-                translations: translations.of(editions, &p.translation_group, p.id),
+                translations,
                 translation_group: p.translation_group,
                 search_snippet: None,
+                fallback_for: None,
+                embedded: None,
             }
         })
         .collect())
@@ -269,6 +329,17 @@ list_query! {
         /// with dots (`id,title,author.display_name,featured_media.renditions.thumbnail`).
         #[param(min_length = 1, example = "id,slug,title,author.display_name")]
         pub fields: Option<String>,
+        /// Whole objects to embed in each post's `embedded`, comma-separated:
+        /// `author`, `categories`, `tags`, `translations` (`featured_media`
+        /// is accepted and always embedded whole). Costs a fixed number of
+        /// queries, whatever the page size.
+        #[param(min_length = 1, example = "author,categories,translations")]
+        pub include: Option<String>,
+        /// With `edition`: also list posts of this edition whose story has
+        /// no live post in `edition` (each marked with `fallback_for`), so
+        /// a young edition can show the rest of the site in, say, English.
+        #[param(min_length = 1, example = "en")]
+        pub lang_fallback: Option<String>,
         /// Order; `-` is descending (default `-published_at`, or
         /// `relevance` with `search`).
         #[param(inline)]
@@ -355,6 +426,16 @@ fn post_filter(
     visibility: Visibility,
 ) -> Result<PostFilter, ApiError> {
     let edition_id = edition_filter(editions, q.edition.as_deref())?;
+    let fallback_edition_id = match (&q.lang_fallback, edition_id) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(ApiError::query("lang_fallback", "needs `edition`"));
+        }
+        (Some(code), Some(id)) => {
+            let fallback = edition_param(editions, code, "lang_fallback")?.id;
+            (fallback != id).then_some(fallback)
+        }
+    };
     let time = |param: &str, value: &Option<String>| {
         value
             .as_deref()
@@ -394,6 +475,7 @@ fn post_filter(
         now,
         visibility,
         edition_id,
+        fallback_edition_id,
         kind: Some(q.kind.unwrap_or(PostKind::Article)),
         category_ids,
         tag_ids,
@@ -505,6 +587,7 @@ pub async fn list_posts(
     let visibility = visibility(&q, &viewer)?;
     let sort = post_sort(&q)?;
     let fields = post_fields(q.fields.as_deref())?;
+    let includes = Includes::parse(q.include.as_deref())?;
     let private = viewer.reader().is_some();
     let st = state.clone();
     let request = page.clone();
@@ -532,6 +615,13 @@ pub async fn list_posts(
             if let Some(words) = &filter.search {
                 add_snippets(&mut views, words);
             }
+            if let (Some(_), Some(asked)) = (filter.fallback_edition_id, filter.edition_id) {
+                let asked = editions.code(asked);
+                for view in views.iter_mut().filter(|v| v.edition != asked) {
+                    view.fallback_for = Some(asked.to_string());
+                }
+            }
+            embed::embed(conn, &editions, &st, &mut views, includes, now)?;
             Ok((views, total, next))
         })
         .await?;
@@ -570,6 +660,10 @@ pub struct PostQuery {
     /// dots (`title,content,author.display_name`).
     #[param(min_length = 1)]
     pub fields: Option<String>,
+    /// Whole objects to embed in `embedded`, comma-separated: `author`,
+    /// `categories`, `tags`, `translations`.
+    #[param(min_length = 1, example = "author,categories")]
+    pub include: Option<String>,
 }
 
 /// The parameters of one post by slug.
@@ -584,6 +678,10 @@ pub struct PostBySlugQuery {
     /// dots.
     #[param(min_length = 1)]
     pub fields: Option<String>,
+    /// Whole objects to embed in `embedded`, comma-separated: `author`,
+    /// `categories`, `tags`, `translations`.
+    #[param(min_length = 1, example = "author,categories")]
+    pub include: Option<String>,
 }
 
 /// The response for one post, if `viewer` may see it (404 otherwise, so
@@ -593,13 +691,15 @@ pub fn single_view(
     state: &AppState,
     row: Option<PostRow>,
     viewer: Option<&Principal>,
+    includes: Includes,
 ) -> Result<(PostResponse, i32), ApiError> {
     let now = domain::now();
     let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
     let revision = row.revision;
     let editions = repo::editions::all(conn)?;
-    let view = post_views(conn, &editions, state, vec![row], now, viewer.is_some())?.remove(0);
-    Ok((view, revision))
+    let mut views = post_views(conn, &editions, state, vec![row], now, viewer.is_some())?;
+    embed::embed(conn, &editions, state, &mut views, includes, now)?;
+    Ok((views.remove(0), revision))
 }
 
 /// One live post by its slug within an edition.
@@ -628,10 +728,11 @@ pub async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let fields = post_fields(q.fields.as_deref())?;
+    let includes = Includes::parse(q.include.as_deref())?;
     let (post, revision) = db
         .run(move |conn| {
             let row = repo::posts::find(conn, id)?;
-            single_view(conn, &state, row, viewer.reader())
+            single_view(conn, &state, row, viewer.reader(), includes)
         })
         .await?;
     Ok(post_reply(post, revision, fields.as_ref()))
@@ -661,12 +762,13 @@ pub async fn get_post_by_slug(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let fields = post_fields(q.fields.as_deref())?;
+    let includes = Includes::parse(q.include.as_deref())?;
     let (post, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = repo::posts::find_by_slug(conn, edition.id, &slug)?;
-            single_view(conn, &state, row, viewer.reader())
+            single_view(conn, &state, row, viewer.reader(), includes)
         })
         .await?;
     Ok(post_reply(post, revision, fields.as_ref()))

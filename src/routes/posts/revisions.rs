@@ -230,7 +230,7 @@ pub async fn restore_revision(
                 Ok(())
             })?;
             let row = repo::posts::find(conn, id)?;
-            single_view(conn, &state, row, Some(&principal))
+            single_view(conn, &state, row, Some(&principal), Default::default())
         })
         .await?;
     Ok(HttpResponse::Ok()

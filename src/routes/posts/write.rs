@@ -579,7 +579,7 @@ fn written(
     id: i64,
 ) -> Result<(PostResponse, i32), ApiError> {
     let row = repo::posts::find(conn, id)?;
-    single_view(conn, state, row, Some(principal))
+    single_view(conn, state, row, Some(principal), Default::default())
 }
 
 /// Create a post or page.

@@ -22,7 +22,7 @@ use crate::routes::{
 };
 
 /// A tag: a flat keyword within an edition.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TagResponse {
     pub id: i64,
     /// Edition code.
