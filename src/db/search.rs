@@ -36,6 +36,21 @@ impl Index {
     }
 }
 
+/// `$items` (`posts::table`) joined with its index `$index`
+/// (`post_search::table`) on `"$index.rowid + 0 = $id"`. The `+ 0` keeps
+/// SQLite from looking the index up row by row from the items (each
+/// lookup evaluates the whole MATCH: 150 ms for a rare word in 10,000
+/// posts); the index drives instead, then items by primary key (0.2 ms).
+macro_rules! search_join {
+    ($items:expr, $index:ident, $on:literal) => {
+        $items.inner_join(
+            $crate::db::schema::$index::table
+                .on(diesel::dsl::sql::<diesel::sql_types::Bool>($on)),
+        )
+    };
+}
+pub(crate) use search_join;
+
 /// Narrows boxed query `$q` (joined with `$table`, `post_search` or
 /// `media_search`) to the rows matching `$query` (a `SearchQuery`).
 macro_rules! search_filter {

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::keyset::{Key, KeyValue, Window};
-use crate::db::schema::{media, media_renditions, media_search};
+use crate::db::schema::{media, media_renditions};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
 use crate::domain::MediaKind;
@@ -206,7 +206,10 @@ pub fn list(
         Some(words) => page!(
             c,
             {
-                let q = filtered!(filter, media::table.inner_join(media_search::table));
+                let q = filtered!(
+                    filter,
+                    search::search_join!(media::table, media_search, "media_search.rowid + 0 = media.id")
+                );
                 search::search_filter!(q, backend, "media_search", words)
             },
             filter, backend, sort, window

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::keyset::{Key, KeyValue, Window};
-use crate::db::schema::{categories, post_categories, post_search, post_tags, posts, tags};
+use crate::db::schema::{categories, post_categories, post_tags, posts, tags};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
 use crate::domain::{PostKind, PostStatus};
@@ -360,7 +360,10 @@ pub fn list(
         Some(words) => page!(
             c,
             {
-                let q = filtered!(filter, posts::table.inner_join(post_search::table));
+                let q = filtered!(
+                    filter,
+                    search::search_join!(posts::table, post_search, "post_search.rowid + 0 = posts.id")
+                );
                 search::search_filter!(q, backend, "post_search", words)
             },
             filter, backend, sort, window

@@ -13,6 +13,14 @@ VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'));
 -- When the next scheduled post goes live.
 CREATE INDEX posts_published ON posts (published_at);
 
+-- The listing indexes again, covering what decides whether a post is live,
+-- so that counting a list (its `meta.total`) reads only the index: 23 ms
+-- for 10,000 posts before, as every row was read for its status.
+DROP INDEX posts_edition_listing;
+DROP INDEX posts_listing;
+CREATE INDEX posts_edition_listing ON posts (edition_id, kind, published_at DESC, id DESC, status, deleted_at);
+CREATE INDEX posts_listing ON posts (kind, published_at DESC, id DESC, status, deleted_at);
+
 CREATE TRIGGER editions_insert_changes_content AFTER INSERT ON editions
 BEGIN
     UPDATE content_state SET version = version + 1, changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = 1;
