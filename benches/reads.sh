@@ -10,7 +10,8 @@
 # then runs wrk (THREADS threads, CONNS connections, DURATION each, after a
 # WARMUP) against each endpoint, twice: with the response cache (the
 # default) and without it (NASHR_RESPONSE_CACHE_MB=0), so the numbers say
-# what the database and the code cost, not only what memory does.
+# what the database and the code cost, not only what memory does. The
+# server logs at warn (no line per request).
 # Server memory (RSS) is sampled during the runs.
 #
 # Knobs: POSTS=10000 DBS="sqlite postgres" CONNS=64 THREADS=2 DURATION=10s
@@ -101,16 +102,17 @@ for db in $DBS; do
   for mode in $MODES; do
     cache_mb=64
     [ "$mode" = uncached ] && cache_mb=0
-    DATABASE_URL="$url" NASHR_MEDIA_DIR="$WORK/media" NASHR_ADDR=127.0.0.1:0 NASHR_WORKERS=2 \
-      NASHR_RESPONSE_CACHE_MB=$cache_mb RUST_LOG=warn,nashr=info "$BIN" serve 2>"$WORK/server.log" &
+    # Logs at warn: no line per request.
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    addr="127.0.0.1:$port"
+    DATABASE_URL="$url" NASHR_MEDIA_DIR="$WORK/media" NASHR_ADDR="$addr" NASHR_WORKERS=2 \
+      NASHR_RESPONSE_CACHE_MB=$cache_mb RUST_LOG=warn "$BIN" serve 2>"$WORK/server.log" &
     server=$!
-    addr=""
     for _ in $(seq 1 600); do
-      addr=$(grep -o 'local=[0-9.:]*' "$WORK/server.log" | head -n 1 | cut -d= -f2 || true)
-      [ -n "$addr" ] && break
+      curl -sf -o /dev/null "http://$addr/healthz" && break
       sleep 0.1
     done
-    [ -n "$addr" ] || { cat "$WORK/server.log"; exit 1; }
+    curl -sf -o /dev/null "http://$addr/healthz" || { cat "$WORK/server.log"; exit 1; }
     base="http://$addr"
     total=$(curl -sf "$base/api/v1/posts?per_page=1" | jq .meta.total)
     deep=$(( total / 20 > 2000 ? 2000 : total / 20 ))

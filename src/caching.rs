@@ -46,6 +46,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use crate::domain;
 use crate::error::ApiError;
 use crate::repo;
+use crate::repo::content_state::ContentState;
 use crate::routes::Db;
 
 /// Bodies smaller than this are sent as they are.
@@ -77,6 +78,110 @@ impl CachePolicy {
 struct ResponseCache {
     budget: usize,
     current: Mutex<Generation>,
+    probe: Probe,
+}
+
+/// Checks of the content state, shared by requests: a request waits for
+/// the first check that *starts* after it arrived (so it sees every write
+/// committed before it came), and requests that arrive while a check runs
+/// share the next one. Under load this makes one query serve many
+/// requests; alone, a request runs its own.
+#[derive(Debug, Default)]
+struct Probe {
+    state: Mutex<ProbeState>,
+    done: tokio::sync::Notify,
+}
+
+/// What a request does next about the content state.
+enum Step {
+    /// Wait for the check that is running to finish.
+    Wait,
+    /// Run the check, for itself and whoever waits.
+    RunForAll,
+    /// The shared check failed: check alone.
+    OwnCheck,
+}
+
+/// The check a request is running for others too.
+struct Running<'a> {
+    probe: &'a Probe,
+    number: u64,
+    found: Option<ContentState>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut state = self.probe.lock();
+        state.running = false;
+        state.finished = Some((self.number, self.found));
+        drop(state);
+        self.probe.done.notify_waiters();
+    }
+}
+
+#[derive(Debug, Default)]
+struct ProbeState {
+    /// Checks started so far; the one running, if any, is the last.
+    started: u64,
+    running: bool,
+    /// The last finished check: its number and what it found (`None`
+    /// when it failed, and each waiter then checks for itself).
+    finished: Option<(u64, Option<ContentState>)>,
+}
+
+impl Probe {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProbeState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn check(&self, db: &Db) -> Result<ContentState, ApiError> {
+        let now = domain::now();
+        // The first check that may serve this request.
+        let mut wanted = {
+            let state = self.lock();
+            state.started + 1
+        };
+        loop {
+            let done = self.done.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            let step = {
+                let mut state = self.lock();
+                match state.finished {
+                    Some((n, Some(found))) if n >= wanted => return Ok(found),
+                    Some((n, None)) if n >= wanted => Step::OwnCheck,
+                    _ if !state.running => {
+                        state.running = true;
+                        state.started += 1;
+                        wanted = state.started;
+                        Step::RunForAll
+                    }
+                    _ => Step::Wait,
+                }
+            };
+            match step {
+                Step::Wait => done.await,
+                Step::OwnCheck => break,
+                Step::RunForAll => {
+                    // Finishes the check even if this request is dropped
+                    // midway (its client went away): waiters then check
+                    // for themselves.
+                    let mut running = Running {
+                        probe: self,
+                        number: wanted,
+                        found: None,
+                    };
+                    let found = db
+                        .run(move |conn| Ok(repo::content_state::current(conn, now)?))
+                        .await;
+                    running.found = found.as_ref().ok().copied();
+                    return found;
+                }
+            }
+        }
+        db.run(move |conn| Ok(repo::content_state::current(conn, now)?))
+            .await
+    }
 }
 
 /// What holds while content stays as it is.
@@ -112,6 +217,7 @@ impl ResponseCache {
         ResponseCache {
             budget,
             current: Mutex::new(Generation::default()),
+            probe: Probe::default(),
         }
     }
 
@@ -122,10 +228,8 @@ impl ResponseCache {
     /// The content version and its last change, from the database (one
     /// query), starting a new generation when content changed.
     async fn validate(&self, db: &Db) -> Result<Stamp, ApiError> {
+        let state = self.probe.check(db).await?;
         let now = domain::now();
-        let state = db
-            .run(move |conn| Ok(repo::content_state::current(conn, now)?))
-            .await?;
         let last_modified = state
             .last_live
             .map_or(state.changed_at, |t| t.max(state.changed_at));

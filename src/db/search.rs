@@ -44,8 +44,7 @@ impl Index {
 macro_rules! search_join {
     ($items:expr, $index:ident, $on:literal) => {
         $items.inner_join(
-            $crate::db::schema::$index::table
-                .on(diesel::dsl::sql::<diesel::sql_types::Bool>($on)),
+            $crate::db::schema::$index::table.on(diesel::dsl::sql::<diesel::sql_types::Bool>($on)),
         )
     };
 }

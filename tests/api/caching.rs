@@ -378,3 +378,33 @@ async fn responses_name_their_content_for_cdn_purges() {
     assert!(private.header("surrogate-key").is_none());
     assert!(private.header("last-modified").is_none());
 }
+
+#[actix_web::test]
+async fn concurrent_readers_see_every_acknowledged_write() {
+    // Readers share content-version checks; a read that starts after a
+    // write was acknowledged must still see it.
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let id = Post::new(en, "hello").insert(&app);
+    let admin = app.admin().await;
+    let path = format!("/api/v1/posts/{id}");
+    let url = format!("{}{path}", app.address);
+    for round in 0..5 {
+        let title = format!("Title {round}");
+        app.patch_as(&path, &admin, json!({"title": title}), None)
+            .await
+            .expect(200);
+        let reads = (0..24).map(|_| {
+            let client = app.client.clone();
+            let url = url.clone();
+            async move {
+                let body: serde_json::Value =
+                    client.get(&url).send().await.unwrap().json().await.unwrap();
+                body["title"].as_str().unwrap().to_string()
+            }
+        });
+        for seen in futures_util::future::join_all(reads).await {
+            assert_eq!(seen, title, "round {round}");
+        }
+    }
+}
