@@ -236,6 +236,16 @@ macro_rules! keyset_backend {
                     };
                     rest = Box::new(beyond.or(equal.and(rest)));
                 }
+                // The same condition, led by a range on the first key alone
+                // (`published_at <= ? AND (...)`), which an index can seek
+                // to: the OR above alone makes SQLite scan from the start.
+                if let (Some(first), Some(value)) = (keys.first(), values.first()) {
+                    if !first.nullable && *value != KeyValue::Null {
+                        let bound =
+                            compare(first.column, if first.desc { "<=" } else { ">=" }, value);
+                        rest = Box::new(bound.and(rest));
+                    }
+                }
                 Some(rest)
             }
         }

@@ -12,7 +12,6 @@ DROP TRIGGER menus_changes_content ON menus;
 DROP TRIGGER menu_items_changes_content ON menu_items;
 DROP FUNCTION nashr_content_changed();
 DROP INDEX posts_published;
-DROP INDEX posts_liveness;
 DROP INDEX posts_edition_listing;
 DROP INDEX posts_listing;
 CREATE INDEX posts_edition_listing ON posts (edition_id, kind, published_at DESC, id DESC);

@@ -35,7 +35,6 @@ DROP TRIGGER menu_items_insert_changes_content;
 DROP TRIGGER menu_items_update_changes_content;
 DROP TRIGGER menu_items_delete_changes_content;
 DROP INDEX posts_published;
-DROP INDEX posts_liveness;
 DROP INDEX posts_edition_listing;
 DROP INDEX posts_listing;
 CREATE INDEX posts_edition_listing ON posts (edition_id, kind, published_at DESC, id DESC);
