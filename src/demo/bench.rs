@@ -225,5 +225,10 @@ pub fn generate(
         story = end;
         progress(made.posts);
     }
+    // Planner statistics, as autovacuum would gather them after such a
+    // load: without them PostgreSQL guesses that few posts are live.
+    if let Conn::Pg(c) = conn {
+        diesel::sql_query("ANALYZE").execute(c)?;
+    }
     Ok(made)
 }

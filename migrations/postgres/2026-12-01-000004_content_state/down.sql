@@ -1,3 +1,5 @@
+ALTER TABLE post_search ALTER COLUMN doc SET STORAGE EXTENDED;
+ALTER TABLE media_search ALTER COLUMN doc SET STORAGE EXTENDED;
 DROP TRIGGER editions_changes_content ON editions;
 DROP TRIGGER users_changes_content ON users;
 DROP TRIGGER media_changes_content ON media;

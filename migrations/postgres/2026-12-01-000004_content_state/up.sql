@@ -72,3 +72,10 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION nashr_content_change
 
 CREATE CONSTRAINT TRIGGER menu_items_changes_content AFTER INSERT OR UPDATE OR DELETE ON menu_items
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION nashr_content_changed();
+
+-- Search documents stay in the table's own pages instead of TOAST: out of
+-- line, the tables looked 92 pages small for 10,000 posts, so the planner
+-- scanned them whole (detoasting every document: 367 ms) rather than use
+-- the GIN index (5 ms). Applies to documents written from now on.
+ALTER TABLE post_search ALTER COLUMN doc SET STORAGE MAIN;
+ALTER TABLE media_search ALTER COLUMN doc SET STORAGE MAIN;
