@@ -232,7 +232,8 @@ async fn own_token(db: &Db, principal: &Principal, id: i64) -> Result<TokenRow, 
     Ok(token)
 }
 
-/// One of your script tokens.
+/// One of your script tokens. A revoked token is gone from here (404);
+/// the list keeps it, with its `revoked_at`, for the record.
 #[utoipa::path(
     tag = "tokens",
     params(("id" = i64, Path, description = "Token id")),
@@ -253,6 +254,9 @@ pub async fn get_token(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let token = own_token(&db, &principal, id.into_inner()).await?;
+    if token.revoked_at.is_some() {
+        return Err(ApiError::not_found("this token was revoked"));
+    }
     Ok(HttpResponse::Ok().json(TokenInfo::from(token)))
 }
 

@@ -467,11 +467,25 @@ async fn script_tokens_are_shown_once_scoped_revocable_and_follow_the_role() {
         204
     );
     app.get_as("/api/v1/users/me", &secret).await.problem(401);
-    let info = app
-        .get_as(&format!("/api/v1/tokens/{token_id}"), &login)
+    // Gone from its own URL, kept in the list for the record.
+    app.get_as(&format!("/api/v1/tokens/{token_id}"), &login)
         .await
-        .json();
-    assert!(info["revoked_at"].is_string());
+        .problem(404);
+    let listed = app.get_as("/api/v1/tokens", &login).await.json();
+    let revoked = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == token_id)
+        .expect("a revoked token is still listed");
+    assert!(revoked["revoked_at"].is_string());
+    // Revoking twice is harmless.
+    assert_eq!(
+        app.delete_as(&format!("/api/v1/tokens/{token_id}"), &login, None)
+            .await
+            .status,
+        204
+    );
     // Other people's tokens are not found, except by admins.
     let (_, other) = app.user_with_role("other", "editor").await;
     app.get_as(&format!("/api/v1/tokens/{token_id}"), &other)
