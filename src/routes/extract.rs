@@ -232,6 +232,12 @@ impl FromRequest for IfMatch {
         let present = req
             .headers()
             .contains_key(actix_web::http::header::IF_MATCH);
+        if present && values.is_empty() {
+            // Present but naming nothing is malformed, not a stale version.
+            return ready(Err(ApiError::BadRequest(
+                "If-Match is empty: send the ETag you read, or *".into(),
+            )));
+        }
         ready(Ok(IfMatch(present.then_some(values))))
     }
 }

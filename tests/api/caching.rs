@@ -109,6 +109,11 @@ async fn public_reads_revalidate_with_304_until_the_content_changes() {
     app.patch_as(&path, &admin, json!({"title": "Lost"}), Some(&public))
         .await
         .problem(412);
+    // An If-Match that names nothing is malformed: 400, and nothing changes.
+    app.patch_as(&path, &admin, json!({"title": "Empty"}), Some(""))
+        .await
+        .problem(400);
+    assert_eq!(app.get_json(&path).await["title"], "Hello again");
 }
 
 #[actix_web::test]
