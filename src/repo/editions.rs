@@ -39,6 +39,13 @@ pub struct NewEdition<'a> {
 pub struct Editions(pub Vec<EditionRow>);
 
 impl Editions {
+    /// The writing direction of edition `id` (left to right if unknown).
+    pub fn direction(&self, id: i64) -> crate::domain::Direction {
+        self.by_id(id)
+            .and_then(|e| e.direction.parse().ok())
+            .unwrap_or(crate::domain::Direction::Ltr)
+    }
+
     pub fn by_code(&self, code: &str) -> Option<&EditionRow> {
         self.0.iter().find(|e| e.code == code)
     }

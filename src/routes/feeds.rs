@@ -41,6 +41,13 @@ impl Format {
         }
     }
 
+    fn file(self) -> &'static str {
+        match self {
+            Format::Rss => "rss.xml",
+            Format::Atom => "atom.xml",
+        }
+    }
+
     fn content_type(self) -> &'static str {
         match self {
             Format::Rss => "application/rss+xml; charset=utf-8",
@@ -169,10 +176,7 @@ async fn feed(
                     )
                 }
             };
-            let file = match format {
-                Format::Rss => "rss.xml",
-                Format::Atom => "atom.xml",
-            };
+            let file = format.file();
             let channel = Channel {
                 title,
                 link: site_link(&st.site_url, &link),

@@ -148,9 +148,7 @@ pub fn embed(
                 .or_default()
                 .push(TranslatedPost {
                     id: row.id,
-                    direction: edition
-                        .and_then(|e| e.direction.parse().ok())
-                        .unwrap_or(Direction::Ltr),
+                    direction: editions.direction(row.edition_id),
                     path: paths::post(&code, &row.slug),
                     edition: code,
                     slug: row.slug,

@@ -252,9 +252,7 @@ pub fn post_views(
                 published_by: p.published_by.filter(|_| private),
                 id: p.id,
                 kind: p.kind.parse().unwrap_or(PostKind::Article),
-                direction: edition
-                    .and_then(|e| e.direction.parse().ok())
-                    .unwrap_or(Direction::Ltr),
+                direction: editions.direction(p.edition_id),
                 path: paths::post(&code, &p.slug),
                 edition: code,
                 slug: p.slug,
