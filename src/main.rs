@@ -31,6 +31,13 @@ enum Command {
         #[command(subcommand)]
         command: nashr::cli::UserCommand,
     },
+    /// Bring content in from elsewhere.
+    Import {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(subcommand)]
+        command: nashr::cli::import::ImportCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Fill the database with a large multilingual site for benchmarks:
@@ -62,6 +69,7 @@ fn main() -> ExitCode {
         Some(Command::Serve { settings }) => serve(settings),
         Some(Command::Migrate { settings }) => migrate(settings),
         Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
+        Some(Command::Import { settings, command }) => nashr::cli::import::run(&settings, command),
         Some(Command::BenchData {
             settings,
             posts,

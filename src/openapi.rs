@@ -32,6 +32,7 @@ when it sends a plain one) and `Server-Timing` with the database time and query 
         (name = "auth", description = "Logging in"),
         (name = "tokens", description = "Script tokens"),
         (name = "users", description = "User accounts"),
+        (name = "redirects", description = "Old addresses of imported content and where they lead now"),
         (name = "feeds", description = "RSS and Atom feeds per edition and category; sitemaps with hreflang alternates"),
         (name = "operations", description = "Health and readiness probes"),
     ),

@@ -78,12 +78,19 @@ impl Conn {
     /// rolled back otherwise. On SQLite the transaction takes the write lock
     /// up front (`BEGIN IMMEDIATE`), so concurrent writers wait for the busy
     /// timeout instead of failing when a read lock cannot be upgraded.
+    /// Called inside a transaction, it makes a savepoint.
     pub fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Conn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        let nested =
+            with_conn!(self, c => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth())?
+            .is_some();
         match self {
+            // Inside a transaction, a savepoint: only this part rolls back.
+            _ if nested => with_conn!(self, c => AnsiTransactionManager::begin_transaction(c))?,
             Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
             Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
         }

@@ -280,7 +280,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_search,
     media_search,
     content_state,
+    import_sources,
+    redirects,
 );
+
+// Migration 000005: where imported rows came from, and old addresses.
+diesel::table! {
+    import_sources (source, kind, source_id, edition_id) {
+        source -> Text,
+        kind -> Text,
+        source_id -> BigInt,
+        edition_id -> BigInt,
+        target_id -> BigInt,
+        guid -> Text,
+        fingerprint -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> BigInt,
+        from_path -> Text,
+        edition_id -> Nullable<BigInt>,
+        target_kind -> Text,
+        target_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
 
 // Migration 000004: bumped by triggers on every content table.
 diesel::table! {

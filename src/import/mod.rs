@@ -1,5 +1,7 @@
-//! Moving content in from elsewhere. So far: reading WordPress exports
-//! ([`wxr`]); writing what they hold into Nashr comes next (issue 6).
+//! Moving content in from elsewhere: WordPress exports ([`wxr`] reads
+//! them, [`wordpress`] writes what they hold), and the old addresses of
+//! what came in ([`redirects`]).
 
+pub mod redirects;
 pub mod wordpress;
 pub mod wxr;

@@ -64,6 +64,8 @@ pub struct Item {
     pub parent: i64,
     pub menu_order: i64,
     pub sticky: bool,
+    /// Whether WordPress shows it only with a password.
+    pub password_protected: bool,
     pub attachment_url: String,
     pub terms: Vec<ItemTerm>,
     /// `wp:postmeta` pairs, in order (`_thumbnail_id`, `_menu_item_*`, ...).
@@ -85,6 +87,12 @@ impl Item {
 /// One thing an export holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
+    /// A field of the site itself (`title`, `link`, `language`,
+    /// `wp:base_site_url`, `wp:base_blog_url`), before its other records.
+    Site {
+        field: String,
+        value: String,
+    },
     Author(Author),
     Term(Term),
     Item(Box<Item>),
@@ -99,6 +107,15 @@ pub enum WxrError {
     #[error("not a WordPress export: no <rss><channel>")]
     NotWxr,
 }
+
+/// The channel's own fields passed on as [`Record::Site`].
+const SITE_FIELDS: [&str; 5] = [
+    "title",
+    "link",
+    "language",
+    "wp:base_site_url",
+    "wp:base_blog_url",
+];
 
 /// What is being read.
 enum Current {
@@ -138,6 +155,11 @@ impl<R: BufRead> WxrReader<R> {
             seen_channel: false,
             done: false,
         }
+    }
+
+    /// How many bytes of the input have been read.
+    pub fn position(&self) -> u64 {
+        self.reader.buffer_position()
     }
 
     fn next_record(&mut self) -> Result<Option<Record>, WxrError> {
@@ -257,7 +279,10 @@ impl<R: BufRead> WxrReader<R> {
                 Current::Author(a) => Some(Record::Author(a)),
                 Current::Term(t) => Some(Record::Term(t)),
                 Current::Item(i) => Some(Record::Item(i)),
-                Current::None => None,
+                Current::None => SITE_FIELDS.contains(&name).then(|| Record::Site {
+                    field: name.to_string(),
+                    value: text.trim().to_string(),
+                }),
             };
         }
         let inside_comment = name == "wp:comment" || self.path.iter().any(|p| p == "wp:comment");
@@ -309,6 +334,7 @@ impl<R: BufRead> WxrReader<R> {
                 "wp:menu_order" => i.menu_order = number(&text),
                 "wp:post_type" => i.post_type = text,
                 "wp:is_sticky" => i.sticky = text.trim() == "1",
+                "wp:post_password" => i.password_protected = !text.is_empty(),
                 "wp:attachment_url" => i.attachment_url = text,
                 "category" => {
                     let (taxonomy, slug) = std::mem::take(&mut self.term_attrs);
@@ -369,8 +395,12 @@ mod tests {
         let mut items = Vec::new();
         let mut terms = Vec::new();
         let mut authors = Vec::new();
+        let mut site = BTreeMap::new();
         for r in records {
             match r {
+                Record::Site { field, value } => {
+                    site.insert(field, value);
+                }
                 Record::Item(i) => {
                     *types.entry(i.post_type.clone()).or_default() += 1;
                     items.push(i);
@@ -379,6 +409,8 @@ mod tests {
                 Record::Author(a) => authors.push(a),
             }
         }
+        assert_eq!(site["wp:base_blog_url"], "http://wptest.io/demo");
+        assert_eq!(site["language"], "en-US");
         assert_eq!(types["post"], 37);
         assert_eq!(types["page"], 15);
         assert_eq!(types["attachment"], 45);

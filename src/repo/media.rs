@@ -312,6 +312,28 @@ pub fn insert_embed(conn: &mut Conn, embed: &Embed, described: &Described<'_>) -
     )
 }
 
+/// Writes the row of a file kept where it is (an imported attachment
+/// whose file was not copied); answers its id.
+pub fn insert_remote(
+    conn: &mut Conn,
+    kind: MediaKind,
+    url: &str,
+    mime_type: &str,
+    filename: &str,
+    described: &Described<'_>,
+) -> QueryResult<i64> {
+    insert(
+        conn,
+        &NewMedia {
+            source_url: Some(url),
+            original_filename: Some(filename).filter(|f| !f.is_empty()),
+            mime_type,
+            ..NewMedia::described(kind, described)
+        },
+        &[],
+    )
+}
+
 impl<'a> NewMedia<'a> {
     /// A row with these descriptions and no file.
     fn described(kind: MediaKind, d: &Described<'a>) -> Self {

@@ -97,6 +97,7 @@ pub mod auth_failures;
 pub mod categories;
 pub mod content_state;
 pub mod editions;
+pub mod imports;
 pub mod media;
 pub mod menus;
 pub mod posts;

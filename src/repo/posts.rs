@@ -696,3 +696,36 @@ pub fn group_member_in(
 pub fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>> {
     slugs_like_in!(posts, conn, edition_id, base)
 }
+
+/// `(id, edition_id, slug)` of the given posts.
+pub fn slugs_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, String)>> {
+    slugs_by_ids!(posts, conn, ids)
+}
+
+/// Sets columns an import fills in after the post is written: where it is
+/// in the trash, its featured picture, its parent page, its comments;
+/// nothing is written when the value is already there.
+macro_rules! set_column {
+    ($name:ident, $column:ident, $ty:ty) => {
+        pub fn $name(conn: &mut Conn, id: i64, value: $ty) -> QueryResult<()> {
+            with_conn!(conn, c => {
+                let now: Option<$ty> = posts::table
+                    .find(id)
+                    .select(posts::$column)
+                    .first(c)
+                    .optional()?;
+                if now.is_some_and(|now| now != value) {
+                    diesel::update(posts::table.find(id))
+                        .set(posts::$column.eq(value))
+                        .execute(c)?;
+                }
+                Ok(())
+            })
+        }
+    };
+}
+
+set_column!(set_deleted_at, deleted_at, Option<NaiveDateTime>);
+set_column!(set_featured_media, featured_media_id, Option<i64>);
+set_column!(set_parent, parent_id, Option<i64>);
+set_column!(set_comment_count, comment_count, i32);

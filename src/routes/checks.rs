@@ -44,8 +44,13 @@ pub fn slug_field(errors: &mut FieldErrors, value: &str) -> String {
 /// digits, made different from every slug in `taken` by a `-2`, `-3`, ...
 pub fn free_slug(title: &str, fallback: &str, taken: &[String]) -> String {
     let base = slug::slugify(title).unwrap_or_else(|| fallback.to_string());
-    if !taken.contains(&base) {
-        return base;
+    free_slug_from(&base, taken)
+}
+
+/// `base`, or `base-2`, `base-3`, ..., whichever is not in `taken`.
+pub fn free_slug_from(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == base) {
+        return base.to_string();
     }
     (2..)
         .map(|n| format!("{base}-{n}"))

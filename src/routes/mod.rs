@@ -18,6 +18,7 @@ pub mod media;
 pub mod menus;
 pub mod pagination;
 pub mod posts;
+pub mod redirects;
 pub mod tags;
 pub mod tokens;
 pub mod users;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(authors::get_author_by_slug)
                 .service(authors::get_author)
                 .service(auth::create_auth_token)
+                .service(redirects::list_redirects)
                 .service(tokens::create_token)
                 .service(tokens::list_tokens)
                 .service(tokens::get_token)

@@ -1,5 +1,5 @@
-//! How WordPress's values map to Nashr's, for the importer: statuses,
-//! slugs, dates and block-editor markup.
+//! How WordPress's values map to Nashr's: statuses, slugs, dates, links
+//! and markup.
 
 use chrono::NaiveDateTime;
 
@@ -24,7 +24,12 @@ pub fn status(wordpress: &str) -> Option<(PostStatus, bool)> {
 /// A slug as WordPress exports it (`%d8%a2...` for Unicode) decoded to
 /// text; bytes that are not UTF-8 become U+FFFD.
 pub fn slug(exported: &str) -> String {
-    let bytes = exported.as_bytes();
+    percent_decoded(exported).trim().to_lowercase()
+}
+
+/// `%XX` escapes decoded; bytes that are not UTF-8 become U+FFFD.
+pub fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -41,7 +46,7 @@ pub fn slug(exported: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).trim().to_lowercase()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A `*_gmt` date (`2013-01-10 20:15:40`); WordPress writes zeros for
@@ -77,6 +82,89 @@ pub fn without_block_comments(html: &str) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// Tags that start a block of their own: text between them is not put in
+/// a paragraph.
+const BLOCK_TAGS: [&str; 27] = [
+    "<p",
+    "<div",
+    "<h1",
+    "<h2",
+    "<h3",
+    "<h4",
+    "<h5",
+    "<h6",
+    "<ul",
+    "<ol",
+    "<li",
+    "<dl",
+    "<blockquote",
+    "<pre",
+    "<table",
+    "<figure",
+    "<hr",
+    "<form",
+    "<address",
+    "<section",
+    "<article",
+    "<aside",
+    "<header",
+    "<footer",
+    "<nav",
+    "<iframe",
+    "<!--",
+];
+
+/// Elements whose blank lines are their own, not paragraph breaks.
+const KEEP_WHOLE: [(&str, &str); 5] = [
+    ("<pre", "</pre>"),
+    ("<table", "</table>"),
+    ("<ul", "</ul>"),
+    ("<ol", "</ol>"),
+    ("<blockquote", "</blockquote>"),
+];
+
+/// Paragraphs as WordPress makes them on display (`wpautop`): text
+/// separated by blank lines becomes `<p>`s, single line breaks `<br />`;
+/// blocks that are already markup (the block editor's, lists, tables,
+/// preformatted text) stay as they are.
+pub fn paragraphs(html: &str) -> String {
+    let html = html.replace("\r\n", "\n");
+    let mut chunks: Vec<String> = Vec::new();
+    let mut open = 0i64;
+    for chunk in html.split("\n\n") {
+        if open > 0 {
+            if let Some(last) = chunks.last_mut() {
+                last.push_str("\n\n");
+                last.push_str(chunk);
+            }
+        } else {
+            chunks.push(chunk.to_string());
+        }
+        let lower = chunk.to_ascii_lowercase();
+        for (start, end) in KEEP_WHOLE {
+            open += lower.matches(start).count() as i64 - lower.matches(end).count() as i64;
+        }
+        open = open.max(0);
+    }
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    for chunk in chunks {
+        let chunk = chunk.trim();
+        if chunk.is_empty() {
+            continue;
+        }
+        let lower = chunk.to_ascii_lowercase();
+        if BLOCK_TAGS.iter().any(|t| lower.starts_with(t)) {
+            out.push_str(chunk);
+        } else {
+            out.push_str("<p>");
+            out.push_str(&chunk.replace('\n', "<br />\n"));
+            out.push_str("</p>");
+        }
+        out.push('\n');
+    }
     out
 }
 
@@ -127,5 +215,18 @@ mod tests {
             "<p>One</p>\n<!-- a note --><figure></figure>\n"
         );
         assert_eq!(without_block_comments("<!-- wp:x"), "<!-- wp:x");
+    }
+
+    #[test]
+    fn text_gets_paragraphs_and_markup_stays() {
+        assert_eq!(
+            paragraphs("One\ntwo\n\nThree\r\n\r\n<ul>\n<li>a</li>\n\n<li>b</li>\n</ul>"),
+            "<p>One<br />\ntwo</p>\n<p>Three</p>\n<ul>\n<li>a</li>\n\n<li>b</li>\n</ul>\n"
+        );
+        assert_eq!(
+            paragraphs("<p>Ready</p>\n\n<h2>Made</h2>"),
+            "<p>Ready</p>\n<h2>Made</h2>\n"
+        );
+        assert_eq!(paragraphs(""), "");
     }
 }

@@ -1,0 +1,1515 @@
+//! `nashr import wordpress`: a WordPress export (WXR) into an edition.
+//!
+//! The file is read twice, as a stream both times: once to check it is
+//! whole and well-formed and to count its items (a truncated or broken
+//! file imports nothing), then to write it. Writing goes in batches, one
+//! transaction each; every record in a batch has a savepoint of its own,
+//! so one bad record is reported and skipped and the rest go in.
+//!
+//! Every thing written is recorded in `import_sources` with the WordPress
+//! id it came from and a fingerprint of the record: importing the same
+//! file again finds every fingerprint unchanged and writes nothing; a
+//! later export of the same site updates what changed (a post's replaced
+//! version is kept as a revision, as for any edit).
+//!
+//! What maps to what:
+//!
+//! | WordPress | Nashr |
+//! | --- | --- |
+//! | author | user with role author and no password (an admin sets one); an existing user of the same name is used |
+//! | category (with parent, description) | category in the edition; an existing one with the same slug is taken over |
+//! | tag | tag |
+//! | post, page | article, page: title, slug (decoded), excerpt, content (block comments stripped, paragraphs made as WordPress shows them, cleaned like all content), dates (GMT), author, categories, tags, sticky → featured, `_thumbnail_id` → featured media, approved comments → `comment_count`, page parent |
+//! | status | publish → published, future → scheduled, draft/pending/auto-draft → draft, private → archived, trash → in the trash |
+//! | post format | a category named after it (`video`, `gallery`, ...); a gallery post's attached images become its gallery |
+//! | attachment | media item: the file from `--media-dir` (a copy of `wp-content/uploads`) processed as an upload, else a remote item with its original URL |
+//! | nav_menu + nav_menu_item | menu with nested items to posts, pages, categories, tags or URLs |
+//! | Polylang `language`, `post_translations` | the edition of each post, and its translations |
+//!
+//! Every old address (permalink, `?p=`, `?page_id=`, `/category/...`,
+//! `/tag/...`, `/author/...`, attachment pages and files) is recorded as a
+//! redirect to the new place.
+
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Component, Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::accounts::{self, NewAccount};
+use crate::db::Conn;
+use crate::domain::{self, content, slug, MediaKind, PostKind, PostStatus, Role};
+use crate::import::redirects::{old_address, Target};
+use crate::import::wxr::{Author, Item, Record, Term, WxrError, WxrReader};
+use crate::media::detect;
+use crate::media::upload::{self, Incoming, Processed};
+use crate::repo;
+use crate::repo::categories::{CategoryChanges, NewCategory};
+use crate::repo::editions::Editions;
+use crate::repo::imports::{Imported, Source};
+use crate::repo::media::{Described, MediaChanges};
+use crate::repo::menus::{MenuChanges, NewMenu, NewMenuItem};
+use crate::repo::posts::{NewPost, PostChanges};
+use crate::repo::tags::{NewTag, TagChanges};
+use crate::routes::checks::free_slug_from;
+use crate::routes::posts::write::{MAX_CONTENT, MAX_EXCERPT, MAX_TITLE};
+
+/// Records written per transaction.
+const BATCH: usize = 200;
+
+/// How an import runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The edition (code) of everything without a Polylang language.
+    pub edition: String,
+    /// A copy of `wp-content/uploads` to take attachments' files from.
+    pub media_dir: Option<PathBuf>,
+    /// Do everything, then roll it all back; no file is stored.
+    pub dry_run: bool,
+    /// Largest picture taken, in pixels.
+    pub max_pixels: u64,
+}
+
+/// What happened to the records of one kind.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+}
+
+/// A record that could not be taken (or was taken only in part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: String,
+    /// Its WordPress id.
+    pub id: i64,
+    pub title: String,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// By kind: `author`, `category`, `tag`, `post`, `page`, `media`,
+    /// `menu`, `menu item`, and `other` for post types not imported.
+    pub counts: BTreeMap<&'static str, Counts>,
+    pub problems: Vec<Problem>,
+    /// Attachments recorded with their original URL (no file was found).
+    pub remote_media: Vec<String>,
+    /// Old addresses now recorded as redirects.
+    pub redirects: usize,
+    /// The editions written to.
+    pub edition_ids: Vec<i64>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{0}")]
+    Wxr(#[from] WxrError),
+    #[error("no edition `{0}`")]
+    NoEdition(String),
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Why one record was not taken.
+#[derive(Debug)]
+enum Skip {
+    Reason(String),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Skip {
+    fn from(e: diesel::result::Error) -> Self {
+        Skip::Db(e)
+    }
+}
+
+impl From<accounts_error::Wrapped> for Skip {
+    fn from(e: accounts_error::Wrapped) -> Self {
+        Skip::Reason(e.0)
+    }
+}
+
+mod accounts_error {
+    /// An account the API would refuse, as text.
+    pub struct Wrapped(pub String);
+
+    impl From<crate::error::ApiError> for Wrapped {
+        fn from(e: crate::error::ApiError) -> Self {
+            let p = e.problem();
+            let fields: Vec<String> = p
+                .errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            Wrapped(if fields.is_empty() {
+                p.detail
+            } else {
+                fields.join("; ")
+            })
+        }
+    }
+}
+
+/// What a record became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Stores a processed upload's files; given by the caller, which knows
+/// the media store.
+pub type StoreFiles<'a> = dyn Fn(&Processed) -> Result<(), String> + 'a;
+
+/// Checks `path` is a whole, well-formed export; answers how many items
+/// (posts, pages, attachments, menu items, ...) it holds.
+pub fn check(path: &Path) -> Result<u64, ImportError> {
+    let mut items = 0;
+    for record in WxrReader::new(open(path)?) {
+        if let Record::Item(_) = record? {
+            items += 1;
+        }
+    }
+    Ok(items)
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, ImportError> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(256 * 1024, f))
+        .map_err(|error| ImportError::Io {
+            path: path.display().to_string(),
+            error,
+        })
+}
+
+/// Imports the export at `path`; `progress` hears how many items of
+/// `total` are done.
+pub fn import(
+    conn: &mut Conn,
+    path: &Path,
+    options: &Options,
+    store: &StoreFiles<'_>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, ImportError> {
+    let total = check(path)?;
+    let editions = repo::editions::all(conn)?;
+    let edition = editions
+        .by_code(&options.edition)
+        .map(|e| e.id)
+        .ok_or_else(|| ImportError::NoEdition(options.edition.clone()))?;
+    let mut run = Run {
+        options,
+        store,
+        editions,
+        edition,
+        now: domain::now(),
+        source: String::new(),
+        blog_path: String::new(),
+        report: Report {
+            dry_run: options.dry_run,
+            ..Report::default()
+        },
+        users: HashMap::new(),
+        terms: Vec::new(),
+        term_defs: HashMap::new(),
+        term_ids: HashMap::new(),
+        seen_terms: HashSet::new(),
+        terms_done: false,
+        menus: Vec::new(),
+        menu_items: Vec::new(),
+        thumbnails: Vec::new(),
+        parents: Vec::new(),
+        attachments: Vec::new(),
+        galleries: Vec::new(),
+    };
+    let records = WxrReader::new(open(path)?);
+    let work = |conn: &mut Conn| -> Result<(), ImportError> {
+        let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+        let mut done = 0;
+        for record in records {
+            let record = record?;
+            if let Record::Item(_) = record {
+                done += 1;
+            }
+            batch.push(record);
+            if batch.len() == BATCH {
+                conn.transaction(|conn| run.batch(conn, std::mem::take(&mut batch)))?;
+                progress(done, total);
+            }
+        }
+        conn.transaction(|conn| {
+            run.batch(conn, std::mem::take(&mut batch))?;
+            run.finish(conn)
+        })?;
+        progress(done, total);
+        Ok(())
+    };
+    if options.dry_run {
+        let rolled_back = conn.transaction(|conn| -> Result<(), DryRun> {
+            work(conn).map_err(DryRun::Failed)?;
+            Err(DryRun::Done)
+        });
+        match rolled_back {
+            Err(DryRun::Failed(e)) => return Err(e),
+            Err(DryRun::Db(e)) => return Err(e.into()),
+            Ok(()) | Err(DryRun::Done) => {}
+        }
+    } else {
+        work(conn)?;
+    }
+    run.report.edition_ids.sort_unstable();
+    run.report.edition_ids.dedup();
+    Ok(run.report)
+}
+
+/// How a dry run's transaction ends.
+enum DryRun {
+    Done,
+    Failed(ImportError),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DryRun {
+    fn from(e: diesel::result::Error) -> Self {
+        DryRun::Db(e)
+    }
+}
+
+/// A menu item, kept until every post is in.
+#[derive(Debug, Clone, Hash)]
+struct MenuEntry {
+    id: i64,
+    menu: String,
+    parent: i64,
+    order: i64,
+    label: String,
+    /// `_menu_item_type`: `post_type`, `taxonomy`, `custom`, ...
+    kind: String,
+    /// `_menu_item_object`: `page`, `post`, `category`, `post_tag`, `custom`.
+    object: String,
+    object_id: i64,
+    url: String,
+}
+
+/// Where a menu item leads, and the label it has when WordPress gives
+/// none (the target's own).
+#[derive(Debug, Clone, Hash)]
+struct MenuTarget {
+    kind: &'static str,
+    category: Option<i64>,
+    tag: Option<i64>,
+    post: Option<i64>,
+    url: Option<String>,
+    label: String,
+}
+
+impl MenuTarget {
+    fn to(kind: &'static str, label: String) -> MenuTarget {
+        MenuTarget {
+            kind,
+            category: None,
+            tag: None,
+            post: None,
+            url: None,
+            label,
+        }
+    }
+
+    fn post(self, id: i64) -> MenuTarget {
+        MenuTarget {
+            post: Some(id),
+            ..self
+        }
+    }
+}
+
+/// A reference kept until what it names may have been imported:
+/// (Nashr post, WordPress id it names, edition).
+type Pending = (i64, i64, i64);
+
+struct Run<'a> {
+    options: &'a Options,
+    store: &'a StoreFiles<'a>,
+    editions: Editions,
+    /// The edition of records without a language.
+    edition: i64,
+    now: NaiveDateTime,
+    /// The site's base URL: what import records are keyed by.
+    source: String,
+    /// The path of the site's base URL (`/demo`), or empty.
+    blog_path: String,
+    report: Report,
+    /// Author login → user id.
+    users: HashMap<String, i64>,
+    /// Terms, kept until the first item: parents may come after children.
+    terms: Vec<Term>,
+    /// (taxonomy, slug) → term.
+    term_defs: HashMap<(String, String), Term>,
+    /// (edition, taxonomy, slug) → category or tag id.
+    term_ids: HashMap<(i64, String, String), i64>,
+    /// Term ids seen, as WordPress lists categories and tags twice.
+    seen_terms: HashSet<i64>,
+    terms_done: bool,
+    menus: Vec<Term>,
+    menu_items: Vec<MenuEntry>,
+    thumbnails: Vec<Pending>,
+    parents: Vec<Pending>,
+    /// (attachment, its parent post, its order), all WordPress ids.
+    attachments: Vec<(i64, i64, i64)>,
+    /// Gallery posts: (Nashr post, WordPress post, edition).
+    galleries: Vec<Pending>,
+}
+
+fn fingerprint(parts: impl std::fmt::Debug) -> String {
+    format!("{:032x}", xxh3_128(format!("{parts:?}").as_bytes()))
+}
+
+/// Plain text of at most `max` characters.
+fn plain(html: &str, max: usize) -> String {
+    let text = content::plain_text(&content::sanitize_html(html));
+    text.trim().chars().take(max).collect()
+}
+
+impl Run<'_> {
+    fn count(&mut self, kind: &'static str, outcome: Result<Outcome, ()>) {
+        let c = self.report.counts.entry(kind).or_default();
+        match outcome {
+            Ok(Outcome::Created) => c.created += 1,
+            Ok(Outcome::Updated) => c.updated += 1,
+            Ok(Outcome::Unchanged) => c.unchanged += 1,
+            Err(()) => c.skipped += 1,
+        }
+    }
+
+    fn problem(&mut self, kind: &str, id: i64, title: &str, reason: String) {
+        self.report.problems.push(Problem {
+            kind: kind.to_string(),
+            id,
+            title: title.to_string(),
+            reason,
+        });
+    }
+
+    fn source<'s>(&'s self, kind: &'s str, source_id: i64, edition_id: i64) -> Source<'s> {
+        Source {
+            source: &self.source,
+            kind,
+            source_id,
+            edition_id,
+        }
+    }
+
+    /// Runs `f` in a savepoint; a failure is reported against the record.
+    fn each<T>(
+        &mut self,
+        conn: &mut Conn,
+        kind: &'static str,
+        (id, title): (i64, &str),
+        f: impl FnOnce(&mut Self, &mut Conn) -> Result<T, Skip>,
+    ) -> Option<T> {
+        match conn.transaction(|conn| f(self, conn)) {
+            Ok(value) => Some(value),
+            Err(skip) => {
+                // What the record made is rolled back: forget it.
+                self.term_ids.clear();
+                let reason = match skip {
+                    Skip::Reason(r) => r,
+                    Skip::Db(e) => format!("database: {e}"),
+                };
+                self.count(kind, Err(()));
+                self.problem(kind, id, title, reason);
+                None
+            }
+        }
+    }
+
+    fn batch(&mut self, conn: &mut Conn, records: Vec<Record>) -> Result<(), ImportError> {
+        for record in records {
+            match record {
+                Record::Site { field, value } => self.site(&field, &value),
+                Record::Author(a) => {
+                    let label = a.login.clone();
+                    if let Some(outcome) =
+                        self.each(conn, "author", (a.id, &label), |run, c| run.author(c, &a))
+                    {
+                        self.count("author", Ok(outcome));
+                    }
+                }
+                Record::Term(t) => {
+                    if self.seen_terms.insert(t.id) {
+                        self.terms.push(t);
+                    }
+                }
+                Record::Item(item) => {
+                    self.flush_terms(conn);
+                    self.item(conn, *item);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn site(&mut self, field: &str, value: &str) {
+        let value = value.trim_end_matches('/');
+        match field {
+            "wp:base_blog_url" => self.source = value.to_string(),
+            "wp:base_site_url" | "link" if self.source.is_empty() => {
+                self.source = value.to_string()
+            }
+            _ => return,
+        }
+        self.blog_path = old_address(&self.source)
+            .filter(|p| p != "/")
+            .unwrap_or_default();
+    }
+
+    fn author(&mut self, conn: &mut Conn, a: &Author) -> Result<Outcome, Skip> {
+        let username = username_of(&a.login);
+        if let Some(user) = repo::users::find_by_username(conn, &username)? {
+            self.users.insert(a.login.clone(), user.id);
+            return Ok(Outcome::Unchanged);
+        }
+        let display = a.display_name.trim();
+        let account = NewAccount {
+            username: username.clone(),
+            password: None,
+            role: Role::Author,
+            display_name: Some(
+                if display.is_empty() {
+                    &username
+                } else {
+                    display
+                }
+                .into(),
+            ),
+            email: Some(a.email.trim().to_string()).filter(|e| accounts::check_email(e).is_none()),
+            bio: None,
+        };
+        let id = accounts::create(conn, &account).map_err(accounts_error::Wrapped::from)?;
+        self.users.insert(a.login.clone(), id);
+        let path = format!("{}/author/{}", self.blog_path, a.login);
+        self.redirect(conn, &path, None, Target::Author(id))?;
+        Ok(Outcome::Created)
+    }
+
+    /// Writes the terms read so far (once, before the first item).
+    fn flush_terms(&mut self, conn: &mut Conn) {
+        if self.terms_done {
+            return;
+        }
+        self.terms_done = true;
+        let terms = std::mem::take(&mut self.terms);
+        for t in &terms {
+            self.term_defs
+                .insert((t.taxonomy.clone(), t.slug.clone()), t.clone());
+        }
+        for t in terms {
+            let kind = match t.taxonomy.as_str() {
+                "category" => "category",
+                "post_tag" => "tag",
+                "nav_menu" => {
+                    self.menus.push(t);
+                    continue;
+                }
+                _ => continue,
+            };
+            let edition = self.edition;
+            if self
+                .term_ids
+                .contains_key(&(edition, t.taxonomy.clone(), t.slug.clone()))
+            {
+                continue; // made already, as another's parent
+            }
+            let label = t.name.clone();
+            // Made and changed terms are counted as they are written.
+            if let Some(Outcome::Unchanged) = self.each(conn, kind, (t.id, &label), |run, c| {
+                run.term(c, edition, &t.taxonomy, &t.slug, &t.name)
+                    .map(|(_, outcome)| outcome)
+            }) {
+                self.count(kind, Ok(Outcome::Unchanged));
+            }
+        }
+    }
+
+    /// The category or tag for a term in an edition, made or brought up to
+    /// date as needed. Post formats become categories named after them.
+    fn term(
+        &mut self,
+        conn: &mut Conn,
+        edition: i64,
+        taxonomy: &str,
+        exported_slug: &str,
+        name: &str,
+    ) -> Result<(i64, Outcome), Skip> {
+        let memo = (edition, taxonomy.to_string(), exported_slug.to_string());
+        if let Some(&id) = self.term_ids.get(&memo) {
+            return Ok((id, Outcome::Unchanged));
+        }
+        let def = self
+            .term_defs
+            .get(&(taxonomy.to_string(), exported_slug.to_string()))
+            .cloned()
+            .unwrap_or_else(|| Term {
+                id: 0,
+                taxonomy: taxonomy.into(),
+                slug: exported_slug.into(),
+                name: name.into(),
+                ..Term::default()
+            });
+        let is_category = taxonomy != "post_tag";
+        let kind = match taxonomy {
+            "post_tag" => "tag",
+            "post_format" => "format",
+            _ => "category",
+        };
+        let decoded = values::slug(exported_slug);
+        let wanted = match taxonomy {
+            "post_format" => decoded.trim_start_matches("post-format-").to_string(),
+            _ => decoded,
+        };
+        let wanted = slug::slugify(&wanted)
+            .or_else(|| slug::slugify(&def.name))
+            .unwrap_or_else(|| kind.to_string());
+        let title = if def.name.trim().is_empty() {
+            wanted.clone()
+        } else {
+            plain(&def.name, crate::routes::checks::MAX_NAME)
+        };
+        let description = content::sanitize_html(&def.description);
+        let parent = match def.parent.as_str() {
+            "" => None,
+            p if taxonomy == "category" && p != exported_slug => {
+                Some(self.term(conn, edition, taxonomy, p, p)?.0)
+            }
+            _ => None,
+        };
+        let print = fingerprint((&def, parent));
+        let source_id = if def.id > 0 {
+            def.id
+        } else {
+            // A term only named by items: keyed by its slug.
+            (xxh3_128(exported_slug.as_bytes()) as i64)
+                .abs()
+                .saturating_neg()
+        };
+        let known = repo::imports::find(conn, &self.source(kind, source_id, edition))?;
+        let existing = match &known {
+            Some(k) if is_category => {
+                repo::categories::find(conn, k.target_id)?.map(|c| (c.id, c.revision))
+            }
+            Some(k) => repo::tags::find(conn, k.target_id)?.map(|t| (t.id, t.revision)),
+            None if is_category => {
+                repo::categories::find_by_slug(conn, edition, &wanted)?.map(|c| (c.id, c.revision))
+            }
+            None => repo::tags::find_by_slug(conn, edition, &wanted)?.map(|t| (t.id, t.revision)),
+        };
+        let (id, outcome) = match existing {
+            Some((id, _)) if known.as_ref().is_some_and(|k| k.fingerprint == print) => {
+                (id, Outcome::Unchanged)
+            }
+            Some((id, revision)) => {
+                // Taken over or changed in WordPress: WordPress's names win;
+                // the slug stays, as addresses may point at it.
+                if is_category {
+                    repo::categories::update(
+                        conn,
+                        id,
+                        revision,
+                        &CategoryChanges {
+                            parent_id: Some(parent.filter(|&p| p != id)),
+                            name: Some(title.clone()),
+                            description: Some(description.clone()),
+                            ..Default::default()
+                        },
+                        self.now,
+                    )?;
+                } else {
+                    repo::tags::update(
+                        conn,
+                        id,
+                        revision,
+                        &TagChanges {
+                            name: Some(title.clone()),
+                            description: Some(description.clone()),
+                            ..Default::default()
+                        },
+                        self.now,
+                    )?;
+                }
+                (id, Outcome::Updated)
+            }
+            None => {
+                let taken = if is_category {
+                    repo::categories::slugs_like(conn, edition, &wanted)?
+                } else {
+                    repo::tags::slugs_like(conn, edition, &wanted)?
+                };
+                let slug = free_slug_from(&wanted, &taken);
+                let group = repo::new_translation_group();
+                let id = if is_category {
+                    repo::categories::insert(
+                        conn,
+                        &NewCategory {
+                            edition_id: edition,
+                            parent_id: parent,
+                            slug: &slug,
+                            name: &title,
+                            description: &description,
+                            position: 0,
+                            translation_group: &group,
+                            created_at: self.now,
+                            updated_at: self.now,
+                            created_by: None,
+                            updated_by: None,
+                        },
+                    )?
+                } else {
+                    repo::tags::insert(
+                        conn,
+                        &NewTag {
+                            edition_id: edition,
+                            slug: &slug,
+                            name: &title,
+                            description: &description,
+                            translation_group: &group,
+                            created_at: self.now,
+                            updated_at: self.now,
+                            created_by: None,
+                            updated_by: None,
+                        },
+                    )?
+                };
+                (id, Outcome::Created)
+            }
+        };
+        if outcome != Outcome::Unchanged {
+            let imported = Imported {
+                target_id: id,
+                fingerprint: print,
+            };
+            repo::imports::record(
+                conn,
+                &self.source(kind, source_id, edition),
+                "",
+                &imported,
+                self.now,
+            )?;
+            let (path, query, target) = match taxonomy {
+                "post_tag" => (
+                    format!("/tag/{exported_slug}"),
+                    format!("/?tag={exported_slug}"),
+                    Target::Tag(id),
+                ),
+                "category" => (
+                    format!("/category/{}", self.category_path(&def)),
+                    format!("/?cat={}", def.id),
+                    Target::Category(id),
+                ),
+                _ => (
+                    format!("/type/{}", wanted),
+                    format!("/?post_format={}", wanted),
+                    Target::Category(id),
+                ),
+            };
+            for old in [path, query] {
+                let old = format!("{}{old}", self.blog_path);
+                self.redirect(conn, &old, Some(edition), target)?;
+            }
+        }
+        self.term_ids.insert(memo, id);
+        self.report.edition_ids.push(edition);
+        if outcome != Outcome::Unchanged {
+            self.count(if is_category { "category" } else { "tag" }, Ok(outcome));
+        }
+        Ok((id, outcome))
+    }
+
+    /// `parent/child` slugs of a category, as in its WordPress address.
+    fn category_path(&self, def: &Term) -> String {
+        let mut slugs = vec![def.slug.clone()];
+        let mut parent = def.parent.clone();
+        while !parent.is_empty() && slugs.len() < 32 {
+            slugs.push(parent.clone());
+            parent = self
+                .term_defs
+                .get(&("category".to_string(), parent))
+                .map(|p| p.parent.clone())
+                .unwrap_or_default();
+        }
+        slugs.reverse();
+        slugs.join("/")
+    }
+
+    fn redirect(
+        &mut self,
+        conn: &mut Conn,
+        old: &str,
+        edition: Option<i64>,
+        target: Target,
+    ) -> Result<(), diesel::result::Error> {
+        let root = |p: &str| p == "/" || p == self.blog_path;
+        if let Some(path) = old_address(old).filter(|p| !root(p)) {
+            repo::imports::put_redirect(conn, &path, edition, target.parts(), self.now)?;
+            self.report.redirects += 1;
+        }
+        Ok(())
+    }
+
+    /// The edition an item belongs in: its Polylang language, else the
+    /// one asked for.
+    fn edition_of(&self, item: &Item) -> Result<i64, String> {
+        match item.terms.iter().find(|t| t.taxonomy == "language") {
+            None => Ok(self.edition),
+            Some(lang) => {
+                let code = values::slug(&lang.slug);
+                let short = code.split(['-', '_']).next().unwrap_or_default();
+                self.editions
+                    .by_code(&code)
+                    .or_else(|| self.editions.by_code(short))
+                    .map(|e| e.id)
+                    .ok_or_else(|| format!("its language `{code}` is no edition here"))
+            }
+        }
+    }
+
+    fn item(&mut self, conn: &mut Conn, item: Item) {
+        let (kind, label): (&'static str, String) = match item.post_type.as_str() {
+            "post" => ("post", item.title.clone()),
+            "page" => ("page", item.title.clone()),
+            "attachment" => ("media", item.title.clone()),
+            "nav_menu_item" => {
+                self.menu_entry(&item);
+                return;
+            }
+            other => {
+                self.count("other", Err(()));
+                let reason = format!("post type `{other}` is not imported");
+                self.problem(other, item.id, &item.title, reason);
+                return;
+            }
+        };
+        let outcome = self.each(conn, kind, (item.id, &label), |run, c| {
+            let edition = run.edition_of(&item).map_err(Skip::Reason)?;
+            run.report.edition_ids.push(edition);
+            if kind == "media" {
+                run.attachment(c, &item, edition)
+            } else {
+                run.post(c, &item, edition)
+            }
+        });
+        if let Some(outcome) = outcome {
+            self.count(kind, Ok(outcome));
+        }
+    }
+
+    fn post(&mut self, conn: &mut Conn, item: &Item, edition: i64) -> Result<Outcome, Skip> {
+        let is_page = item.post_type == "page";
+        let trashed_from = item.meta("_wp_trash_meta_status");
+        let Some((status, trashed)) = values::status(&item.status) else {
+            return Err(Skip::Reason(format!(
+                "status `{}` is not imported",
+                item.status
+            )));
+        };
+        let status = match (trashed, trashed_from.and_then(values::status)) {
+            (true, Some((before, _))) => before,
+            _ => status,
+        };
+        // Nashr has no passwords on posts: kept, but not public.
+        let status = if item.password_protected && status != PostStatus::Draft {
+            let reason = "password-protected in WordPress: imported as archived, not public";
+            self.problem(&item.post_type, item.id, &item.title, reason.into());
+            PostStatus::Archived
+        } else {
+            status
+        };
+        let html = content::sanitize_html(&values::paragraphs(&values::without_block_comments(
+            &item.content,
+        )));
+        if html.len() > MAX_CONTENT {
+            return Err(Skip::Reason(format!(
+                "its content is {} KiB, more than the {} KiB a post may hold",
+                html.len() / 1024,
+                MAX_CONTENT / 1024
+            )));
+        }
+        let mut title = plain(&item.title, MAX_TITLE);
+        let decoded = values::slug(&item.slug);
+        if title.is_empty() {
+            title = if decoded.is_empty() {
+                format!("Untitled {}", item.id)
+            } else {
+                decoded.replace('-', " ")
+            };
+        }
+        let excerpt = match plain(&item.excerpt, MAX_EXCERPT) {
+            e if e.is_empty() => content::excerpt_of(&html),
+            e => e,
+        };
+        let created = values::gmt(&item.date_gmt);
+        let modified = values::gmt(&item.modified_gmt);
+        let published_at = match status {
+            PostStatus::Draft => None,
+            _ => Some(created.or(modified).unwrap_or(self.now)),
+        };
+        let author = self.users.get(&item.creator).copied();
+        let mut category_ids = Vec::new();
+        let mut tag_ids = Vec::new();
+        let mut format = None;
+        let mut group = None;
+        for t in &item.terms {
+            match t.taxonomy.as_str() {
+                "category" => {
+                    category_ids.push(self.term(conn, edition, "category", &t.slug, &t.name)?.0)
+                }
+                "post_tag" => {
+                    tag_ids.push(self.term(conn, edition, "post_tag", &t.slug, &t.name)?.0)
+                }
+                "post_format" => {
+                    format = Some(
+                        values::slug(&t.slug)
+                            .trim_start_matches("post-format-")
+                            .to_string(),
+                    );
+                    category_ids.push(self.term(conn, edition, "post_format", &t.slug, &t.name)?.0);
+                }
+                "post_translations" => group = Some(format!("{}#{}", self.source, t.slug)),
+                _ => {}
+            }
+        }
+        category_ids.sort_unstable();
+        category_ids.dedup();
+        tag_ids.sort_unstable();
+        tag_ids.dedup();
+        let print = fingerprint((item, edition));
+        let source = self.source("post", item.id, edition);
+        let known = repo::imports::find(conn, &source)?;
+        let existing = match &known {
+            Some(k) => repo::posts::find(conn, k.target_id)?,
+            None => None,
+        };
+        if let (Some(k), Some(post)) = (&known, &existing) {
+            if k.fingerprint == print {
+                self.users_posts_done(post.id, item, edition, format.as_deref());
+                return Ok(Outcome::Unchanged);
+            }
+        }
+        let wanted = match slug::is_valid(&decoded) {
+            true => decoded.clone(),
+            false => slug::slugify(&decoded)
+                .or_else(|| slug::slugify(&title))
+                .unwrap_or_else(|| format!("post-{}", item.id)),
+        };
+        let mut taken = repo::posts::slugs_like(conn, edition, &wanted)?;
+        if let Some(post) = &existing {
+            taken.retain(|s| *s != post.slug);
+        }
+        let slug = free_slug_from(&wanted, &taken);
+        if let Some(g) = &group {
+            let except = existing.as_ref().map(|p| p.id);
+            if let Some(other) = repo::posts::group_member_in(conn, g, edition, except)? {
+                let reason = format!(
+                    "post {other} is already its translation in this edition; imported unlinked"
+                );
+                self.problem(item.post_type.as_str(), item.id, &item.title, reason);
+                group = None;
+            }
+        }
+        let deleted_at = trashed.then(|| modified.unwrap_or(self.now));
+        let kind = if is_page {
+            PostKind::Page
+        } else {
+            PostKind::Article
+        };
+        let comments = i32::try_from(item.comment_count).unwrap_or(i32::MAX);
+        let (id, outcome) = match existing {
+            Some(post) => {
+                let (cats, tags) = repo::posts::term_ids(conn, post.id)?;
+                repo::revisions::snapshot(conn, &post, &cats, &tags)?;
+                let changes = PostChanges {
+                    kind: Some(kind.as_str().into()),
+                    slug: Some(slug),
+                    title: Some(title),
+                    excerpt: Some(excerpt),
+                    content: Some(html),
+                    status: Some(status.as_str().into()),
+                    published_at: Some(published_at),
+                    author_id: Some(author),
+                    featured: Some(item.sticky),
+                    translation_group: group,
+                    deleted_at: Some(deleted_at),
+                    ..Default::default()
+                };
+                repo::posts::update(conn, post.id, post.revision, &changes, self.now)?;
+                repo::posts::set_comment_count(conn, post.id, comments)?;
+                repo::posts::set_terms(conn, post.id, Some(&category_ids), Some(&tag_ids))?;
+                (post.id, Outcome::Updated)
+            }
+            None => {
+                let group = group.unwrap_or_else(repo::new_translation_group);
+                let id = repo::posts::insert(
+                    conn,
+                    &NewPost {
+                        edition_id: edition,
+                        kind: kind.as_str(),
+                        slug: &slug,
+                        title: &title,
+                        excerpt: &excerpt,
+                        content: &html,
+                        status: status.as_str(),
+                        published_at,
+                        author_id: author,
+                        featured_media_id: None,
+                        parent_id: None,
+                        featured: item.sticky,
+                        comment_count: comments,
+                        translation_group: &group,
+                        created_at: created.or(modified).unwrap_or(self.now),
+                        updated_at: modified.or(created).unwrap_or(self.now),
+                        created_by: None,
+                        updated_by: None,
+                        published_by: None,
+                    },
+                    &category_ids,
+                    &tag_ids,
+                )?;
+                if let Some(deleted_at) = deleted_at {
+                    repo::posts::set_deleted_at(conn, id, Some(deleted_at))?;
+                }
+                (id, Outcome::Created)
+            }
+        };
+        let imported = Imported {
+            target_id: id,
+            fingerprint: print,
+        };
+        repo::imports::record(
+            conn,
+            &source_of(self, item, edition),
+            &item.guid,
+            &imported,
+            self.now,
+        )?;
+        let query = if is_page { "page_id" } else { "p" };
+        let olds = [
+            item.link.clone(),
+            format!("{}/?{query}={}", self.blog_path, item.id),
+            format!("{}/?p={}", self.blog_path, item.id),
+        ];
+        for old in olds {
+            self.redirect(conn, &old, Some(edition), Target::Post(id))?;
+        }
+        self.thumbnails.extend(
+            item.meta("_thumbnail_id")
+                .and_then(|v| v.trim().parse().ok())
+                .map(|thumb| (id, thumb, edition)),
+        );
+        self.users_posts_done(id, item, edition, format.as_deref());
+        Ok(outcome)
+    }
+
+    /// Notes what a post refers to that may come later in the file.
+    fn users_posts_done(&mut self, id: i64, item: &Item, edition: i64, format: Option<&str>) {
+        if item.parent > 0 {
+            self.parents.push((id, item.parent, edition));
+        }
+        if format == Some("gallery") {
+            self.galleries.push((id, item.id, edition));
+        }
+    }
+
+    fn attachment(&mut self, conn: &mut Conn, item: &Item, edition: i64) -> Result<Outcome, Skip> {
+        if item.parent > 0 {
+            self.attachments
+                .push((item.id, item.parent, item.menu_order));
+        }
+        let print = fingerprint((item, edition));
+        let source = self.source("media", item.id, edition);
+        let known = repo::imports::find(conn, &source)?;
+        let existing = match &known {
+            Some(k) => repo::media::find(conn, k.target_id)?,
+            None => None,
+        };
+        if let (Some(k), Some(_)) = (&known, &existing) {
+            if k.fingerprint == print {
+                return Ok(Outcome::Unchanged);
+            }
+        }
+        let filename = item
+            .attachment_url
+            .rsplit('/')
+            .next()
+            .map(values::percent_decoded)
+            .unwrap_or_default();
+        let mut title = plain(&item.title, crate::routes::checks::MAX_NAME);
+        if title.is_empty() {
+            title = filename.clone();
+        }
+        let alt = plain(item.meta("_wp_attachment_image_alt").unwrap_or(""), 1000);
+        let caption = plain(&item.excerpt, 2000);
+        let wanted = slug::slugify(&values::slug(&item.slug))
+            .or_else(|| slug::slugify(&title))
+            .unwrap_or_else(|| format!("media-{}", item.id));
+        let mut taken = repo::media::slugs_like(conn, Some(edition), &wanted)?;
+        if let Some(m) = &existing {
+            taken.retain(|s| *s != m.slug);
+        }
+        let slug = free_slug_from(&wanted, &taken);
+        let (id, outcome) = match existing {
+            Some(m) => {
+                let changes = MediaChanges {
+                    slug: Some(slug),
+                    title: Some(title),
+                    alt_text: Some(alt),
+                    caption: Some(caption),
+                    ..Default::default()
+                };
+                repo::media::update(conn, m.id, m.revision, &changes, self.now)?;
+                (m.id, Outcome::Updated)
+            }
+            None => {
+                let described = Described {
+                    edition_id: Some(edition),
+                    slug: &slug,
+                    title: &title,
+                    alt_text: &alt,
+                    caption: &caption,
+                    credit: "",
+                    uploaded_by: self.users.get(&item.creator).copied(),
+                    created_at: values::gmt(&item.date_gmt).unwrap_or(self.now),
+                };
+                let id = match self.local_file(item, &filename)? {
+                    Some(processed) => {
+                        if !self.options.dry_run {
+                            (self.store)(&processed).map_err(Skip::Reason)?;
+                        }
+                        repo::media::insert_upload(conn, &processed, &described)?
+                    }
+                    None => {
+                        self.report.remote_media.push(item.attachment_url.clone());
+                        let mime =
+                            detect::by_extension(&filename).unwrap_or("application/octet-stream");
+                        let kind = match mime.split('/').next() {
+                            Some("image") => MediaKind::Image,
+                            Some("video") => MediaKind::Video,
+                            Some("audio") => MediaKind::Audio,
+                            _ => MediaKind::Document,
+                        };
+                        repo::media::insert_remote(
+                            conn,
+                            kind,
+                            &item.attachment_url,
+                            mime,
+                            &filename,
+                            &described,
+                        )?
+                    }
+                };
+                (id, Outcome::Created)
+            }
+        };
+        let imported = Imported {
+            target_id: id,
+            fingerprint: print,
+        };
+        repo::imports::record(
+            conn,
+            &source_of(self, item, edition),
+            &item.guid,
+            &imported,
+            self.now,
+        )?;
+        let olds = [
+            item.link.clone(),
+            item.attachment_url.clone(),
+            format!("{}/?attachment_id={}", self.blog_path, item.id),
+        ];
+        for old in olds {
+            self.redirect(conn, &old, Some(edition), Target::Media(id))?;
+        }
+        Ok(outcome)
+    }
+
+    /// The attachment's file from `--media-dir`, processed as an upload;
+    /// `None` when there is none (the item is then kept as remote).
+    fn local_file(&mut self, item: &Item, filename: &str) -> Result<Option<Processed>, Skip> {
+        let Some(dir) = &self.options.media_dir else {
+            return Ok(None);
+        };
+        let url = &item.attachment_url;
+        let relative = ["/wp-content/uploads/", "/files/"]
+            .iter()
+            .find_map(|marker| url.find(marker).map(|i| &url[i + marker.len()..]))
+            .map(values::percent_decoded);
+        let Some(relative) = relative else {
+            return Ok(None);
+        };
+        let relative = Path::new(&relative);
+        // A hostile export must not read outside the folder.
+        if !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        {
+            return Err(Skip::Reason(format!("`{url}` leaves the media folder")));
+        }
+        let path = dir.join(relative);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(None);
+        };
+        let incoming = Incoming {
+            bytes,
+            claimed: None,
+            filename: upload::check_filename(filename).ok(),
+        };
+        match upload::process(incoming, self.options.max_pixels) {
+            Ok(processed) => Ok(Some(processed)),
+            Err(rejected) => {
+                let reason = format!(
+                    "{}: file not taken ({rejected:?}); kept as remote",
+                    path.display()
+                );
+                self.problem("media", item.id, &item.title, reason);
+                Ok(None)
+            }
+        }
+    }
+
+    fn menu_entry(&mut self, item: &Item) {
+        let number = |key: &str| {
+            item.meta(key)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let Some(menu) = item.terms.iter().find(|t| t.taxonomy == "nav_menu") else {
+            self.count("menu item", Err(()));
+            self.problem("menu item", item.id, &item.title, "in no menu".into());
+            return;
+        };
+        self.menu_items.push(MenuEntry {
+            id: item.id,
+            menu: menu.slug.clone(),
+            parent: number("_menu_item_menu_item_parent"),
+            order: item.menu_order,
+            label: plain(&item.title, 200),
+            kind: item.meta("_menu_item_type").unwrap_or_default().to_string(),
+            object: item
+                .meta("_menu_item_object")
+                .unwrap_or_default()
+                .to_string(),
+            object_id: number("_menu_item_object_id"),
+            url: item
+                .meta("_menu_item_url")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        });
+    }
+
+    /// What needs every item in: featured images, page parents,
+    /// galleries and menus.
+    fn finish(&mut self, conn: &mut Conn) -> Result<(), ImportError> {
+        self.flush_terms(conn);
+        for (post, thumb, edition) in std::mem::take(&mut self.thumbnails) {
+            let media = repo::imports::find(conn, &self.source("media", thumb, edition))?;
+            repo::posts::set_featured_media(conn, post, media.map(|m| m.target_id))?;
+        }
+        for (post, parent, edition) in std::mem::take(&mut self.parents) {
+            let parent = repo::imports::find(conn, &self.source("post", parent, edition))?;
+            repo::posts::set_parent(
+                conn,
+                post,
+                parent.map(|p| p.target_id).filter(|&p| p != post),
+            )?;
+        }
+        let mut attachments = std::mem::take(&mut self.attachments);
+        attachments.sort_by_key(|&(id, parent, order)| (parent, order, id));
+        for (post, wp_post, edition) in std::mem::take(&mut self.galleries) {
+            let mut items = Vec::new();
+            for &(att, _, _) in attachments.iter().filter(|a| a.1 == wp_post) {
+                if let Some(m) = repo::imports::find(conn, &self.source("media", att, edition))? {
+                    items.push((m.target_id, ""));
+                }
+            }
+            let now: Vec<(i64, &str)> = repo::posts::galleries_of(conn, &[post])?
+                .iter()
+                .map(|g| (g.2, ""))
+                .collect();
+            if now != items {
+                repo::posts::set_gallery(conn, post, &items)?;
+            }
+        }
+        self.write_menus(conn)?;
+        Ok(())
+    }
+
+    fn write_menus(&mut self, conn: &mut Conn) -> Result<(), ImportError> {
+        let mut entries = std::mem::take(&mut self.menu_items);
+        entries.sort_by_key(|e| (e.order, e.id));
+        let mut menus = std::mem::take(&mut self.menus);
+        // Items may name a menu the file does not list.
+        for e in &entries {
+            if !menus.iter().any(|m| m.slug == e.menu) {
+                menus.push(Term {
+                    taxonomy: "nav_menu".into(),
+                    slug: e.menu.clone(),
+                    name: e.menu.clone(),
+                    id: -(xxh3_128(e.menu.as_bytes()) as i64).abs(),
+                    ..Term::default()
+                });
+            }
+        }
+        for menu in menus {
+            let mine: Vec<MenuEntry> = entries
+                .iter()
+                .filter(|e| e.menu == menu.slug)
+                .cloned()
+                .collect();
+            let label = menu.name.clone();
+            let edition = self.edition;
+            let result = self.each(conn, "menu", (menu.id, &label), |run, c| {
+                run.menu(c, &menu, &mine, edition)
+            });
+            if let Some((outcome, items)) = result {
+                self.count("menu", Ok(outcome));
+                let c = self.report.counts.entry("menu item").or_default();
+                match outcome {
+                    Outcome::Created => c.created += items,
+                    Outcome::Updated => c.updated += items,
+                    Outcome::Unchanged => c.unchanged += items,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A menu and its items, rewritten whole when anything changed;
+    /// answers how many items it holds.
+    fn menu(
+        &mut self,
+        conn: &mut Conn,
+        menu: &Term,
+        entries: &[MenuEntry],
+        edition: i64,
+    ) -> Result<(Outcome, usize), Skip> {
+        let mut targets: Vec<Option<MenuTarget>> = Vec::with_capacity(entries.len());
+        for e in entries {
+            let target = match (e.kind.as_str(), e.object.as_str()) {
+                ("post_type", "post" | "page") => {
+                    let post =
+                        repo::imports::find(conn, &self.source("post", e.object_id, edition))?;
+                    match post {
+                        Some(p) => {
+                            let title = repo::posts::find(conn, p.target_id)?
+                                .map(|p| p.title)
+                                .unwrap_or_default();
+                            Some(MenuTarget::to("post", title).post(p.target_id))
+                        }
+                        None => None,
+                    }
+                }
+                ("taxonomy", "category" | "post_tag") => {
+                    let def = self
+                        .term_defs
+                        .values()
+                        .find(|t| t.id == e.object_id && t.taxonomy == e.object)
+                        .cloned();
+                    match def {
+                        Some(def) => {
+                            let (id, _) =
+                                self.term(conn, edition, &def.taxonomy, &def.slug, &def.name)?;
+                            let target = if def.taxonomy == "category" {
+                                MenuTarget {
+                                    category: Some(id),
+                                    ..MenuTarget::to("category", def.name)
+                                }
+                            } else {
+                                MenuTarget {
+                                    tag: Some(id),
+                                    ..MenuTarget::to("tag", def.name)
+                                }
+                            };
+                            Some(target)
+                        }
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            let target = target.or_else(|| {
+                (!e.url.is_empty()).then(|| MenuTarget {
+                    url: Some(e.url.clone()),
+                    ..MenuTarget::to("url", e.url.clone())
+                })
+            });
+            targets.push(target);
+        }
+        let print = fingerprint((menu, entries, &targets));
+        let known = repo::imports::find(conn, &self.source("menu", menu.id, edition))?;
+        let existing = match &known {
+            Some(k) => repo::menus::find(conn, k.target_id)?,
+            None => None,
+        };
+        let kept = targets.iter().filter(|t| t.is_some()).count();
+        let name = if menu.name.trim().is_empty() {
+            menu.slug.clone()
+        } else {
+            plain(&menu.name, 200)
+        };
+        let (id, outcome) = match existing {
+            Some(_) if known.as_ref().is_some_and(|k| k.fingerprint == print) => {
+                return Ok((Outcome::Unchanged, kept));
+            }
+            Some(m) => {
+                repo::menus::update(
+                    conn,
+                    m.id,
+                    m.revision,
+                    &MenuChanges {
+                        name: Some(name),
+                        ..Default::default()
+                    },
+                    self.now,
+                )?;
+                repo::menus::clear_items(conn, m.id)?;
+                (m.id, Outcome::Updated)
+            }
+            None => {
+                let wanted =
+                    slug::slugify(&values::slug(&menu.slug)).unwrap_or_else(|| "menu".into());
+                let taken = repo::menus::slugs_like(conn, edition, &wanted)?;
+                let slug = free_slug_from(&wanted, &taken);
+                let group = repo::new_translation_group();
+                let id = repo::menus::insert(
+                    conn,
+                    &NewMenu {
+                        edition_id: edition,
+                        slug: &slug,
+                        name: &name,
+                        location: None,
+                        translation_group: &group,
+                        created_at: self.now,
+                        updated_at: self.now,
+                        created_by: None,
+                        updated_by: None,
+                    },
+                )?;
+                (id, Outcome::Created)
+            }
+        };
+        // Parents first: an item waits for its parent; one whose parent
+        // was not imported goes at the top.
+        let mut left: Vec<(&MenuEntry, &MenuTarget)> = Vec::new();
+        for (e, t) in entries.iter().zip(&targets) {
+            match t {
+                Some(t) => left.push((e, t)),
+                None => {
+                    let reason =
+                        format!("its target ({} {}) was not imported", e.object, e.object_id);
+                    self.problem("menu item", e.id, &e.label, reason);
+                }
+            }
+        }
+        let kept_ids: HashSet<i64> = left.iter().map(|(e, _)| e.id).collect();
+        let mut rows: HashMap<i64, i64> = HashMap::new();
+        let mut positions: HashMap<Option<i64>, i32> = HashMap::new();
+        let mut stuck = false;
+        while !left.is_empty() {
+            let before = left.len();
+            let mut waiting = Vec::new();
+            for (e, t) in left {
+                let parent = match (e.parent, rows.get(&e.parent)) {
+                    (0, _) => None,
+                    (_, Some(&row)) => Some(row),
+                    (p, None) if kept_ids.contains(&p) && !stuck => {
+                        waiting.push((e, t));
+                        continue;
+                    }
+                    _ => {
+                        let reason = "its parent item was not imported; placed at the top";
+                        self.problem("menu item", e.id, &e.label, reason.into());
+                        None
+                    }
+                };
+                let position = positions.entry(parent).or_default();
+                let label = [e.label.as_str(), t.label.as_str()]
+                    .into_iter()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("Untitled");
+                let row = repo::menus::insert_item(
+                    conn,
+                    &NewMenuItem {
+                        menu_id: id,
+                        parent_id: parent,
+                        position: *position,
+                        label,
+                        target_kind: t.kind,
+                        category_id: t.category,
+                        tag_id: t.tag,
+                        post_id: t.post,
+                        url: t.url.as_deref(),
+                    },
+                )?;
+                *position += 1;
+                rows.insert(e.id, row);
+            }
+            stuck = waiting.len() == before;
+            left = waiting;
+        }
+        let imported = Imported {
+            target_id: id,
+            fingerprint: print,
+        };
+        let source = self.source("menu", menu.id, edition);
+        repo::imports::record(conn, &source, "", &imported, self.now)?;
+        Ok((outcome, kept))
+    }
+}
+
+/// The import record of an item (borrowing only what it needs).
+fn source_of<'r>(run: &'r Run<'_>, item: &Item, edition: i64) -> Source<'r> {
+    let kind = if item.post_type == "attachment" {
+        "media"
+    } else {
+        "post"
+    };
+    Source {
+        source: &run.source,
+        kind,
+        source_id: item.id,
+        edition_id: edition,
+    }
+}
+
+/// A WordPress login as a Nashr username: lower-case, characters Nashr
+/// does not allow replaced by `-`, 2 to 64 long.
+fn username_of(login: &str) -> String {
+    let mut name: String = login
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.len() < 2 {
+        name = format!("wp-{name}");
+    }
+    name
+}
