@@ -60,10 +60,17 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
     let conn = &mut pooled.conn;
     db::run_migrations(conn)?;
     let store = settings.media_store()?;
+    // A thread of its own drives the store's I/O while the import waits
+    // on it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let put = |p: &crate::media::upload::Processed| store_files(&runtime, &store, p);
+    let handle = runtime.handle().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let driver = std::thread::spawn(move || {
+        let _ = runtime.block_on(stopped);
+    });
+    let put = |p: &crate::media::upload::Processed| store_files(&handle, &store, p);
     let options = Options {
         edition,
         media_dir,
@@ -74,7 +81,10 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
     let mut bar = Progress::new();
     let report = wordpress::import(conn, &file, &options, &put, &mut |done, total| {
         bar.show(done, total)
-    })?;
+    });
+    let _ = stop.send(());
+    let _ = driver.join();
+    let report = report?;
     bar.finish();
     print_report(&report, started.elapsed());
     if let Some(csv) = redirects {
@@ -93,9 +103,10 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
     Ok(())
 }
 
-/// Puts an upload's files in the store, from outside any async context.
+/// Puts an upload's files in the store, from outside any async context
+/// (`runtime` must be driven by a thread of its own).
 pub fn store_files(
-    runtime: &tokio::runtime::Runtime,
+    runtime: &tokio::runtime::Handle,
     store: &Store,
     p: &crate::media::upload::Processed,
 ) -> Result<(), String> {

@@ -102,7 +102,7 @@ pub enum Record {
 pub enum WxrError {
     #[error("not well-formed XML at byte {position}: {message}")]
     Xml { position: u64, message: String },
-    #[error("the file ends inside <{open}> (byte {position}): it is truncated")]
+    #[error("the file ends inside {open} (byte {position}): it is truncated")]
     Truncated { position: u64, open: String },
     #[error("not a WordPress export: no <rss><channel>")]
     NotWxr,
@@ -165,13 +165,24 @@ impl<R: BufRead> WxrReader<R> {
     fn next_record(&mut self) -> Result<Option<Record>, WxrError> {
         loop {
             self.buf.clear();
-            let event = self
-                .reader
-                .read_event_into(&mut self.buf)
-                .map_err(|e| WxrError::Xml {
-                    position: self.reader.error_position(),
-                    message: e.to_string(),
-                })?;
+            let event = self.reader.read_event_into(&mut self.buf).map_err(|e| {
+                let position = self.reader.error_position();
+                match e {
+                    // Something left open when the input ran out.
+                    quick_xml::Error::Syntax(s)
+                        if s != quick_xml::errors::SyntaxError::InvalidBangMarkup =>
+                    {
+                        WxrError::Truncated {
+                            position,
+                            open: s.to_string(),
+                        }
+                    }
+                    e => WxrError::Xml {
+                        position,
+                        message: e.to_string(),
+                    },
+                }
+            })?;
             let position = self.reader.buffer_position();
             let xml_error = |e: &dyn std::fmt::Display| WxrError::Xml {
                 position,
@@ -257,7 +268,7 @@ impl<R: BufRead> WxrReader<R> {
                     if let Some(open) = self.path.last() {
                         return Err(WxrError::Truncated {
                             position: self.reader.buffer_position(),
-                            open: open.clone(),
+                            open: format!("<{open}>"),
                         });
                     }
                     if !self.seen_channel {

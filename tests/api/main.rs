@@ -11,6 +11,7 @@ mod editions;
 mod errors;
 mod feeds;
 mod helpers;
+mod imports;
 mod media;
 mod menus;
 mod openapi;

@@ -73,6 +73,8 @@ pub struct PostResponse {
     /// Sticky: shown first by frontends that feature posts.
     pub featured: bool,
     pub comment_count: i32,
+    /// A page's parent page (pages imported from WordPress keep theirs).
+    pub parent_id: Option<i64>,
     /// Shared by the translations of this post.
     pub translation_group: String,
     /// The live translations of this post in other editions.
@@ -269,6 +271,7 @@ pub fn post_views(
                 gallery: galleries.remove(&p.id).unwrap_or_default(),
                 featured: p.featured,
                 comment_count: p.comment_count,
+                parent_id: p.parent_id,
                 translations,
                 translation_group: p.translation_group,
                 search_snippet: None,
