@@ -574,3 +574,81 @@ async fn attachments_found_in_the_media_folder_are_stored_as_uploads() {
         .expect(200);
     assert_eq!(found["data"][0]["to"], url);
 }
+
+#[actix_web::test]
+async fn the_command_reports_a_dry_run_writes_redirects_and_refuses_a_broken_file() {
+    use nashr::repo::editions::NewEdition;
+    use std::process::Command;
+    let db = crate::helpers::fresh_db();
+    let url = db.settings.database_url.clone();
+    let pool =
+        nashr::db::Pool::connect(&url, 1, std::time::Duration::from_secs(5)).expect("a pool");
+    {
+        let mut c = pool.get().unwrap();
+        nashr::db::run_migrations(&mut c.conn).unwrap();
+        let now = nashr::domain::now();
+        nashr::repo::editions::insert(
+            &mut c.conn,
+            &NewEdition {
+                code: "en",
+                name: "English",
+                native_name: "English",
+                direction: "ltr",
+                is_default: true,
+                position: 0,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap();
+    }
+    let posts = || {
+        let mut c = pool.get().unwrap();
+        nashr::repo::posts::count_all(&mut c.conn).unwrap()
+    };
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_nashr"))
+            .args(["import", "wordpress"])
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("NASHR_MEDIA_DIR", db.dir.path().join("media"))
+            .env_remove("NASHR_S3_BUCKET")
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (ok, stdout, stderr) = run(&[WPTEST, "--edition", "en", "--dry-run"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("dry run: imported in"), "{stdout}");
+    let post_line = stdout.lines().find(|l| l.starts_with("post ")).unwrap();
+    assert_eq!(
+        post_line.split_whitespace().collect::<Vec<_>>(),
+        ["post", "37", "0", "0", "0"]
+    );
+    assert!(stdout.contains("records not taken or taken in part"));
+    assert_eq!(posts(), 0, "a dry run keeps nothing");
+
+    let csv = db.dir.path().join("redirects.csv");
+    let csv_arg = csv.display().to_string();
+    let (ok, stdout, stderr) = run(&[WPTEST, "--edition", "en", "--redirects", &csv_arg]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("redirects written to"), "{stdout}");
+    assert_eq!(posts(), 52);
+    let map = std::fs::read_to_string(&csv).unwrap();
+    assert!(map.starts_with("from,to,status\n"));
+    assert!(map.contains("\n/demo/sticky,/en/sticky,301\n"), "{map}");
+
+    let cut = db.dir.path().join("cut.xml");
+    let bytes = std::fs::read(WPTEST).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let (ok, _, stderr) = run(&[cut.to_str().unwrap(), "--edition", "en"]);
+    assert!(!ok);
+    assert!(stderr.contains("truncated"), "{stderr}");
+    assert_eq!(posts(), 52);
+}
