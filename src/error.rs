@@ -156,6 +156,21 @@ impl ApiError {
         ApiError::Internal(cause.to_string())
     }
 
+    /// One line for a terminal: the invalid fields, or the detail.
+    pub fn summary(&self) -> String {
+        let problem = self.problem();
+        let fields: Vec<String> = problem
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
+        if fields.is_empty() {
+            problem.detail
+        } else {
+            fields.join("; ")
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let (detail, errors) = match self {

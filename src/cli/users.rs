@@ -67,17 +67,7 @@ fn password_from(stdin: bool) -> Result<(String, bool), Box<dyn std::error::Erro
 }
 
 fn explain(e: ApiError) -> Box<dyn std::error::Error> {
-    let problem = e.problem();
-    let fields: Vec<String> = problem
-        .errors
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect();
-    if fields.is_empty() {
-        problem.detail.into()
-    } else {
-        fields.join("; ").into()
-    }
+    e.summary().into()
 }
 
 pub fn run(settings: &Settings, command: UserCommand) -> CliResult {

@@ -48,6 +48,15 @@ async fn import(
     .expect("the import thread finishes")
 }
 
+/// The text of `n`'s child element `name` (namespaces aside).
+fn text(n: roxmltree::Node, name: &str) -> String {
+    n.children()
+        .find(|c| c.tag_name().name() == name)
+        .and_then(|c| c.text())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// An `item` of the export, as the plain XML parser sees it.
 struct Exported {
     id: i64,
@@ -65,13 +74,6 @@ struct Exported {
 
 fn exported_items(xml: &str) -> Vec<Exported> {
     let doc = roxmltree::Document::parse(xml).expect("the fixture is XML");
-    let text = |n: roxmltree::Node, name: &str| -> String {
-        n.children()
-            .find(|c| c.tag_name().name() == name)
-            .and_then(|c| c.text())
-            .unwrap_or_default()
-            .to_string()
-    };
     doc.descendants()
         .filter(|n| n.tag_name().name() == "item")
         .map(|n| Exported {
@@ -101,13 +103,6 @@ fn exported_items(xml: &str) -> Vec<Exported> {
 /// The `post_parent` of item `id`, if it has one.
 fn exported_parent(xml: &str, id: i64) -> Option<i64> {
     let doc = roxmltree::Document::parse(xml).unwrap();
-    let text = |n: roxmltree::Node, name: &str| -> String {
-        n.children()
-            .find(|c| c.tag_name().name() == name)
-            .and_then(|c| c.text())
-            .unwrap_or_default()
-            .to_string()
-    };
     doc.descendants()
         .filter(|n| n.tag_name().name() == "item")
         .find(|n| text(*n, "post_id") == id.to_string())
@@ -118,13 +113,6 @@ fn exported_parent(xml: &str, id: i64) -> Option<i64> {
 /// Categories of the export: slug → (parent slug, name).
 fn exported_categories(xml: &str) -> HashMap<String, (String, String)> {
     let doc = roxmltree::Document::parse(xml).unwrap();
-    let text = |n: roxmltree::Node, name: &str| -> String {
-        n.children()
-            .find(|c| c.tag_name().name() == name)
-            .and_then(|c| c.text())
-            .unwrap_or_default()
-            .to_string()
-    };
     doc.descendants()
         .filter(|n| n.tag_name().name() == "category" && n.tag_name().namespace().is_some())
         .map(|n| {

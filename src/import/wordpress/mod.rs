@@ -134,33 +134,6 @@ impl From<diesel::result::Error> for Skip {
     }
 }
 
-impl From<accounts_error::Wrapped> for Skip {
-    fn from(e: accounts_error::Wrapped) -> Self {
-        Skip::Reason(e.0)
-    }
-}
-
-mod accounts_error {
-    /// An account the API would refuse, as text.
-    pub struct Wrapped(pub String);
-
-    impl From<crate::error::ApiError> for Wrapped {
-        fn from(e: crate::error::ApiError) -> Self {
-            let p = e.problem();
-            let fields: Vec<String> = p
-                .errors
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
-            Wrapped(if fields.is_empty() {
-                p.detail
-            } else {
-                fields.join("; ")
-            })
-        }
-    }
-}
-
 /// What a record became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -497,7 +470,7 @@ impl Run<'_> {
             email: Some(a.email.trim().to_string()).filter(|e| accounts::check_email(e).is_none()),
             bio: None,
         };
-        let id = accounts::create(conn, &account).map_err(accounts_error::Wrapped::from)?;
+        let id = accounts::create(conn, &account).map_err(|e| Skip::Reason(e.summary()))?;
         self.users.insert(a.login.clone(), id);
         let path = format!("{}/author/{}", self.blog_path, a.login);
         self.redirect(conn, &path, None, Target::Author(id))?;
@@ -991,26 +964,13 @@ impl Run<'_> {
                 (id, Outcome::Created)
             }
         };
-        let imported = Imported {
-            target_id: id,
-            fingerprint: print,
-        };
-        repo::imports::record(
-            conn,
-            &source_of(self, item, edition),
-            &item.guid,
-            &imported,
-            self.now,
-        )?;
         let query = if is_page { "page_id" } else { "p" };
         let olds = [
             item.link.clone(),
             format!("{}/?{query}={}", self.blog_path, item.id),
             format!("{}/?p={}", self.blog_path, item.id),
         ];
-        for old in olds {
-            self.redirect(conn, &old, Some(edition), Target::Post(id))?;
-        }
+        self.remember(conn, item, edition, (id, print), &olds, Target::Post(id))?;
         self.thumbnails.extend(
             item.meta("_thumbnail_id")
                 .and_then(|v| v.trim().parse().ok())
@@ -1120,26 +1080,41 @@ impl Run<'_> {
                 (id, Outcome::Created)
             }
         };
-        let imported = Imported {
-            target_id: id,
-            fingerprint: print,
-        };
-        repo::imports::record(
-            conn,
-            &source_of(self, item, edition),
-            &item.guid,
-            &imported,
-            self.now,
-        )?;
         let olds = [
             item.link.clone(),
             item.attachment_url.clone(),
             format!("{}/?attachment_id={}", self.blog_path, item.id),
         ];
-        for old in olds {
-            self.redirect(conn, &old, Some(edition), Target::Media(id))?;
-        }
+        self.remember(conn, item, edition, (id, print), &olds, Target::Media(id))?;
         Ok(outcome)
+    }
+
+    /// Records what `item` became (and its fingerprint), and points its
+    /// old addresses at it.
+    fn remember(
+        &mut self,
+        conn: &mut Conn,
+        item: &Item,
+        edition: i64,
+        (id, fingerprint): (i64, String),
+        olds: &[String],
+        target: Target,
+    ) -> Result<(), Skip> {
+        let imported = Imported {
+            target_id: id,
+            fingerprint,
+        };
+        let kind = if item.post_type == "attachment" {
+            "media"
+        } else {
+            "post"
+        };
+        let source = self.source(kind, item.id, edition);
+        repo::imports::record(conn, &source, &item.guid, &imported, self.now)?;
+        for old in olds {
+            self.redirect(conn, old, Some(edition), target)?;
+        }
+        Ok(())
     }
 
     /// The attachment's file from `--media-dir`, processed as an upload;
@@ -1474,21 +1449,6 @@ impl Run<'_> {
         let source = self.source("menu", menu.id, edition);
         repo::imports::record(conn, &source, "", &imported, self.now)?;
         Ok((outcome, kept))
-    }
-}
-
-/// The import record of an item (borrowing only what it needs).
-fn source_of<'r>(run: &'r Run<'_>, item: &Item, edition: i64) -> Source<'r> {
-    let kind = if item.post_type == "attachment" {
-        "media"
-    } else {
-        "post"
-    };
-    Source {
-        source: &run.source,
-        kind,
-        source_id: item.id,
-        edition_id: edition,
     }
 }
 
