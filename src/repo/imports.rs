@@ -50,27 +50,29 @@ pub fn record(
     imported: &Imported,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let key = import_sources::table
-        .filter(import_sources::source.eq(s.source))
-        .filter(import_sources::kind.eq(s.kind))
-        .filter(import_sources::source_id.eq(s.source_id))
-        .filter(import_sources::edition_id.eq(s.edition_id));
-    with_conn!(conn, c => {
-        diesel::delete(key).execute(c)?;
-        diesel::insert_into(import_sources::table)
-            .values((
-                import_sources::source.eq(s.source),
-                import_sources::kind.eq(s.kind),
-                import_sources::source_id.eq(s.source_id),
-                import_sources::edition_id.eq(s.edition_id),
-                import_sources::target_id.eq(imported.target_id),
-                import_sources::guid.eq(guid),
-                import_sources::fingerprint.eq(&imported.fingerprint),
-                import_sources::imported_at.eq(now),
-            ))
-            .execute(c)
-            .map(|_| ())
-    })
+    use diesel::upsert::excluded;
+    use import_sources as t;
+    with_conn!(conn, c => diesel::insert_into(t::table)
+        .values((
+            t::source.eq(s.source),
+            t::kind.eq(s.kind),
+            t::source_id.eq(s.source_id),
+            t::edition_id.eq(s.edition_id),
+            t::target_id.eq(imported.target_id),
+            t::guid.eq(guid),
+            t::fingerprint.eq(&imported.fingerprint),
+            t::imported_at.eq(now),
+        ))
+        .on_conflict((t::source, t::kind, t::source_id, t::edition_id))
+        .do_update()
+        .set((
+            t::target_id.eq(excluded(t::target_id)),
+            t::guid.eq(excluded(t::guid)),
+            t::fingerprint.eq(excluded(t::fingerprint)),
+            t::imported_at.eq(excluded(t::imported_at)),
+        ))
+        .execute(c)
+        .map(|_| ()))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -84,44 +86,46 @@ pub struct RedirectRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Points `from_path` at a target, replacing what it pointed at; a
-/// redirect that already says this is left untouched.
-pub fn put_redirect(
+/// Points each old address in `from_paths` at `target` (kind, id),
+/// replacing what it pointed at, in one statement.
+pub fn put_redirects(
     conn: &mut Conn,
-    from_path: &str,
+    from_paths: &[String],
     edition_id: Option<i64>,
     target: (&str, i64),
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let mut paths: Vec<&String> = from_paths.iter().collect();
+    paths.sort_unstable();
+    paths.dedup();
+    if paths.is_empty() {
+        return Ok(());
+    }
     let (kind, id) = target;
-    with_conn!(conn, c => {
-        let existing: Option<(Option<i64>, String, i64)> = redirects::table
-            .filter(redirects::from_path.eq(from_path))
-            .select((redirects::edition_id, redirects::target_kind, redirects::target_id))
-            .first(c)
-            .optional()?;
-        match existing {
-            Some(e) if e == (edition_id, kind.to_string(), id) => Ok(()),
-            Some(_) => diesel::update(redirects::table.filter(redirects::from_path.eq(from_path)))
-                .set((
-                    redirects::edition_id.eq(edition_id),
-                    redirects::target_kind.eq(kind),
-                    redirects::target_id.eq(id),
-                ))
-                .execute(c)
-                .map(|_| ()),
-            None => diesel::insert_into(redirects::table)
-                .values((
-                    redirects::from_path.eq(from_path),
-                    redirects::edition_id.eq(edition_id),
-                    redirects::target_kind.eq(kind),
-                    redirects::target_id.eq(id),
-                    redirects::created_at.eq(now),
-                ))
-                .execute(c)
-                .map(|_| ()),
-        }
-    })
+    let rows: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            (
+                redirects::from_path.eq(path.as_str()),
+                redirects::edition_id.eq(edition_id),
+                redirects::target_kind.eq(kind),
+                redirects::target_id.eq(id),
+                redirects::created_at.eq(now),
+            )
+        })
+        .collect();
+    with_conn!(conn, c => diesel::insert_into(redirects::table)
+        .values(&rows)
+        .on_conflict(redirects::from_path)
+        .do_update()
+        .set((
+            redirects::edition_id.eq(excluded(redirects::edition_id)),
+            redirects::target_kind.eq(excluded(redirects::target_kind)),
+            redirects::target_id.eq(excluded(redirects::target_id)),
+        ))
+        .execute(c)
+        .map(|_| ()))
 }
 
 /// Redirects are listed by their old path.

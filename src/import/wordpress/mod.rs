@@ -473,7 +473,7 @@ impl Run<'_> {
         let id = accounts::create(conn, &account).map_err(|e| Skip::Reason(e.summary()))?;
         self.users.insert(a.login.clone(), id);
         let path = format!("{}/author/{}", self.blog_path, a.login);
-        self.redirect(conn, &path, None, Target::Author(id))?;
+        self.redirect(conn, &[path], None, Target::Author(id))?;
         Ok(Outcome::Created)
     }
 
@@ -696,10 +696,8 @@ impl Run<'_> {
                     Target::Category(id),
                 ),
             };
-            for old in [path, query] {
-                let old = format!("{}{old}", self.blog_path);
-                self.redirect(conn, &old, Some(edition), target)?;
-            }
+            let olds = [path, query].map(|old| format!("{}{old}", self.blog_path));
+            self.redirect(conn, &olds, Some(edition), target)?;
         }
         self.term_ids.insert(memo, id);
         self.report.edition_ids.push(edition);
@@ -725,19 +723,23 @@ impl Run<'_> {
         slugs.join("/")
     }
 
+    /// Points old addresses (URLs or paths) at `target`; the site's root
+    /// is never redirected.
     fn redirect(
         &mut self,
         conn: &mut Conn,
-        old: &str,
+        olds: &[String],
         edition: Option<i64>,
         target: Target,
     ) -> Result<(), diesel::result::Error> {
         let root = |p: &str| p == "/" || p == self.blog_path;
-        if let Some(path) = old_address(old).filter(|p| !root(p)) {
-            repo::imports::put_redirect(conn, &path, edition, target.parts(), self.now)?;
-            self.report.redirects += 1;
-        }
-        Ok(())
+        let paths: Vec<String> = olds
+            .iter()
+            .filter_map(|old| old_address(old))
+            .filter(|p| !root(p))
+            .collect();
+        self.report.redirects += paths.len();
+        repo::imports::put_redirects(conn, &paths, edition, target.parts(), self.now)
     }
 
     /// The edition an item belongs in: its Polylang language, else the
@@ -1111,9 +1113,7 @@ impl Run<'_> {
         };
         let source = self.source(kind, item.id, edition);
         repo::imports::record(conn, &source, &item.guid, &imported, self.now)?;
-        for old in olds {
-            self.redirect(conn, old, Some(edition), target)?;
-        }
+        self.redirect(conn, olds, Some(edition), target)?;
         Ok(())
     }
 
