@@ -887,11 +887,14 @@ impl Run<'_> {
                 .or_else(|| slug::slugify(&title))
                 .unwrap_or_else(|| format!("post-{}", item.id)),
         };
-        let mut taken = repo::posts::slugs_like(conn, edition, &wanted)?;
-        if let Some(post) = &existing {
-            taken.retain(|s| *s != post.slug);
-        }
-        let slug = free_slug_from(&wanted, &taken);
+        let own = existing.as_ref().map(|p| p.slug.as_str());
+        let slug = unique_slug(
+            conn,
+            wanted,
+            own,
+            |c, w| Ok(repo::posts::find_by_slug(c, edition, w)?.is_some()),
+            |c, w| repo::posts::slugs_like(c, edition, w),
+        )?;
         if let Some(g) = &group {
             let except = existing.as_ref().map(|p| p.id);
             if let Some(other) = repo::posts::group_member_in(conn, g, edition, except)? {
@@ -1024,11 +1027,14 @@ impl Run<'_> {
         let wanted = slug::slugify(&values::slug(&item.slug))
             .or_else(|| slug::slugify(&title))
             .unwrap_or_else(|| format!("media-{}", item.id));
-        let mut taken = repo::media::slugs_like(conn, Some(edition), &wanted)?;
-        if let Some(m) = &existing {
-            taken.retain(|s| *s != m.slug);
-        }
-        let slug = free_slug_from(&wanted, &taken);
+        let own = existing.as_ref().map(|m| m.slug.as_str());
+        let slug = unique_slug(
+            conn,
+            wanted,
+            own,
+            |c, w| Ok(repo::media::find_by_slug(c, Some(edition), w)?.is_some()),
+            |c, w| repo::media::slugs_like(c, Some(edition), w),
+        )?;
         let (id, outcome) = match existing {
             Some(m) => {
                 let changes = MediaChanges {
@@ -1450,6 +1456,24 @@ impl Run<'_> {
         repo::imports::record(conn, &source, "", &imported, self.now)?;
         Ok((outcome, kept))
     }
+}
+
+/// `wanted`, or a numbered variant of it when another item has it
+/// (`own` is the item's current slug). Most slugs are free, and one
+/// indexed lookup says so; only a taken one needs the list of variants.
+fn unique_slug(
+    conn: &mut Conn,
+    wanted: String,
+    own: Option<&str>,
+    taken: impl FnOnce(&mut Conn, &str) -> diesel::QueryResult<bool>,
+    variants: impl FnOnce(&mut Conn, &str) -> diesel::QueryResult<Vec<String>>,
+) -> diesel::QueryResult<String> {
+    if own == Some(wanted.as_str()) || !taken(conn, &wanted)? {
+        return Ok(wanted);
+    }
+    let mut all = variants(conn, &wanted)?;
+    all.retain(|s| Some(s.as_str()) != own);
+    Ok(free_slug_from(&wanted, &all))
 }
 
 /// A WordPress login as a Nashr username: lower-case, characters Nashr
