@@ -74,6 +74,17 @@ impl Conn {
         }
     }
 
+    /// Refreshes PostgreSQL's planner statistics, as autovacuum would in
+    /// a while: after a bulk load the planner otherwise still believes the
+    /// tables nearly empty and scans them instead of using their indexes.
+    /// Nothing to do on SQLite.
+    pub fn analyze(&mut self) -> diesel::QueryResult<()> {
+        if let Conn::Pg(c) = self {
+            diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), c)?;
+        }
+        Ok(())
+    }
+
     /// Runs `f` in a transaction that is committed when it returns `Ok` and
     /// rolled back otherwise. On SQLite the transaction takes the write lock
     /// up front (`BEGIN IMMEDIATE`), so concurrent writers wait for the busy

@@ -227,8 +227,6 @@ pub fn generate(
     }
     // Planner statistics, as autovacuum would gather them after such a
     // load: without them PostgreSQL guesses that few posts are live.
-    if let Conn::Pg(c) = conn {
-        diesel::sql_query("ANALYZE").execute(c)?;
-    }
+    conn.analyze()?;
     Ok(made)
 }

@@ -211,6 +211,7 @@ pub fn import(
     let work = |conn: &mut Conn| -> Result<(), ImportError> {
         let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
         let mut done = 0;
+        let mut batches: u64 = 0;
         for record in records {
             let record = record?;
             if let Record::Item(_) = record {
@@ -219,6 +220,12 @@ pub fn import(
             batch.push(record);
             if batch.len() == BATCH {
                 conn.transaction(|conn| run.batch(conn, std::mem::take(&mut batch)))?;
+                batches += 1;
+                // Statistics that follow the tables' growth (a dry run
+                // reads them inside its transaction, which is fine).
+                if batches.is_power_of_two() {
+                    conn.analyze()?;
+                }
                 progress(done, total);
             }
         }
