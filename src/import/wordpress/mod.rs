@@ -109,6 +109,13 @@ pub struct Report {
     pub dry_run: bool,
 }
 
+impl Report {
+    /// How many records were created, of every kind.
+    pub fn created(&self) -> usize {
+        self.counts.values().map(|c| c.created).sum()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read {path}: {error}")]
@@ -220,11 +227,13 @@ pub fn import(
             batch.push(record);
             if batch.len() == BATCH {
                 conn.transaction(|conn| run.batch(conn, std::mem::take(&mut batch)))?;
-                batches += 1;
-                // Statistics that follow the tables' growth (a dry run
-                // reads them inside its transaction, which is fine).
-                if batches.is_power_of_two() {
-                    conn.analyze()?;
+                // Statistics that follow the tables' growth, when they grow
+                // (a dry run reads them inside its transaction, which is fine).
+                if run.report.created() > 0 {
+                    batches += 1;
+                    if batches.is_power_of_two() {
+                        conn.analyze()?;
+                    }
                 }
                 progress(done, total);
             }
