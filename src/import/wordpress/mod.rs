@@ -365,6 +365,13 @@ fn fingerprint(parts: impl std::fmt::Debug) -> String {
     format!("{:032x}", xxh3_128(format!("{parts:?}").as_bytes()))
 }
 
+/// The key of something the export names only by its slug (a term items
+/// use but the file does not list): negative, so it never meets a
+/// WordPress id.
+fn slug_key(slug: &str) -> i64 {
+    -((xxh3_128(slug.as_bytes()) as i64) & i64::MAX) - 1
+}
+
 /// Plain text of at most `max` characters.
 fn plain(html: &str, max: usize) -> String {
     let text = content::plain_text(&content::sanitize_html(html));
@@ -487,9 +494,9 @@ impl Run<'_> {
             bio: None,
         };
         let id = accounts::create(conn, &account).map_err(|e| Skip::Reason(e.summary()))?;
-        self.users.insert(a.login.clone(), id);
         let path = format!("{}/author/{}", self.blog_path, a.login);
         self.redirect(conn, &[path], None, Target::Author(id))?;
+        self.users.insert(a.login.clone(), id);
         Ok(Outcome::Created)
     }
 
@@ -579,7 +586,7 @@ impl Run<'_> {
         let description = content::sanitize_html(&def.description);
         let parent = match def.parent.as_str() {
             "" => None,
-            p if taxonomy == "category" && p != exported_slug => {
+            p if taxonomy == "category" && !self.ancestors(&def).contains(&def.slug) => {
                 Some(self.term(conn, edition, taxonomy, p, p)?.0)
             }
             _ => None,
@@ -588,10 +595,7 @@ impl Run<'_> {
         let source_id = if def.id > 0 {
             def.id
         } else {
-            // A term only named by items: keyed by its slug.
-            (xxh3_128(exported_slug.as_bytes()) as i64)
-                .abs()
-                .saturating_neg()
+            slug_key(exported_slug) // a term only named by items
         };
         let known = repo::imports::find(conn, &self.source(kind, source_id, edition))?;
         let existing = match &known {
@@ -640,12 +644,23 @@ impl Run<'_> {
                 (id, Outcome::Updated)
             }
             None => {
-                let taken = if is_category {
-                    repo::categories::slugs_like(conn, edition, &wanted)?
+                let slug = if is_category {
+                    unique_slug(
+                        conn,
+                        wanted.clone(),
+                        None,
+                        |c, w| Ok(repo::categories::find_by_slug(c, edition, w)?.is_some()),
+                        |c, w| repo::categories::slugs_like(c, edition, w),
+                    )?
                 } else {
-                    repo::tags::slugs_like(conn, edition, &wanted)?
+                    unique_slug(
+                        conn,
+                        wanted.clone(),
+                        None,
+                        |c, w| Ok(repo::tags::find_by_slug(c, edition, w)?.is_some()),
+                        |c, w| repo::tags::slugs_like(c, edition, w),
+                    )?
                 };
-                let slug = free_slug_from(&wanted, &taken);
                 let group = repo::new_translation_group();
                 let id = if is_category {
                     repo::categories::insert(
@@ -723,19 +738,28 @@ impl Run<'_> {
         Ok((id, outcome))
     }
 
-    /// `parent/child` slugs of a category, as in its WordPress address.
-    fn category_path(&self, def: &Term) -> String {
-        let mut slugs = vec![def.slug.clone()];
+    /// The slugs of a category's parents, nearest first, as the export
+    /// names them; a parent that comes round again ends the walk (a
+    /// hostile file may loop), and so do 32 levels.
+    fn ancestors(&self, def: &Term) -> Vec<String> {
+        let mut up: Vec<String> = Vec::new();
         let mut parent = def.parent.clone();
-        while !parent.is_empty() && slugs.len() < 32 {
-            slugs.push(parent.clone());
+        while !parent.is_empty() && up.len() < 32 && !up.contains(&parent) {
+            up.push(parent.clone());
             parent = self
                 .term_defs
                 .get(&("category".to_string(), parent))
                 .map(|p| p.parent.clone())
                 .unwrap_or_default();
         }
+        up
+    }
+
+    /// `parent/child` slugs of a category, as in its WordPress address.
+    fn category_path(&self, def: &Term) -> String {
+        let mut slugs = self.ancestors(def);
         slugs.reverse();
+        slugs.push(def.slug.clone());
         slugs.join("/")
     }
 
@@ -1262,7 +1286,7 @@ impl Run<'_> {
                     taxonomy: "nav_menu".into(),
                     slug: e.menu.clone(),
                     name: e.menu.clone(),
-                    id: -(xxh3_128(e.menu.as_bytes()) as i64).abs(),
+                    id: slug_key(&e.menu),
                     ..Term::default()
                 });
             }
@@ -1385,8 +1409,13 @@ impl Run<'_> {
             None => {
                 let wanted =
                     slug::slugify(&values::slug(&menu.slug)).unwrap_or_else(|| "menu".into());
-                let taken = repo::menus::slugs_like(conn, edition, &wanted)?;
-                let slug = free_slug_from(&wanted, &taken);
+                let slug = unique_slug(
+                    conn,
+                    wanted,
+                    None,
+                    |c, w| Ok(repo::menus::find_by_slug(c, edition, w)?.is_some()),
+                    |c, w| repo::menus::slugs_like(c, edition, w),
+                )?;
                 let group = repo::new_translation_group();
                 let id = repo::menus::insert(
                     conn,
