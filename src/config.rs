@@ -107,6 +107,61 @@ pub struct Settings {
     #[arg(long, env = "NASHR_MAX_IMAGE_PIXELS", default_value_t = 100_000_000)]
     pub max_image_pixels: u64,
 
+    /// Largest JSON body of a write, in bytes; larger ones get 413.
+    #[arg(long, env = "NASHR_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
+    pub max_json_bytes: usize,
+
+    /// Seconds a client has to send a request's headers before it gets
+    /// 408 and the connection is closed (slow-loris).
+    #[arg(long, env = "NASHR_CLIENT_TIMEOUT", default_value_t = 10)]
+    pub client_timeout_secs: u64,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "NASHR_KEEP_ALIVE", default_value_t = 15)]
+    pub keep_alive_secs: u64,
+
+    /// Longest a single database statement may run, in seconds, before it
+    /// is cancelled and the request answered 503 (PostgreSQL's
+    /// `statement_timeout`; SQLite has no such limit).
+    #[arg(long, env = "NASHR_DB_STATEMENT_TIMEOUT", default_value_t = 30)]
+    pub db_statement_timeout_secs: u64,
+
+    /// Frontend origins allowed to call the API from a browser
+    /// (comma-separated, `https://www.example.org`), or `*` for any. Empty:
+    /// no cross-origin calls.
+    #[arg(long, env = "NASHR_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+
+    /// Reads without a token allowed per client address per window; more
+    /// get 429. 0 turns the limit off.
+    #[arg(long, env = "NASHR_RATE_LIMIT_READS", default_value_t = 3000)]
+    pub rate_limit_reads: u32,
+
+    /// Writes (POST, PUT, PATCH, DELETE, logins included) allowed per
+    /// client address per window. 0 turns the limit off.
+    #[arg(long, env = "NASHR_RATE_LIMIT_WRITES", default_value_t = 120)]
+    pub rate_limit_writes: u32,
+
+    /// Client addresses never rate-limited (comma-separated): a frontend's
+    /// own servers that render pages from the API, say.
+    #[arg(long, env = "NASHR_RATE_LIMIT_EXEMPT", default_value = "")]
+    pub rate_limit_exempt: String,
+
+    /// Seconds of the rate-limit window.
+    #[arg(long, env = "NASHR_RATE_LIMIT_WINDOW", default_value_t = 60)]
+    pub rate_limit_window_secs: u64,
+
+    /// Addresses of the load balancers or proxies in front of Nashr
+    /// (comma-separated). Only from them is `X-Forwarded-For` believed, to
+    /// find the client's address for rate limits and failed logins.
+    #[arg(long, env = "NASHR_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Bearer token `GET /metrics` requires; unset, metrics are open (keep
+    /// the path off the public internet at the load balancer then).
+    #[arg(long, env = "NASHR_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
     #[arg(long, env = "NASHR_S3_BUCKET")]
     pub s3_bucket: Option<String>,

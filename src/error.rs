@@ -258,9 +258,37 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable("the database connection was lost; try again".into())
             }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Unavailable("the change collided with another one; try again".into())
+            }
+            DieselError::DatabaseError(_, ref info) if transient(info.message()) => {
+                tracing::warn!(error = %info.message(), "database busy or unreachable");
+                ApiError::Unavailable("the database is busy or unreachable; try again".into())
+            }
             other => ApiError::Internal(format!("database: {other}")),
         }
     }
+}
+
+/// Whether a database error is about the database's state rather than the
+/// request: it is down or restarting, a statement ran past
+/// `NASHR_DB_STATEMENT_TIMEOUT`, a deadlock was broken, or SQLite stayed
+/// locked past its busy timeout. Retrying later can succeed: a 503.
+fn transient(message: &str) -> bool {
+    const SIGNS: [&str; 11] = [
+        "server closed the connection",
+        "terminating connection",
+        "could not receive data",
+        "could not send data",
+        "no connection to the server",
+        "connection to server",
+        "the database system is",
+        "canceling statement due to",
+        "deadlock detected",
+        "database is locked",
+        "database table is locked",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
 }
 
 /// A unique constraint that failed, as the field a client can fix: the

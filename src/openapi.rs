@@ -19,7 +19,10 @@ editions say so in `direction`.\n\nLists are paginated with `page` and `per_page
 `X-Total-Count`. Unknown query parameters and malformed values are a 400; a value that names \
 an edition, category, tag or author that does not exist is a 404. Every error is an RFC 9457 \
 `application/problem+json` document.\n\nEvery response carries `X-Request-Id` (the client's own, \
-when it sends a plain one) and `Server-Timing` with the database time and query count."
+when it sends a plain one) and `Server-Timing` with the database time and query count.\n\n\
+Reads without a token and all writes are rate-limited per client address (`RateLimit-*` headers; \
+`429` with `Retry-After` past the limit). Browsers may call the API from the frontend origins the \
+operator lists (CORS). `GET /metrics` serves Prometheus metrics."
     ),
     tags(
         (name = "editions", description = "Language editions"),
@@ -34,7 +37,7 @@ when it sends a plain one) and `Server-Timing` with the database time and query 
         (name = "users", description = "User accounts"),
         (name = "redirects", description = "Old addresses of imported content and where they lead now"),
         (name = "feeds", description = "RSS and Atom feeds per edition and category; sitemaps with hreflang alternates"),
-        (name = "operations", description = "Health and readiness probes"),
+        (name = "operations", description = "Health and readiness probes, and metrics"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)
@@ -252,8 +255,35 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     let request_id = header("The request's id: the client's own `X-Request-Id` when it is plain (letters, digits, `-_.:`, up to 128), otherwise a new one");
+    let limit_headers = [
+        ("RateLimit-Limit", "Requests allowed per window from this client address (reads without a token, or writes)"),
+        ("RateLimit-Remaining", "Requests left in the current window"),
+        ("RateLimit-Reset", "Seconds until the window starts again"),
+        ("RateLimit-Policy", "The limit and its window: `3000;w=60`"),
+    ]
+    .map(|(name, description)| (name, header(description)));
+    let too_many = {
+        let mut response = utoipa::openapi::ResponseBuilder::new()
+            .description(
+                "Too Many Requests: this client address used up its allowance of reads without \
+                 a token or of writes (`NASHR_RATE_LIMIT_*`), or of failed logins; retry after \
+                 `Retry-After` seconds",
+            )
+            .content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .header("Retry-After", header("Seconds to wait before retrying"));
+        for (name, h) in &limit_headers {
+            response = response.header(*name, h.clone());
+        }
+        response.build()
+    };
     let timing = header("Time spent and queries made in the database, and time in the app: `db;dur=1.2;desc=\"queries=10\", app;dur=3.4`");
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let limited = !matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
         let operations = [
             &mut item.get,
             &mut item.post,
@@ -262,7 +292,13 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
-            for response in operation.responses.responses.values_mut() {
+            if limited {
+                operation
+                    .responses
+                    .responses
+                    .insert("429".into(), RefOr::T(too_many.clone()));
+            }
+            for (status, response) in operation.responses.responses.iter_mut() {
                 if let RefOr::T(response) = response {
                     response
                         .headers
@@ -270,6 +306,11 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
                     response
                         .headers
                         .insert("Server-Timing".into(), timing.clone());
+                    if limited && status != "429" {
+                        for (name, h) in &limit_headers {
+                            response.headers.insert((*name).into(), h.clone());
+                        }
+                    }
                 }
             }
         }

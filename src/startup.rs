@@ -14,13 +14,14 @@ use crate::caching::{self, CachePolicy};
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::media::Store;
+use crate::metrics::Metrics;
+use crate::ratelimit::{RateLimits, TrustedProxies};
 use crate::routes::auth::LoginPolicy;
+use crate::routes::health::MetricsAccess;
 use crate::routes::media::write::UploadLimits;
 use crate::routes::{self, extract, AppState, RouteTable};
-use crate::{accounts, auth, demo, openapi, repo, telemetry};
-
-/// The largest JSON body a request may send.
-pub const JSON_LIMIT: usize = 1024 * 1024;
+use crate::security::BrowserPolicy;
+use crate::{accounts, auth, demo, openapi, ratelimit, repo, security, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -53,10 +54,11 @@ impl Application {
     /// when asked, and binds the listener. The server runs once
     /// [`run_until_stopped`](Self::run_until_stopped) is awaited.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let pool = Pool::connect(
+        let pool = Pool::connect_with(
             &settings.database_url,
             settings.db_pool_size,
             Duration::from_secs(settings.db_timeout_secs),
+            Some(Duration::from_secs(settings.db_statement_timeout_secs)),
         )?;
         let store = settings.media_store().map_err(StartupError::Config)?;
         let migrate_pool = pool.clone();
@@ -139,6 +141,24 @@ impl Application {
             window_secs: settings.login_window_secs,
         });
 
+        let rate_limits = web::Data::new(RateLimits::new(
+            settings.rate_limit_reads,
+            settings.rate_limit_writes,
+            Duration::from_secs(settings.rate_limit_window_secs),
+            TrustedProxies::parse("NASHR_TRUSTED_PROXIES", &settings.trusted_proxies)
+                .map_err(StartupError::Config)?,
+            TrustedProxies::parse("NASHR_RATE_LIMIT_EXEMPT", &settings.rate_limit_exempt)
+                .map_err(StartupError::Config)?,
+        ));
+        let metrics = web::Data::new(Metrics::new(&pool));
+        let metrics_access = web::Data::new(MetricsAccess {
+            token: settings
+                .metrics_token
+                .as_ref()
+                .map(|t| t.expose().to_string()),
+        });
+        let json_limit = settings.max_json_bytes;
+
         let listener =
             TcpListener::bind(&settings.addr).map_err(|source| StartupError::Listen {
                 addr: settings.addr.clone(),
@@ -146,6 +166,10 @@ impl Application {
             })?;
         let local = listener.local_addr()?;
         let public_url = settings.public_url_for(local);
+        let browser_policy = web::Data::new(
+            BrowserPolicy::new(&settings.cors_origins, &public_url)
+                .map_err(StartupError::Config)?,
+        );
         let state = web::Data::new(AppState {
             media_url: store.public_base(&public_url),
             site_url: settings.site_url.as_deref().map_or_else(
@@ -178,7 +202,11 @@ impl Application {
                 .app_data(upload_limits.clone())
                 .app_data(login_policy.clone())
                 .app_data(cache_policy.clone())
-                .app_data(web::PayloadConfig::new(JSON_LIMIT))
+                .app_data(metrics.clone())
+                .app_data(metrics_access.clone())
+                .app_data(rate_limits.clone())
+                .app_data(browser_policy.clone())
+                .app_data(web::PayloadConfig::new(json_limit))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::JsonConfig::default().error_handler(extract::json_error))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_config_error))
@@ -194,9 +222,14 @@ impl Application {
                 .default_service(web::to(routes::fallback))
                 .wrap(from_fn(caching::public_reads))
                 .wrap(from_fn(auth::private_when_authorized))
+                .wrap(from_fn(ratelimit::limit))
+                .wrap(from_fn(security::browser_policy))
                 .wrap(from_fn(telemetry::observe))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(settings.client_timeout_secs))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
         // Blocking work is database work, which cannot run wider than the
         // pool; more threads only hold more memory (each keeps its own
         // allocator arena: 245 MB under load with the default of 256).

@@ -1,5 +1,6 @@
 //! Logging set-up and the middleware that gives every request an id, a log
-//! line and a `Server-Timing` header with its database work.
+//! line, a `Server-Timing` header with its database work, and its place in
+//! the [`Metrics`].
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -10,24 +11,39 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::db::QueryStats;
+use crate::metrics::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
-/// Sets up logging once per process: `RUST_LOG` filters (default `info`).
+/// Sets up logging once per process: `RUST_LOG` filters (default `info`);
+/// `NASHR_LOG_FORMAT=json` writes one JSON object per line (with the
+/// request's id, method and path on every line of a request) for log
+/// collectors, anything else readable text.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("NASHR_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }
 
 /// The id of the request being served, from `X-Request-Id` or made up.
@@ -55,6 +71,8 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let _in_flight = metrics.as_ref().map(|m| m.start());
     let id = request_id(&req);
     let method = req.method().clone();
     let path = req.path().to_owned();
@@ -71,6 +89,10 @@ pub async fn observe(
 
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
+    if let Some(metrics) = &metrics {
+        let route = res.request().match_pattern();
+        metrics.observe(method.as_str(), route.as_deref(), status, started);
+    }
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID, v);

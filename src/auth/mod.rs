@@ -24,6 +24,18 @@ use crate::routes::Db;
 use jwt::JwtKeys;
 
 /// `n` random bytes, URL-safe base64 without padding.
+/// Whether two secrets are equal, in time that does not depend on where
+/// they first differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    // Equal-length digests, so the length of the secret does not leak either.
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 pub fn random_token(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).expect("the OS has randomness");

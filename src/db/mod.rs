@@ -23,6 +23,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::metrics::DbMetrics;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -149,6 +151,7 @@ impl QueryStats {
 /// Counts a connection's queries into its [`QueryStats`].
 struct QueryCounter {
     stats: Arc<QueryStats>,
+    metrics: Arc<DbMetrics>,
     started: Option<Instant>,
 }
 
@@ -159,6 +162,7 @@ impl Instrumentation for QueryCounter {
             InstrumentationEvent::FinishQuery { query, error, .. } => {
                 let elapsed = self.started.take().map(|s| s.elapsed()).unwrap_or_default();
                 self.stats.add(1, elapsed);
+                self.metrics.observe_query(elapsed);
                 match error {
                     Some(e) => tracing::debug!(%query, error = %e, "query failed"),
                     None => tracing::trace!(%query, ?elapsed, "query"),
@@ -185,6 +189,8 @@ impl DbConn {
 pub struct Manager {
     url: String,
     backend: Backend,
+    metrics: Arc<DbMetrics>,
+    statement_timeout: Option<Duration>,
 }
 
 impl ManageConnection for Manager {
@@ -208,11 +214,18 @@ impl ManageConnection for Manager {
                 Conn::Sqlite(c)
             }
             Backend::Postgres => {
-                Conn::Pg(PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?)
+                let mut c =
+                    PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                if let Some(limit) = self.statement_timeout.filter(|t| !t.is_zero()) {
+                    c.batch_execute(&format!("SET statement_timeout = {}", limit.as_millis()))
+                        .map_err(r2d2::Error::QueryError)?;
+                }
+                Conn::Pg(c)
             }
         };
         let counter = QueryCounter {
             stats: stats.clone(),
+            metrics: self.metrics.clone(),
             started: None,
         };
         with_conn!(&mut conn, c => c.set_instrumentation(counter));
@@ -234,6 +247,7 @@ impl ManageConnection for Manager {
 pub struct Pool {
     inner: r2d2::Pool<Manager>,
     backend: Backend,
+    metrics: Arc<DbMetrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +265,17 @@ impl Pool {
     /// Opens a pool of up to `size` connections. Fails if the database
     /// cannot be reached within `timeout`.
     pub fn connect(url: &str, size: u32, timeout: Duration) -> Result<Pool, PoolError> {
+        Pool::connect_with(url, size, timeout, None)
+    }
+
+    /// [`connect`](Self::connect), and on PostgreSQL every statement is
+    /// cancelled after `statement_timeout` (the request then gets a 503).
+    pub fn connect_with(
+        url: &str,
+        size: u32,
+        timeout: Duration,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Pool, PoolError> {
         let backend = Backend::from_url(url);
         let url = match backend {
             Backend::Sqlite => {
@@ -267,12 +292,22 @@ impl Pool {
             }
             Backend::Postgres => url.to_string(),
         };
+        let metrics = Arc::new(DbMetrics::default());
         let inner = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(timeout)
-            .build(Manager { url, backend })?;
-        Ok(Pool { inner, backend })
+            .build(Manager {
+                url,
+                backend,
+                metrics: metrics.clone(),
+                statement_timeout,
+            })?;
+        Ok(Pool {
+            inner,
+            backend,
+            metrics,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -281,7 +316,17 @@ impl Pool {
 
     /// A connection, waiting up to the pool's timeout for one to be free.
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, r2d2::PoolError> {
+        let _waiting = self.metrics.waiting();
         self.inner.get()
+    }
+
+    /// Query timings and waiting requests, for `/metrics`.
+    pub fn db_metrics(&self) -> &DbMetrics {
+        &self.metrics
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.inner.max_size()
     }
 
     /// Runs `f` on a pooled connection and adds its queries to `stats`.

@@ -65,12 +65,10 @@ pub async fn create_auth_token(
     db: Db,
     keys: web::Data<JwtKeys>,
     policy: web::Data<LoginPolicy>,
+    metrics: web::Data<crate::metrics::Metrics>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = crate::ratelimit::client_address(&req);
     let username = body.username.trim().to_lowercase();
     let window = Duration::seconds(policy.window_secs);
 
@@ -116,6 +114,7 @@ pub async fn create_auth_token(
     .await?;
     let Some(user) = user else {
         tracing::info!(%username, %client, "login failed");
+        metrics.login_failed();
         return Err(ApiError::Unauthorized(WRONG.into()));
     };
     Ok(HttpResponse::Ok()

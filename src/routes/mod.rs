@@ -53,6 +53,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(health::metrics)
         .service(feeds::category_feed)
         .service(feeds::edition_feed)
         .service(feeds::sitemap_index)

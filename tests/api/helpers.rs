@@ -104,6 +104,10 @@ pub fn fresh_db() -> FreshDb {
     settings.workers = Some(1);
     settings.shutdown_timeout_secs = 1;
     settings.demo = false;
+    // Tests make many requests from one address; the limits have tests of
+    // their own (operations.rs).
+    settings.rate_limit_reads = 0;
+    settings.rate_limit_writes = 0;
     settings.admin_password = Some(Secret(ADMIN_PASSWORD.into()));
     // With TEST_S3_ENDPOINT, media go to that S3-compatible server (the
     // bucket must exist), under a prefix of their own.
@@ -639,4 +643,19 @@ pub mod seed {
             })
         }
     }
+}
+
+/// A PNG picture of this size, with a gradient so that it is not trivial.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("a PNG");
+    bytes
 }

@@ -15,6 +15,7 @@ mod imports;
 mod media;
 mod menus;
 mod openapi;
+mod operations;
 mod permissions;
 mod posts;
 mod process;

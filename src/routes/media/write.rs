@@ -28,6 +28,7 @@ use futures_util::StreamExt;
 
 use crate::media::upload::{self, Incoming, Processed, Rejected};
 use crate::media::{embed, Store};
+use crate::metrics::{self, Metrics};
 use crate::repo::media::Described;
 
 /// Changes to a media item's description; absent fields stay as they are.
@@ -553,7 +554,32 @@ async fn store_files(store: &Store, processed: &Processed) -> Result<Vec<String>
     )
 )]
 #[post("/media")]
+#[allow(clippy::too_many_arguments)]
 pub async fn create_media(
+    req: HttpRequest,
+    payload: web::Payload,
+    db: Db,
+    state: web::Data<AppState>,
+    store: web::Data<Store>,
+    limits: web::Data<UploadLimits>,
+    metrics: web::Data<Metrics>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let result = receive(req, payload, db, state, store, limits, principal).await;
+    match &result {
+        Ok(_) => metrics.upload(metrics::Upload::Stored, length),
+        Err(_) => metrics.upload(metrics::Upload::Refused, 0),
+    }
+    result
+}
+
+async fn receive(
     req: HttpRequest,
     payload: web::Payload,
     db: Db,
