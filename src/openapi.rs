@@ -306,7 +306,7 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
                     response
                         .headers
                         .insert("Server-Timing".into(), timing.clone());
-                    if limited && status != "429" {
+                    if limited && status.starts_with('2') {
                         for (name, h) in &limit_headers {
                             response.headers.insert((*name).into(), h.clone());
                         }
