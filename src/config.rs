@@ -162,6 +162,11 @@ pub struct Settings {
     #[arg(long, env = "NASHR_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
 
+    /// Seconds a file stored by an upload that never finished (a crash, a
+    /// lost database) is kept before the sweep removes it.
+    #[arg(long, env = "NASHR_UPLOAD_GRACE", default_value_t = 3600)]
+    pub upload_grace_secs: u64,
+
     /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
     #[arg(long, env = "NASHR_S3_BUCKET")]
     pub s3_bucket: Option<String>,

@@ -42,6 +42,30 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
 }
 
+/// Removes files no media item uses, at start and then every so often
+/// (every grace period, at most every 5 minutes): what uploads cut off by
+/// a crash left behind (see [`crate::media::files`]).
+async fn sweep_files(pool: Pool, store: Store, grace: Duration) {
+    let every = grace.clamp(Duration::from_secs(1), Duration::from_secs(300));
+    loop {
+        let (pool, store) = (pool.clone(), store.clone());
+        let runtime = tokio::runtime::Handle::current();
+        let swept = web::block(move || {
+            let mut conn = pool.get().map_err(crate::error::ApiError::from)?;
+            crate::media::files::sweep(&mut conn.conn, &store, &runtime, grace)
+        })
+        .await;
+        match swept {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the sweep of unused files failed; it runs again later")
+            }
+            Err(e) => tracing::warn!(error = %e, "the sweep of unused files stopped"),
+        }
+        actix_web::rt::time::sleep(every).await;
+    }
+}
+
 pub struct Application {
     port: u16,
     public_url: String,
@@ -129,6 +153,11 @@ impl Application {
             .await
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
         }
+        actix_web::rt::spawn(sweep_files(
+            pool.clone(),
+            store.clone(),
+            Duration::from_secs(settings.upload_grace_secs),
+        ));
         let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
         let cache_policy = web::Data::new(CachePolicy::new(
             settings.cache_max_age,

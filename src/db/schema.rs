@@ -282,6 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_state,
     import_sources,
     redirects,
+    pending_files,
 );
 
 // Migration 000005: where imported rows came from, and old addresses.
@@ -335,3 +336,11 @@ diesel::table! {
 
 diesel::joinable!(post_search -> posts (rowid));
 diesel::joinable!(media_search -> media (rowid));
+
+// Migration 000006: files that may belong to no media item.
+diesel::table! {
+    pending_files (storage_key) {
+        storage_key -> Text,
+        since -> Timestamp,
+    }
+}

@@ -9,6 +9,7 @@
 pub mod clean;
 pub mod detect;
 pub mod embed;
+pub mod files;
 pub mod images;
 pub mod probe;
 pub mod upload;
@@ -110,6 +111,36 @@ impl LocalStore {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Removes temporary files older than `age` that a crash left behind
+    /// in the middle of a write; answers how many.
+    pub fn remove_stale_temporaries(&self, age: Duration) -> usize {
+        let mut removed = 0;
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().to_string();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if name.starts_with('.') && name.ends_with(".tmp") {
+                    let old = entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|elapsed| elapsed >= age);
+                    if old && std::fs::remove_file(&path).is_ok() {
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        removed
     }
 
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
@@ -286,6 +317,19 @@ impl Store {
                 Err(object_store::Error::NotFound { .. }) | Ok(()) => Ok(()),
                 Err(e) => Err(e.into()),
             },
+        }
+    }
+
+    /// [`delete`](Self::delete) from a blocking thread; `runtime` drives
+    /// the object store's calls.
+    pub fn delete_blocking(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Local(local) => Ok(local.delete(key)?),
+            Store::S3(_) => runtime.block_on(self.delete(key)),
         }
     }
 

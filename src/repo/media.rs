@@ -473,6 +473,11 @@ pub fn slugs_like(
     })
 }
 
+/// The ids of every media item, for audits.
+pub fn all_ids(conn: &mut Conn) -> QueryResult<Vec<i64>> {
+    with_conn!(conn, c => media::table.select(media::id).order(media::id).load(c))
+}
+
 /// The storage keys of an item: its file and its renditions'.
 pub fn keys_of(conn: &mut Conn, id: i64) -> QueryResult<Vec<String>> {
     with_conn!(conn, c => {

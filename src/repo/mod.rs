@@ -100,6 +100,7 @@ pub mod editions;
 pub mod imports;
 pub mod media;
 pub mod menus;
+pub mod pending_files;
 pub mod posts;
 pub mod revisions;
 pub mod secrets;

@@ -659,3 +659,170 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .expect("a PNG");
     bytes
 }
+
+/// The `nashr` binary serving `settings` as a child process, for tests that
+/// stop it the hard way.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub address: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Binary {
+    /// Starts `nashr serve` with `settings` (and `extra` variables) in its
+    /// environment, and waits until it listens.
+    pub fn start(settings: &Settings, extra: &[(&str, &str)]) -> Binary {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nashr"));
+        let dir = settings
+            .media_dir
+            .parent()
+            .expect("the media folder is in the test's folder");
+        std::fs::create_dir_all(dir).expect("the test's folder");
+        cmd.arg("serve")
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &settings.database_url)
+            .env("NASHR_ADDR", "127.0.0.1:0")
+            .env("NASHR_MEDIA_DIR", &settings.media_dir)
+            .env("NASHR_DB_POOL_SIZE", settings.db_pool_size.to_string())
+            .env("NASHR_WORKERS", "2")
+            .env("NASHR_RATE_LIMIT_READS", "0")
+            .env("NASHR_RATE_LIMIT_WRITES", "0")
+            .env("NASHR_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("NASHR_JWT_SECRET", JWT_SECRET)
+            .env("RUST_LOG", "warn,nashr=info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(bucket) = &settings.s3_bucket {
+            cmd.env("NASHR_S3_BUCKET", bucket)
+                .env(
+                    "NASHR_S3_ENDPOINT",
+                    settings.s3_endpoint.clone().unwrap_or_default(),
+                )
+                .env(
+                    "NASHR_S3_PUBLIC_URL",
+                    settings.s3_public_url.clone().unwrap_or_default(),
+                )
+                .env("NASHR_S3_PREFIX", &settings.s3_prefix)
+                .env("NASHR_S3_ACCESS_KEY_ID", "test")
+                .env("NASHR_S3_SECRET_ACCESS_KEY", "test");
+        }
+        for (name, value) in extra {
+            cmd.env(name, value);
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(at) = line.find("local=") {
+                    let addr: String = line[at + 6..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
+                    let _ = tx.send(addr);
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let address = match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => panic!(
+                "the server did not start:\n{}",
+                log.lock().unwrap().join("\n")
+            ),
+        };
+        Binary {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// Sends `signal` (`-KILL`, `-TERM`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
+    /// Waits for the process to end, up to `limit`.
+    pub fn wait(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
+                return status;
+            }
+            assert!(started.elapsed() < limit, "still running after {limit:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The database the run tests: `sqlite` or `postgres`.
+pub fn backend_name() -> &'static str {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// The database's own check of itself: SQLite's `integrity_check` and
+/// `foreign_key_check`; on PostgreSQL, that every post's edition, author
+/// and terms exist (constraints PostgreSQL enforces itself) and that no
+/// revision or rendition points at a row that is gone.
+pub fn database_is_consistent(conn: &mut nashr::db::Conn) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    match conn {
+        nashr::db::Conn::Sqlite(c) => {
+            let check: Vec<Line> =
+                diesel::sql_query("SELECT integrity_check AS line FROM pragma_integrity_check")
+                    .load(c)
+                    .unwrap();
+            let keys: Vec<Line> =
+                diesel::sql_query("SELECT \"table\" AS line FROM pragma_foreign_key_check")
+                    .load(c)
+                    .unwrap();
+            check.len() == 1 && check[0].line == "ok" && keys.is_empty()
+        }
+        nashr::db::Conn::Pg(c) => {
+            let dangling: Vec<Count> = diesel::sql_query(
+                "SELECT (SELECT count(*) FROM media_renditions r WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = r.media_id)) \
+                 + (SELECT count(*) FROM post_revisions v WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = v.post_id)) AS n",
+            )
+            .load(c)
+            .unwrap();
+            dangling[0].n == 0
+        }
+    }
+}

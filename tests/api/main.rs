@@ -9,6 +9,7 @@ mod cursors;
 mod demo;
 mod editions;
 mod errors;
+mod faults;
 mod feeds;
 mod helpers;
 mod imports;

@@ -26,6 +26,7 @@ use actix_web::http::header;
 use actix_web::{post, HttpRequest};
 use futures_util::StreamExt;
 
+use crate::media::files;
 use crate::media::upload::{self, Incoming, Processed, Rejected};
 use crate::media::{embed, Store};
 use crate::metrics::{self, Metrics};
@@ -198,7 +199,8 @@ pub async fn delete_media(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::MediaWrite)?;
     let id = id.into_inner();
-    let unused = db.run(move |conn| {
+    let runtime = tokio::runtime::Handle::current();
+    db.run(move |conn| {
         let keys = conn.transaction(|conn| {
             let current = found(repo::media::find(conn, id)?, "media item")?;
             may_change_media(&principal, current.uploaded_by)?;
@@ -211,19 +213,20 @@ pub async fn delete_media(
             }
             let keys = repo::media::keys_of(conn, id)?;
             repo::media::delete(conn, id)?;
+            // Noted with the item's removal, so that a crash before the
+            // files go leaves them to the sweep.
+            repo::pending_files::note_released(conn, &keys, files::released_at())?;
             Ok::<_, ApiError>(keys)
         })?;
-        // Files are shared by content: keep those another item still uses.
-        let mut unused = Vec::new();
-        for key in keys {
-            if !repo::media::key_in_use(conn, &key)? && !unused.contains(&key) {
-                unused.push(key);
-            }
+        // Files are shared by content: those another item still uses, or
+        // an upload is storing now, stay.
+        let before = files::released_at() + chrono::Duration::seconds(1);
+        if let Err(e) = files::release(conn, &store, &runtime, &keys, before) {
+            tracing::warn!(error = %e, "files of a deleted item are left to the sweep");
         }
-        Ok(unused)
+        Ok(())
     })
     .await?;
-    store.delete_all(&unused).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -512,10 +515,10 @@ fn insert_embed(
 /// Puts the files of an upload in the store; answers the keys that were
 /// new, so they can be removed if the upload fails later. A store that
 /// cannot take them is a 503, with nothing of the upload left in it.
-async fn store_files(store: &Store, processed: &Processed) -> Result<Vec<String>, ApiError> {
+async fn store_files(store: &Store, processed: &Processed) -> Result<(), ApiError> {
     let files =
         std::iter::once(&processed.original).chain(processed.renditions.iter().map(|(_, f)| f));
-    store.put_all(files).await.map_err(|_| {
+    store.put_all(files).await.map(|_| ()).map_err(|_| {
         ApiError::Unavailable("the media store is not available; try again shortly".into())
     })
 }
@@ -640,18 +643,41 @@ async fn receive(
 
     let max_pixels = limits.max_pixels;
     let processed = web::block(move || upload::process(incoming, max_pixels)).await??;
-    let new_files = store_files(&store, &processed).await?;
+    // Noted before they are stored, so that a crash from here on leaves no
+    // file behind for good (media::files).
+    let keys: Vec<String> = std::iter::once(&processed.original)
+        .chain(processed.renditions.iter().map(|(_, f)| f))
+        .map(|f| f.key.clone())
+        .collect();
+    let noted_at = domain::now();
+    let noted = keys.clone();
+    db.run(move |conn| Ok(repo::pending_files::note_storing(conn, &noted, noted_at)?))
+        .await?;
+    store_files(&store, &processed).await?;
+    let stored = keys.clone();
     let written = db
         .run(move |conn| {
-            let id =
-                conn.transaction(|conn| insert_upload(conn, &principal, &processed, &fields))?;
+            let id = conn.transaction(|conn| {
+                let id = insert_upload(conn, &principal, &processed, &fields)?;
+                repo::pending_files::forget(conn, &stored)?;
+                Ok::<_, ApiError>(id)
+            })?;
             media_reply(conn, &state, id)
         })
         .await;
     match written {
         Ok((view, revision)) => Ok(created(view, revision)),
         Err(e) => {
-            store.delete_all(&new_files).await;
+            // Only this upload's notes: a later one storing the same bytes
+            // has made them newer.
+            let before = noted_at + chrono::Duration::microseconds(1);
+            let runtime = tokio::runtime::Handle::current();
+            let released = db
+                .run(move |conn| files::release(conn, &store, &runtime, &keys, before))
+                .await;
+            if let Err(e) = released {
+                tracing::warn!(error = %e, "files of a failed upload are left to the sweep");
+            }
             Err(e)
         }
     }
