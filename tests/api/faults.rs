@@ -202,10 +202,7 @@ async fn readers_and_editors_at_once_lose_no_acknowledged_write() {
             .count();
         assert_eq!(found, wanted, "post {id}: torn or lost updates");
         let revisions = app
-            .get_as(
-                &format!("/api/v1/posts/{id}/revisions"),
-                &admin,
-            )
+            .get_as(&format!("/api/v1/posts/{id}/revisions"), &admin)
             .await
             .expect(200);
         let count = revisions
@@ -434,10 +431,15 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
     // What a kill between storing a file and committing its row leaves,
     // made for certain: a noted file no row uses.
     let store = db.settings.media_store().unwrap();
-    let pool = nashr::db::Pool::connect(&db.settings.database_url, 1, Duration::from_secs(5)).unwrap();
+    let pool =
+        nashr::db::Pool::connect(&db.settings.database_url, 1, Duration::from_secs(5)).unwrap();
     let stray = nashr::media::content_key(b"a file whose upload never committed", "png");
     store
-        .put(&stray, b"a file whose upload never committed".to_vec(), "image/png")
+        .put(
+            &stray,
+            b"a file whose upload never committed".to_vec(),
+            "image/png",
+        )
         .await
         .unwrap();
     nashr::repo::pending_files::note_storing(
@@ -576,4 +578,228 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
         attempts.len()
     );
     drop(server);
+}
+
+/// A TCP relay to PostgreSQL that can be cut: while down, it closes every
+/// connection it carries and refuses new ones, as a stopped server would.
+struct Relay {
+    address: std::net::SocketAddr,
+    up: std::sync::Arc<AtomicBool>,
+    links: std::sync::Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    /// Relays on a thread of its own, so that it runs while the app's
+    /// thread blocks on opening its pool.
+    fn start(upstream: String) -> Relay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let up = std::sync::Arc::new(AtomicBool::new(true));
+        let links = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let (up2, links2) = (up.clone(), links.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
+                    if !up2.load(Ordering::SeqCst) {
+                        drop(client);
+                        continue;
+                    }
+                    let upstream = upstream.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links2.lock().unwrap().push(link);
+                }
+            });
+        });
+        Relay { address, up, links }
+    }
+
+    /// The database "stops": every connection is cut, new ones refused.
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    /// The database is back.
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[actix_web::test]
+async fn while_the_database_is_down_requests_get_503_and_recover_without_a_restart() {
+    if crate::helpers::backend_name() != "postgres" {
+        eprintln!("database down: PostgreSQL only (SQLite is a file inside the process)");
+        return;
+    }
+    let db = fresh_db();
+    let url = db.settings.database_url.clone();
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let relay = Relay::start(host.to_string());
+    let relayed = format!("{scheme_user}@{}/{path}", relay.address);
+    let app = spawn_with(|s| {
+        s.database_url = relayed.clone();
+        s.db_timeout_secs = 1;
+        s.db_pool_size = 4;
+    })
+    .await;
+    // Kept alive for the app: the schema is dropped with `db`.
+    let _db = db;
+    seed::editions(&app);
+    let admin = app.admin().await;
+    let post = app
+        .post_as(
+            "/api/v1/posts",
+            &admin,
+            json!({"edition": "en", "title": "Steady", "status": "published"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    enum Phase {
+        Before,
+        Down,
+        After,
+    }
+    let phase = Mutex::new(Phase::Before);
+    let stop = AtomicBool::new(false);
+    let seen = Mutex::new(Vec::<(Phase, Instant, u16, bool)>::new());
+    let paths = [
+        format!("/api/v1/posts/{post}"),
+        "/api/v1/posts".to_string(),
+        "/readyz".to_string(),
+        "/api/v1/editions".to_string(),
+    ];
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let reader = |r: usize| {
+        let (app, phase, stop, seen, paths, client) = (&app, &phase, &stop, &seen, &paths, &client);
+        async move {
+            let mut n = r;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let started_in = *phase.lock().unwrap();
+                let res = client
+                    .get(format!("{}{}", app.address, paths[n % paths.len()]))
+                    .send()
+                    .await
+                    .expect("Nashr itself keeps answering");
+                let status = res.status().as_u16();
+                let problem = res
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|v| v == "application/problem+json");
+                let ended_in = *phase.lock().unwrap();
+                let _ = res.bytes().await;
+                // Only requests begun and ended in one phase say what it does.
+                if started_in == ended_in {
+                    seen.lock()
+                        .unwrap()
+                        .push((started_in, Instant::now(), status, problem));
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let conductor = async {
+        actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+        *phase.lock().unwrap() = Phase::Down;
+        relay.cut();
+        // A write while it is down is refused whole.
+        let refused = app
+            .post_as(
+                "/api/v1/posts",
+                &admin,
+                json!({"edition": "en", "title": "Written while down", "status": "published"}),
+            )
+            .await;
+        actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+        relay.restore();
+        *phase.lock().unwrap() = Phase::After;
+        let restored = Instant::now();
+        actix_web::rt::time::sleep(Duration::from_secs(8)).await;
+        stop.store(true, Ordering::SeqCst);
+        (refused, restored)
+    };
+    let ((refused, restored), _) = actix_web::rt::time::timeout(Duration::from_secs(60), async {
+        futures_util::join!(conductor, join_all((0..3).map(reader)))
+    })
+    .await
+    .expect("the test ends in time");
+
+    let seen = seen.into_inner().unwrap();
+    let count = |p: Phase, f: &dyn Fn(u16) -> bool| {
+        seen.iter()
+            .filter(|(ph, _, s, _)| *ph == p && f(*s))
+            .count()
+    };
+    let summary = format!(
+        "before: {} ok; down: {} answered 503, {} other; after: {} answered 503, {} ok",
+        count(Phase::Before, &|s| s == 200),
+        count(Phase::Down, &|s| s == 503),
+        count(Phase::Down, &|s| s != 503),
+        count(Phase::After, &|s| s == 503),
+        count(Phase::After, &|s| s == 200),
+    );
+    eprintln!(
+        "database down ({}): {summary}",
+        crate::helpers::backend_name()
+    );
+    assert_eq!(
+        refused.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert!(
+        seen.iter().all(|(_, _, s, _)| *s == 200 || *s == 503),
+        "{seen:?}"
+    );
+    assert!(seen
+        .iter()
+        .filter(|(_, _, s, _)| *s == 503)
+        .all(|(_, _, _, problem)| *problem));
+    assert_eq!(count(Phase::Before, &|s| s != 200), 0, "{summary}");
+    assert!(count(Phase::Down, &|s| s == 503) >= 3, "{summary}");
+    assert_eq!(count(Phase::Down, &|s| s != 503), 0, "{summary}");
+    // Back within a few seconds, and for good.
+    let first_ok = seen
+        .iter()
+        .filter(|(p, _, s, _)| *p == Phase::After && *s == 200)
+        .map(|(_, at, _, _)| *at)
+        .min()
+        .expect("requests succeed again");
+    assert!(first_ok - restored < Duration::from_secs(5), "{summary}");
+    assert!(
+        seen.iter()
+            .filter(|(p, at, _, _)| *p == Phase::After && *at > first_ok)
+            .all(|(_, _, s, _)| *s == 200),
+        "{summary}"
+    );
+    // Nothing of the refused write was stored.
+    let list = app
+        .get_as("/api/v1/posts?search=down", &admin)
+        .await
+        .expect(200);
+    assert_eq!(list["meta"]["total"], 0);
 }
