@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod backup;
 pub mod caching;
 pub mod cli;
 pub mod config;

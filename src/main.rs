@@ -38,6 +38,18 @@ enum Command {
         #[command(subcommand)]
         command: nashr::cli::import::ImportCommand,
     },
+    /// Write the whole site (content, users, media files) into a new
+    /// folder as NDJSON and files, for backups and moving to another
+    /// database: `nashr import nashr DIR` restores it.
+    Export {
+        #[command(flatten)]
+        settings: Settings,
+        /// The folder to write (new, or empty).
+        dir: std::path::PathBuf,
+        /// Include password hashes and script tokens (keep the folder safe).
+        #[arg(long)]
+        with_secrets: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Fill the database with a large multilingual site for benchmarks:
@@ -70,6 +82,11 @@ fn main() -> ExitCode {
         Some(Command::Migrate { settings }) => migrate(settings),
         Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
         Some(Command::Import { settings, command }) => nashr::cli::import::run(&settings, command),
+        Some(Command::Export {
+            settings,
+            dir,
+            with_secrets,
+        }) => nashr::cli::backup::export(&settings, &dir, with_secrets),
         Some(Command::BenchData {
             settings,
             posts,

@@ -39,18 +39,27 @@ pub enum ImportCommand {
         #[arg(long)]
         redirects: Option<PathBuf>,
     },
+    /// Restore a `nashr export` folder into an empty database (of either
+    /// kind) and its media store.
+    Nashr {
+        /// The folder `nashr export` wrote.
+        dir: PathBuf,
+    },
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
-    let ImportCommand::Wordpress {
-        file,
-        edition,
-        media_dir,
-        dry_run,
-        redirects,
-    } = command;
+    let (file, edition, media_dir, dry_run, redirects) = match command {
+        ImportCommand::Nashr { dir } => return super::backup::restore(settings, &dir),
+        ImportCommand::Wordpress {
+            file,
+            edition,
+            media_dir,
+            dry_run,
+            redirects,
+        } => (file, edition, media_dir, dry_run, redirects),
+    };
     let pool = Pool::connect(
         &settings.database_url,
         1,
@@ -60,17 +69,6 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
     let conn = &mut pooled.conn;
     db::run_migrations(conn)?;
     let store = settings.media_store()?;
-    // A thread of its own drives the store's I/O while the import waits
-    // on it.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let handle = runtime.handle().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let driver = std::thread::spawn(move || {
-        let _ = runtime.block_on(stopped);
-    });
-    let put = |p: &crate::media::upload::Processed| store_files(&handle, &store, p);
     let options = Options {
         edition,
         media_dir,
@@ -79,11 +77,12 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
     };
     let started = Instant::now();
     let mut bar = Progress::new();
-    let report = wordpress::import(conn, &file, &options, &put, &mut |done, total| {
-        bar.show(done, total)
-    });
-    let _ = stop.send(());
-    let _ = driver.join();
+    let report = super::with_store_runtime(|handle| {
+        let put = |p: &crate::media::upload::Processed| store_files(handle, &store, p);
+        wordpress::import(conn, &file, &options, &put, &mut |done, total| {
+            bar.show(done, total)
+        })
+    })?;
     let report = report?;
     bar.finish();
     print_report(&report, started.elapsed());

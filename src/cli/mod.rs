@@ -1,7 +1,27 @@
-//! Commands run from a shell on the server: `nashr user ...` and
-//! `nashr import ...`.
+//! Commands run from a shell on the server: `nashr user ...`,
+//! `nashr import ...` and `nashr export DIR`.
 
+pub mod backup;
 pub mod import;
 mod users;
 
 pub use users::{run, UserCommand};
+
+/// Runs `work` with a runtime whose I/O a thread of its own drives, so that
+/// blocking code (database work) can wait on the media store's calls.
+pub fn with_store_runtime<T>(
+    work: impl FnOnce(&tokio::runtime::Handle) -> T,
+) -> std::io::Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let handle = runtime.handle().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let driver = std::thread::spawn(move || {
+        let _ = runtime.block_on(stopped);
+    });
+    let result = work(&handle);
+    let _ = stop.send(());
+    let _ = driver.join();
+    Ok(result)
+}

@@ -660,6 +660,42 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
+/// The `nashr` binary with `settings` (database, media store, admin
+/// password, signing key) in its environment and nothing else, run in the
+/// test's folder.
+pub fn nashr_command(settings: &Settings) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nashr"));
+    let dir = settings
+        .media_dir
+        .parent()
+        .expect("the media folder is in the test's folder");
+    std::fs::create_dir_all(dir).expect("the test's folder");
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &settings.database_url)
+        .env("NASHR_MEDIA_DIR", &settings.media_dir)
+        .env("NASHR_DB_POOL_SIZE", settings.db_pool_size.to_string())
+        .env("NASHR_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("NASHR_JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "warn,nashr=info");
+    if let Some(bucket) = &settings.s3_bucket {
+        cmd.env("NASHR_S3_BUCKET", bucket)
+            .env(
+                "NASHR_S3_ENDPOINT",
+                settings.s3_endpoint.clone().unwrap_or_default(),
+            )
+            .env(
+                "NASHR_S3_PUBLIC_URL",
+                settings.s3_public_url.clone().unwrap_or_default(),
+            )
+            .env("NASHR_S3_PREFIX", &settings.s3_prefix)
+            .env("NASHR_S3_ACCESS_KEY_ID", "test")
+            .env("NASHR_S3_SECRET_ACCESS_KEY", "test");
+    }
+    cmd
+}
+
 /// The `nashr` binary serving `settings` as a child process, for tests that
 /// stop it the hard way.
 pub struct Binary {
@@ -673,43 +709,15 @@ impl Binary {
     /// environment, and waits until it listens.
     pub fn start(settings: &Settings, extra: &[(&str, &str)]) -> Binary {
         use std::io::BufRead;
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nashr"));
-        let dir = settings
-            .media_dir
-            .parent()
-            .expect("the media folder is in the test's folder");
-        std::fs::create_dir_all(dir).expect("the test's folder");
+        let mut cmd = nashr_command(settings);
         cmd.arg("serve")
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &settings.database_url)
             .env("NASHR_ADDR", "127.0.0.1:0")
-            .env("NASHR_MEDIA_DIR", &settings.media_dir)
-            .env("NASHR_DB_POOL_SIZE", settings.db_pool_size.to_string())
             .env("NASHR_WORKERS", "2")
             .env("NASHR_RATE_LIMIT_READS", "0")
             .env("NASHR_RATE_LIMIT_WRITES", "0")
-            .env("NASHR_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("NASHR_JWT_SECRET", JWT_SECRET)
-            .env("RUST_LOG", "warn,nashr=info")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
-        if let Some(bucket) = &settings.s3_bucket {
-            cmd.env("NASHR_S3_BUCKET", bucket)
-                .env(
-                    "NASHR_S3_ENDPOINT",
-                    settings.s3_endpoint.clone().unwrap_or_default(),
-                )
-                .env(
-                    "NASHR_S3_PUBLIC_URL",
-                    settings.s3_public_url.clone().unwrap_or_default(),
-                )
-                .env("NASHR_S3_PREFIX", &settings.s3_prefix)
-                .env("NASHR_S3_ACCESS_KEY_ID", "test")
-                .env("NASHR_S3_SECRET_ACCESS_KEY", "test");
-        }
         for (name, value) in extra {
             cmd.env(name, value);
         }

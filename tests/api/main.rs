@@ -3,6 +3,7 @@
 
 mod auth;
 mod authors;
+mod backup;
 mod caching;
 mod camera;
 mod cursors;

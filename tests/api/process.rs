@@ -236,3 +236,76 @@ async fn the_user_commands_manage_accounts_the_api_then_honours() {
     assert!(nashr_user(&url, &["enable", "leila"], "").0);
     assert_eq!(login("a-long-password").await.status(), 200);
 }
+
+#[actix_web::test]
+async fn sigterm_lets_an_upload_in_flight_finish_and_takes_no_new_connections() {
+    use std::io::{Read, Write};
+    let db = fresh_db();
+    let mut server =
+        crate::helpers::Binary::start(&db.settings, &[("NASHR_SHUTDOWN_TIMEOUT", "20")]);
+    let base = server.address.clone();
+    let client = reqwest::Client::new();
+    let token = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let addr = base.trim_start_matches("http://").to_string();
+    let png = crate::helpers::png(300, 200);
+    let (first, rest) = png.split_at(png.len() / 2);
+
+    // An upload whose body is half sent when SIGTERM comes.
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/media HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"late.png\"\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        png.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(first).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("-TERM");
+    std::thread::sleep(Duration::from_millis(700));
+
+    // New connections are refused meanwhile.
+    let refused =
+        std::net::TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2));
+    assert!(
+        refused.is_err(),
+        "a new connection was taken during shutdown"
+    );
+
+    // The upload in flight completes.
+    stream.write_all(rest).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+
+    let status = server.wait(Duration::from_secs(20));
+    assert!(status.success(), "exit status {status}");
+    // And it is stored: a restarted server has it.
+    let server = crate::helpers::Binary::start(&db.settings, &[]);
+    let list = client
+        .get(format!("{}/api/v1/media", server.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 1, "{list}");
+}
