@@ -262,6 +262,18 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
         ("RateLimit-Policy", "The limit and its window: `3000;w=60`"),
     ]
     .map(|(name, description)| (name, header(description)));
+    let bad_request = utoipa::openapi::ResponseBuilder::new()
+        .description(
+            "Bad Request: the address is malformed (an unknown parameter, a NUL character), \
+             and the problem says how",
+        )
+        .content(
+            "application/problem+json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
     let too_many = {
         let mut response = utoipa::openapi::ResponseBuilder::new()
             .description(
@@ -292,6 +304,11 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("400".into())
+                .or_insert_with(|| RefOr::T(bad_request.clone()));
             if limited {
                 operation
                     .responses

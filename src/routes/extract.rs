@@ -156,6 +156,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     use serde_json::error::Category;
+    if escapes_nul(bytes) {
+        // PostgreSQL cannot store NUL in text; refused alike on SQLite.
+        return Err(ApiError::BadRequest(
+            "the body contains a NUL character (\\u0000), which no text may hold".into(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -326,5 +332,50 @@ mod tests {
     fn percent_encoded_values_are_decoded() {
         let q: Q = parse_query("page=%33").unwrap();
         assert_eq!(q.page, Some(3));
+    }
+}
+
+/// Whether JSON text holds the escape `\u0000` (and not the six
+/// characters `\\u0000`, an escaped backslash before `u0000`).
+fn escapes_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(at, w)| {
+        w == b"\\u0000"
+            && bytes[..at]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count()
+                % 2
+                == 0
+    })
+}
+
+/// Refuses an address with a NUL character (`%00`) in its path or query
+/// before any handler sees it: no text may hold one.
+pub async fn refuse_nul(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let uri = req.uri().to_string();
+    let lower = uri.to_ascii_lowercase();
+    if lower.contains("%00") {
+        let error = ApiError::BadRequest(
+            "the address contains a NUL character (%00), which no text may hold".into(),
+        );
+        return Ok(req.error_response(error));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::escapes_nul;
+
+    #[test]
+    fn only_a_real_nul_escape_counts() {
+        assert!(escapes_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(escapes_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!escapes_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!escapes_nul(br#"{"a":"u0000"}"#));
     }
 }

@@ -43,7 +43,22 @@ async fn file_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut res = next.call(req).await?;
+    // actix-files answers a path it will not map (`..`, a bad segment) with
+    // an error of its own; it becomes a problem document like any other.
+    let mut res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) if e.as_response_error().status_code().as_u16() == 404 => {
+            return Err(ApiError::not_found("no such file").into())
+        }
+        Err(_) => return Err(ApiError::BadRequest("the file path is not valid".into()).into()),
+    };
+    let problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if res.status().is_client_error() && !problem {
+        return Err(ApiError::BadRequest("the file path is not valid".into()).into());
+    }
     let headers = res.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -13,6 +13,7 @@ mod errors;
 mod faults;
 mod feeds;
 mod helpers;
+mod hostile;
 mod imports;
 mod media;
 mod menus;

@@ -341,7 +341,12 @@ async fn read_multipart(
         let bytes = read_limited(part, limit - read).await?;
         read += bytes.len();
         let text = || {
-            String::from_utf8(bytes.clone()).map_err(|_| field_error(&name, "must be UTF-8 text"))
+            String::from_utf8(bytes.clone())
+                .map_err(|_| field_error(&name, "must be UTF-8 text"))
+                .and_then(|t| match t.contains('\0') {
+                    true => Err(field_error(&name, "may not contain a NUL character")),
+                    false => Ok(t),
+                })
         };
         match name.as_str() {
             "file" if file.is_none() => file = Some(Incoming { bytes, claimed, filename }),
