@@ -731,10 +731,15 @@ impl Binary {
                 .lines()
                 .map_while(Result::ok)
             {
-                if let Some(at) = line.find("local=") {
-                    let addr: String = line[at + 6..]
+                // `local=ADDR` in text logs, `"local":"ADDR"` in JSON ones.
+                let at = line
+                    .find("local=")
+                    .map(|at| at + 6)
+                    .or_else(|| line.find("\"local\":\"").map(|at| at + 9));
+                if let Some(at) = at {
+                    let addr: String = line[at..]
                         .chars()
-                        .take_while(|c| !c.is_whitespace())
+                        .take_while(|c| !c.is_whitespace() && *c != '"')
                         .collect();
                     let _ = tx.send(addr);
                 }

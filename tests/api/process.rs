@@ -309,3 +309,32 @@ async fn sigterm_lets_an_upload_in_flight_finish_and_takes_no_new_connections() 
         .unwrap();
     assert_eq!(list["meta"]["total"], 1, "{list}");
 }
+
+#[actix_web::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let db = fresh_db();
+    let mut server = crate::helpers::Binary::start(&db.settings, &[("NASHR_LOG_FORMAT", "json")]);
+    let reply = reqwest::Client::new()
+        .get(format!("{}/api/v1/editions", server.address))
+        .header("X-Request-Id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["x-request-id"], "trace-me-42");
+    server.signal("-TERM");
+    server.wait(Duration::from_secs(15));
+    let log = server.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines.len() >= 3, "{log}");
+    let served = lines
+        .iter()
+        .find(|l| l["message"] == "served" && l["span"]["request_id"] == "trace-me-42")
+        .unwrap_or_else(|| panic!("no line for the request:\n{log}"));
+    assert_eq!(served["status"], 200);
+    assert_eq!(served["span"]["path"], "/api/v1/editions");
+    assert!(served["latency_ms"].is_number() && served["timestamp"].is_string());
+}
