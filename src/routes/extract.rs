@@ -356,12 +356,28 @@ pub async fn refuse_nul(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let uri = req.uri().to_string();
-    let lower = uri.to_ascii_lowercase();
-    if lower.contains("%00") {
-        let error = ApiError::BadRequest(
-            "the address contains a NUL character (%00), which no text may hold".into(),
-        );
+    let nul = |s: &str| s.to_ascii_lowercase().contains("%00");
+    let message = "may not contain a NUL character (%00): no text may hold one";
+    let query = req.query_string();
+    let error = if nul(req.path()) {
+        Some(ApiError::BadRequest(format!("the path {message}")))
+    } else if nul(query) {
+        let param = query
+            .split('&')
+            .find(|pair| nul(pair))
+            .and_then(|pair| pair.split('=').next())
+            .map(|name| {
+                form_urlencoded::parse(name.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .next()
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        Some(ApiError::query(param, message))
+    } else {
+        None
+    };
+    if let Some(error) = error {
         return Ok(req.error_response(error));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
