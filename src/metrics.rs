@@ -42,15 +42,30 @@ const QUERY_BUCKETS: [f64; 12] = [
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
+}
+
+/// The method as a label: the standard ones by name, anything else
+/// `other`, so that clients cannot make new series with made-up methods.
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -239,22 +254,22 @@ impl Metrics {
 
     /// Counts an answered request. `route` is the template the request
     /// matched, or `None` for a request no route matched.
-    pub fn observe(&self, method: &str, route: Option<&str>, status: u16, started: Instant) {
-        let route = route.unwrap_or("unmatched").to_string();
-        let method = method.to_string();
+    pub fn observe(&self, method: &str, route: Option<String>, status: u16, started: Instant) {
+        let method = method_label(method);
+        let route = route.unwrap_or_else(|| "unmatched".to_string());
+        let mut labels = RequestLabels {
+            method,
+            route,
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        let route = RouteLabels {
+            method,
+            route: std::mem::take(&mut labels.route),
+        };
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.clone(),
-                route: route.clone(),
-            })
+            .get_or_create(&route)
             .observe(started.elapsed().as_secs_f64());
-        self.requests
-            .get_or_create(&RequestLabels {
-                method,
-                route,
-                status,
-            })
-            .inc();
     }
 
     pub fn upload(&self, outcome: Upload, bytes: u64) {

@@ -91,7 +91,7 @@ pub async fn observe(
     let status = res.status().as_u16();
     if let Some(metrics) = &metrics {
         let route = res.request().match_pattern();
-        metrics.observe(method.as_str(), route.as_deref(), status, started);
+        metrics.observe(method.as_str(), route, status, started);
     }
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
