@@ -33,8 +33,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nashr-target}"
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "jq is missing (apt-get install jq)" >&2; exit 1; }
 
-cargo build --release --locked --quiet
-BIN="$CARGO_TARGET_DIR/release/nashr"
+# BIN=path/to/nashr measures that binary instead (to compare two builds).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked --quiet
+  BIN="$CARGO_TARGET_DIR/release/nashr"
+fi
 OUT="bench-out/reads-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
