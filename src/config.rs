@@ -265,3 +265,20 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn env_example_documents_every_setting() {
+        let example = include_str!("../.env.example");
+        let missing: Vec<String> = super::EnvOnly::command()
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|env| env.to_string_lossy().into_owned())
+            .filter(|env| !example.contains(env.as_str()))
+            .collect();
+        assert!(missing.is_empty(), ".env.example lacks {missing:?}");
+    }
+}
