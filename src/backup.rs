@@ -29,7 +29,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::db::{Backend, Conn};
 use crate::media::Store;
@@ -236,8 +235,9 @@ fn file_keys(conn: &mut Conn) -> QueryResult<Vec<String>> {
     Ok(found.into_iter().map(|l| l.line).collect())
 }
 
-/// A key as stored: `ab/cd/<64 hex>.<ext>`, the hex being the SHA-256 of
-/// the bytes. Anything else (`..`, absolute paths) is refused.
+/// Whether a key has the shape of a stored one, `ab/cd/<64 hex>.<ext>`
+/// (the restore also checks the hex against the bytes). Anything else
+/// (`..`, absolute paths) is refused.
 fn valid_key(key: &str) -> bool {
     let parts: Vec<&str> = key.split('/').collect();
     let [a, b, file] = parts.as_slice() else {
@@ -257,13 +257,6 @@ fn valid_key(key: &str) -> bool {
         && hex.starts_with(&format!("{a}{b}"))
         && !ext.is_empty()
         && ext.bytes().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Writes the site into `dir` (which must not exist, or be empty).
@@ -391,42 +384,22 @@ pub fn restore(
     let mut restored = Restored::default();
     let media = dir.join("media");
     let mut new_files = Vec::new();
-    let mut stack = vec![media.clone()];
-    while let Some(folder) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries {
-            let entry = entry.map_err(io(&folder))?;
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let key = path
-                .strip_prefix(&media)
-                .expect("under the media folder")
-                .to_string_lossy()
-                .replace('\\', "/");
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let hex = key
-                .rsplit('/')
-                .next()
-                .and_then(|f| f.split('.').next())
-                .unwrap_or("");
-            if !valid_key(&key) || sha256_hex(&bytes) != hex {
-                return Err(BackupError::Invalid(format!(
-                    "{}: the file does not match its name (damaged, or not from an export)",
-                    path.display()
-                )));
-            }
-            let mime =
-                crate::media::detect::by_extension(&key).unwrap_or("application/octet-stream");
-            if runtime.block_on(store.put(&key, bytes, mime))? {
-                new_files.push(key);
-            }
-            restored.files += 1;
+    for (key, path) in crate::media::files_under(&media) {
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let named = key
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| crate::media::content_key(&bytes, ext) == key);
+        if !valid_key(&key) || !named {
+            return Err(BackupError::Invalid(format!(
+                "{}: the file does not match its name (damaged, or not from an export)",
+                path.display()
+            )));
         }
+        let mime = crate::media::detect::by_extension(&key).unwrap_or("application/octet-stream");
+        if runtime.block_on(store.put(&key, bytes, mime))? {
+            new_files.push(key);
+        }
+        restored.files += 1;
     }
 
     let rows = conn.transaction(|conn| restore_rows(conn, dir, &manifest, &mut restored));
@@ -500,30 +473,21 @@ fn restore_rows(
         };
         with_conn!(conn, c => diesel::sql_query(&sql).bind::<BigInt, _>(target).bind::<BigInt, _>(id).execute(c))?;
     }
-    if let Conn::Pg(c) = conn {
+    if let Backend::Postgres = conn.backend() {
         // Identity columns go on from the highest id restored.
         for table in TABLES {
+            if !columns(conn, table.name)?.iter().any(|c| c.name == "id") {
+                continue;
+            }
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{0}', 'id'), COALESCE(max(id), 1), max(id) IS NOT NULL) \
                  FROM {0} WHERE pg_get_serial_sequence('{0}', 'id') IS NOT NULL",
                 table.name
             );
-            if columns_pg_has_id(c, table.name)? {
-                diesel::sql_query(sql).execute(c)?;
-            }
+            with_conn!(conn, c => diesel::sql_query(sql).execute(c))?;
         }
     }
     Ok(())
-}
-
-fn columns_pg_has_id(c: &mut diesel::PgConnection, table: &str) -> QueryResult<bool> {
-    let found: Vec<Count> = diesel::sql_query(
-        "SELECT count(*) AS n FROM information_schema.columns \
-         WHERE table_name = $1 AND table_schema = current_schema() AND column_name = 'id'",
-    )
-    .bind::<Text, _>(table)
-    .load(c)?;
-    Ok(found.first().is_some_and(|c| c.n > 0))
 }
 
 /// The statement that inserts one row given as a JSON object (`$1`/`?`):
@@ -564,8 +528,8 @@ mod tests {
 
     #[test]
     fn only_content_addresses_are_keys() {
-        let hex = sha256_hex(b"x");
-        let key = format!("{}/{}/{hex}.png", &hex[..2], &hex[2..4]);
+        let key = crate::media::content_key(b"x", "png");
+        let hex = &key[6..70];
         assert!(valid_key(&key));
         for bad in [
             format!("../{}/{hex}.png", &hex[2..4]),

@@ -23,7 +23,6 @@ use crate::repo;
 use crate::routes::Db;
 use jwt::JwtKeys;
 
-/// `n` random bytes, URL-safe base64 without padding.
 /// Whether two secrets are equal, in time that does not depend on where
 /// they first differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -36,6 +35,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         == 0
 }
 
+/// `n` random bytes, URL-safe base64 without padding.
 pub fn random_token(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).expect("the OS has randomness");
@@ -82,12 +82,9 @@ fn unauthorized(why: &str) -> ApiError {
     ApiError::Unauthorized(why.to_string())
 }
 
-/// Resolves the request's credentials; `None` when it carries none.
-pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value
+/// The token of an `Authorization: Bearer <token>` header, if it is one.
+pub fn bearer(value: &HeaderValue) -> Option<&str> {
+    value
         .to_str()
         .ok()
         .and_then(|v| {
@@ -96,6 +93,14 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
+}
+
+/// Resolves the request's credentials; `None` when it carries none.
+pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = bearer(value)
         .ok_or_else(|| unauthorized("send the token as `Authorization: Bearer <token>`"))?
         .to_string();
     let db = Db::for_request(req)?;

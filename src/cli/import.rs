@@ -109,9 +109,8 @@ pub fn store_files(
     store: &Store,
     p: &crate::media::upload::Processed,
 ) -> Result<(), String> {
-    let files = std::iter::once(&p.original).chain(p.renditions.iter().map(|(_, f)| f));
     runtime
-        .block_on(store.put_all(files))
+        .block_on(store.put_all(p.files()))
         .map(|_| ())
         .map_err(|e| format!("could not store the file: {e}"))
 }

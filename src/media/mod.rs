@@ -48,6 +48,28 @@ pub enum StoreError {
     Object(#[from] object_store::Error),
 }
 
+/// Every file under `root`, at any depth: its path relative to `root`
+/// (with `/`, as a store key) and its full path. Folders that cannot be
+/// read are skipped.
+pub fn files_under(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                files.push((rel.to_string_lossy().replace('\\', "/"), path));
+            }
+        }
+    }
+    files
+}
+
 /// Files in a local folder, served at `/media/`.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
@@ -116,31 +138,21 @@ impl LocalStore {
     /// Removes temporary files older than `age` that a crash left behind
     /// in the middle of a write; answers how many.
     pub fn remove_stale_temporaries(&self, age: Duration) -> usize {
-        let mut removed = 0;
-        let mut dirs = vec![self.root.clone()];
-        while let Some(dir) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let name = entry.file_name().to_string_lossy().to_string();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if name.starts_with('.') && name.ends_with(".tmp") {
-                    let old = entry
-                        .metadata()
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|elapsed| elapsed >= age);
-                    if old && std::fs::remove_file(&path).is_ok() {
-                        removed += 1;
-                    }
-                }
-            }
-        }
-        removed
+        files_under(&self.root)
+            .into_iter()
+            .filter(|(key, _)| {
+                let name = key.rsplit('/').next().unwrap_or_default();
+                name.starts_with('.') && name.ends_with(".tmp")
+            })
+            .filter(|(_, path)| {
+                std::fs::metadata(path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|elapsed| elapsed >= age)
+            })
+            .filter(|(_, path)| std::fs::remove_file(path).is_ok())
+            .count()
     }
 
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
@@ -348,24 +360,10 @@ impl Store {
     /// Every key stored (under the prefix), for tests and audits.
     pub async fn keys(&self) -> Result<Vec<String>, StoreError> {
         match self {
-            Store::Local(local) => {
-                let mut keys = Vec::new();
-                let mut dirs = vec![local.root.clone()];
-                while let Some(dir) = dirs.pop() {
-                    let Ok(entries) = std::fs::read_dir(&dir) else {
-                        continue;
-                    };
-                    for entry in entries.flatten() {
-                        let path = entry.path();
-                        if path.is_dir() {
-                            dirs.push(path);
-                        } else if let Ok(rel) = path.strip_prefix(&local.root) {
-                            keys.push(rel.to_string_lossy().replace('\\', "/"));
-                        }
-                    }
-                }
-                Ok(keys)
-            }
+            Store::Local(local) => Ok(files_under(&local.root)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect()),
             Store::S3(s3) => {
                 use futures_util::TryStreamExt;
                 let prefix = (!s3.prefix.is_empty()).then(|| ObjectPath::from(s3.prefix.as_str()));

@@ -44,6 +44,13 @@ pub struct Processed {
     pub title: Option<String>,
 }
 
+impl Processed {
+    /// The original and every rendition.
+    pub fn files(&self) -> impl Iterator<Item = &File> {
+        std::iter::once(&self.original).chain(self.renditions.iter().map(|(_, f)| f))
+    }
+}
+
 /// Why an upload is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejected {

@@ -517,15 +517,16 @@ fn insert_embed(
     )?)
 }
 
-/// Puts the files of an upload in the store; answers the keys that were
-/// new, so they can be removed if the upload fails later. A store that
-/// cannot take them is a 503, with nothing of the upload left in it.
+/// Puts the files of an upload in the store. A store that cannot take them
+/// is a 503, with nothing of the upload left in it.
 async fn store_files(store: &Store, processed: &Processed) -> Result<(), ApiError> {
-    let files =
-        std::iter::once(&processed.original).chain(processed.renditions.iter().map(|(_, f)| f));
-    store.put_all(files).await.map(|_| ()).map_err(|_| {
-        ApiError::Unavailable("the media store is not available; try again shortly".into())
-    })
+    store
+        .put_all(processed.files())
+        .await
+        .map(|_| ())
+        .map_err(|_| {
+            ApiError::Unavailable("the media store is not available; try again shortly".into())
+        })
 }
 
 /// Add a media item: upload a file (multipart with a `file` part, or the
@@ -577,18 +578,20 @@ pub async fn create_media(
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    let result = receive(req, payload, db, state, store, limits, principal).await;
+        .and_then(|v| v.parse::<usize>().ok());
+    let result = receive(req, length, payload, db, state, store, limits, principal).await;
     match &result {
-        Ok(_) => metrics.upload(metrics::Upload::Stored, length),
+        Ok(_) => metrics.upload(metrics::Upload::Stored, length.unwrap_or(0) as u64),
         Err(_) => metrics.upload(metrics::Upload::Refused, 0),
     }
     result
 }
 
+/// [`create_media`]; `length` is the request's `Content-Length`.
+#[allow(clippy::too_many_arguments)]
 async fn receive(
     req: HttpRequest,
+    length: Option<usize>,
     payload: web::Payload,
     db: Db,
     state: web::Data<AppState>,
@@ -624,15 +627,8 @@ async fn receive(
         read_multipart(form, limits.max_bytes).await?
     } else {
         let fields: UploadFields = crate::routes::extract::parse_query(&query)?;
-        if let Some(length) = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            if length > limits.max_bytes {
-                return Err(too_large(limits.max_bytes));
-            }
+        if length.is_some_and(|length| length > limits.max_bytes) {
+            return Err(too_large(limits.max_bytes));
         }
         let bytes = read_limited(payload, limits.max_bytes).await?;
         let claimed = (!content_type.is_empty()).then_some(content_type.clone());
@@ -650,10 +646,7 @@ async fn receive(
     let processed = web::block(move || upload::process(incoming, max_pixels)).await??;
     // Noted before they are stored, so that a crash from here on leaves no
     // file behind for good (media::files).
-    let keys: Vec<String> = std::iter::once(&processed.original)
-        .chain(processed.renditions.iter().map(|(_, f)| f))
-        .map(|f| f.key.clone())
-        .collect();
+    let keys: Vec<String> = processed.files().map(|f| f.key.clone()).collect();
     let noted_at = domain::now();
     let noted = keys.clone();
     db.run(move |conn| Ok(repo::pending_files::note_storing(conn, &noted, noted_at)?))
