@@ -265,17 +265,23 @@ enum Attempt {
     },
 }
 
-async fn send(client: &reqwest::Client, req: reqwest::RequestBuilder) -> Option<Reply> {
-    let _ = client;
-    let res = req.send().await.ok()?;
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let body = res.bytes().await.ok()?.to_vec();
-    Some(Reply {
-        status,
-        headers,
-        body,
-    })
+/// Adds `attempt` to the log; answers its place there.
+fn record(log: &Mutex<Vec<Attempt>>, attempt: Attempt) -> usize {
+    let mut log = log.lock().unwrap();
+    log.push(attempt);
+    log.len() - 1
+}
+
+/// The answer to a writer's request, or `None` once the server is gone;
+/// never a 5xx.
+async fn send(req: reqwest::RequestBuilder) -> Option<Reply> {
+    let reply = Reply::read(req.send().await.ok()?).await.ok()?;
+    assert!(
+        reply.status < 500,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    Some(reply)
 }
 
 #[actix_web::test]
@@ -285,18 +291,7 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
     let mut server = Binary::start(&db.settings, &grace);
     let client = reqwest::Client::new();
     let base = server.address.clone();
-    let token = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = crate::helpers::admin_token_at(&client, &base).await;
     let edition = client
         .post(format!("{base}/api/v1/editions"))
         .bearer_auth(&token)
@@ -321,25 +316,22 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
                     0 if !mine.is_empty() => {
                         let (id, etag) = mine[n % mine.len()].clone();
                         let title = format!("Renamed {w}-{n}");
-                        log.lock().unwrap().push(Attempt::Rename {
-                            id,
-                            title: title.clone(),
-                            acknowledged: false,
-                        });
-                        let at = log.lock().unwrap().len() - 1;
+                        let at = record(
+                            log,
+                            Attempt::Rename {
+                                id,
+                                title: title.clone(),
+                                acknowledged: false,
+                            },
+                        );
                         let req = client
                             .patch(format!("{base}/api/v1/posts/{id}"))
                             .bearer_auth(token)
                             .header("If-Match", &etag)
                             .json(&json!({"title": title}));
-                        let Some(reply) = send(client, req).await else {
+                        let Some(reply) = send(req).await else {
                             break;
                         };
-                        assert!(
-                            reply.status < 500,
-                            "{}",
-                            String::from_utf8_lossy(&reply.body)
-                        );
                         if reply.status == 200 {
                             if let Attempt::Rename { acknowledged, .. } =
                                 &mut log.lock().unwrap()[at]
@@ -353,11 +345,13 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
                     1 => {
                         let bytes = png(64 + (w * 50 + n) as u32 % 200, 48);
                         let size = bytes.len();
-                        log.lock().unwrap().push(Attempt::Upload {
-                            bytes: size,
-                            id: None,
-                        });
-                        let at = log.lock().unwrap().len() - 1;
+                        let at = record(
+                            log,
+                            Attempt::Upload {
+                                bytes: size,
+                                id: None,
+                            },
+                        );
                         let req = client
                             .post(format!("{base}/api/v1/media"))
                             .bearer_auth(token)
@@ -367,14 +361,9 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
                                 format!("attachment; filename=\"p{w}-{n}.png\""),
                             )
                             .body(bytes);
-                        let Some(reply) = send(client, req).await else {
+                        let Some(reply) = send(req).await else {
                             break;
                         };
-                        assert!(
-                            reply.status < 500,
-                            "{}",
-                            String::from_utf8_lossy(&reply.body)
-                        );
                         if reply.status == 201 {
                             let id = reply.json()["id"].as_i64().unwrap();
                             log.lock().unwrap()[at] = Attempt::Upload {
@@ -385,23 +374,20 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
                     }
                     _ => {
                         let title = format!("Written {w}-{n}");
-                        log.lock().unwrap().push(Attempt::Create {
-                            title: title.clone(),
-                            id: None,
-                        });
-                        let at = log.lock().unwrap().len() - 1;
+                        let at = record(
+                            log,
+                            Attempt::Create {
+                                title: title.clone(),
+                                id: None,
+                            },
+                        );
                         let req = client
                             .post(format!("{base}/api/v1/posts"))
                             .bearer_auth(token)
                             .json(&json!({"edition": "en", "title": title, "content": "<p>Body</p>", "status": "published"}));
-                        let Some(reply) = send(client, req).await else {
+                        let Some(reply) = send(req).await else {
                             break;
                         };
-                        assert!(
-                            reply.status < 500,
-                            "{}",
-                            String::from_utf8_lossy(&reply.body)
-                        );
                         if reply.status == 201 {
                             let id = reply.json()["id"].as_i64().unwrap();
                             mine.push((id, reply.etag()));

@@ -159,6 +159,18 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a response whole; an error if the body does not arrive.
+    pub async fn read(res: reqwest::Response) -> reqwest::Result<Reply> {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.bytes().await?.to_vec();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
@@ -247,11 +259,7 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers");
-        Reply {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: res.bytes().await.expect("a body").to_vec(),
-        }
+        Reply::read(res).await.expect("a body")
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -280,11 +288,7 @@ impl TestApp {
             req = req.header("If-Match", tag);
         }
         let res = req.send().await.expect("the server answers");
-        Reply {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: res.bytes().await.expect("a body").to_vec(),
-        }
+        Reply::read(res).await.expect("a body")
     }
 
     pub async fn get_as(&self, path: &str, token: &str) -> Reply {
@@ -838,4 +842,19 @@ pub fn database_is_consistent(conn: &mut nashr::db::Conn) -> bool {
             dangling[0].n == 0
         }
     }
+}
+
+/// Logs `admin` in on the server at `base` (a binary or another instance);
+/// answers the access token.
+pub async fn admin_token_at(client: &reqwest::Client, base: &str) -> String {
+    let login = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("the server answers");
+    Reply::read(login).await.expect("a body").expect(200)["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string()
 }

@@ -437,16 +437,7 @@ async fn a_write_through_one_instance_is_read_through_another_on_the_next_reques
     actix_web::rt::spawn(a.run_until_stopped());
     actix_web::rt::spawn(b.run_until_stopped());
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{url_a}/api/v1/auth/token"))
-        .json(&json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = crate::helpers::admin_token_at(&client, &url_a).await;
     let write =
         |method: reqwest::Method, path: String, body: serde_json::Value, tag: Option<String>| {
             let mut req = client

@@ -245,18 +245,7 @@ async fn sigterm_lets_an_upload_in_flight_finish_and_takes_no_new_connections() 
         crate::helpers::Binary::start(&db.settings, &[("NASHR_SHUTDOWN_TIMEOUT", "20")]);
     let base = server.address.clone();
     let client = reqwest::Client::new();
-    let token = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&serde_json::json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = crate::helpers::admin_token_at(&client, &base).await;
     let addr = base.trim_start_matches("http://").to_string();
     let png = crate::helpers::png(300, 200);
     let (first, rest) = png.split_at(png.len() / 2);
