@@ -115,6 +115,14 @@ pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, ApiError> {
 }
 
 /// A strong password for people to copy: 24 URL-safe characters.
+/// Ends what a password change, a reset or disabling must end: every
+/// login of user `id` but the one whose jti is `keep`, and every script
+/// token. Answers how many script tokens were revoked.
+pub fn end_sessions(conn: &mut Conn, id: i64, keep: Option<&str>) -> diesel::QueryResult<usize> {
+    repo::users::end_sessions(conn, id, keep)?;
+    repo::tokens::revoke_all_of(conn, id, domain::now())
+}
+
 pub fn generate_password() -> String {
     auth::random_token(18)
 }

@@ -21,6 +21,11 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The user's session version at login: a password change, reset or
+    /// disabling moves it on and so ends the token. Absent in tokens from
+    /// before it existed, which count as version 0.
+    #[serde(default)]
+    pub ver: i32,
 }
 
 /// The signing key and token lifetime.
@@ -48,8 +53,9 @@ impl JwtKeys {
         }
     }
 
-    /// A token for user `id` with `role`, valid for the configured time.
-    pub fn issue(&self, id: i64, role: &str) -> String {
+    /// A token for user `id` with `role` in session version `ver`, valid
+    /// for the configured time.
+    pub fn issue(&self, id: i64, role: &str, ver: i32) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: id.to_string(),
@@ -59,6 +65,7 @@ impl JwtKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: uuid::Uuid::new_v4().to_string(),
+            ver,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing does not fail")
@@ -97,14 +104,14 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let claims = keys().verify(&keys().issue(7, "editor")).unwrap();
+        let claims = keys().verify(&keys().issue(7, "editor", 0)).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "editor"));
         assert_eq!(claims.iss, ISSUER);
     }
 
     #[test]
     fn tampered_tokens_fail() {
-        let token = keys().issue(7, "editor");
+        let token = keys().issue(7, "editor", 0);
         let other = JwtKeys::new(b"another secret, also 32 bytes!!!", 60);
         assert!(other.verify(&token).is_err());
         let parts: Vec<&str> = token.split('.').collect();
@@ -113,7 +120,7 @@ mod tests {
             .verify(&format!("{none_header}.{}.", parts[1]))
             .is_err());
         assert!(keys().verify("not.a.token").is_err());
-        let expired = JwtKeys::new(b"0123456789abcdef0123456789abcdef", -120).issue(7, "editor");
+        let expired = JwtKeys::new(b"0123456789abcdef0123456789abcdef", -120).issue(7, "editor", 0);
         assert_eq!(
             keys().verify(&expired).unwrap_err(),
             "the token has expired"

@@ -54,6 +54,8 @@ pub struct Principal {
     pub scopes: Scopes,
     /// The script token used, if any.
     pub token_id: Option<i64>,
+    /// The login token's id (`jti`), when a login token was used.
+    pub session: Option<String>,
 }
 
 impl Principal {
@@ -76,6 +78,17 @@ impl Principal {
     pub fn is_admin(&self) -> bool {
         self.scopes.contains(Scope::Admin)
     }
+
+    /// Refuses with 403 unless the request was made with a login token (a
+    /// password was typed for it), not a script token.
+    pub fn require_login(&self, what: &str) -> Result<(), ApiError> {
+        if self.token_id.is_none() {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(format!(
+            "{what} needs a login token (POST /auth/token), not a script token"
+        )))
+    }
 }
 
 fn unauthorized(why: &str) -> ApiError {
@@ -83,16 +96,12 @@ fn unauthorized(why: &str) -> ApiError {
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if it is one.
+/// The scheme's name is case-insensitive (RFC 9110, section 11.1).
 pub fn bearer(value: &HeaderValue) -> Option<&str> {
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Resolves the request's credentials; `None` when it carries none.
@@ -134,6 +143,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
                     scopes: Scopes::parse_stored(&token.scopes).intersect(&role.scopes()),
                     role,
                     token_id: Some(token.id),
+                    session: None,
                 }))
             })
             .await;
@@ -152,6 +162,13 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
         if user.disabled {
             return Err(unauthorized("the user is disabled"));
         }
+        if claims.ver != user.session_version
+            && user.kept_session.as_deref() != Some(claims.jti.as_str())
+        {
+            return Err(unauthorized(
+                "the token was ended by a password change or a disabled account; log in again",
+            ));
+        }
         let role: Role = user.role.parse().map_err(ApiError::internal)?;
         Ok(Some(Principal {
             user_id: user.id,
@@ -159,6 +176,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
             scopes: role.scopes(),
             role,
             token_id: None,
+            session: Some(claims.jti),
         }))
     })
     .await

@@ -155,7 +155,11 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
                     ..Default::default()
                 },
             )?;
-            println!("password of `{}` changed", user.username);
+            let revoked = accounts::end_sessions(conn, user.id, None)?;
+            println!(
+                "password of `{}` changed; its logins ended, {revoked} script token(s) revoked",
+                user.username
+            );
             if generated {
                 println!("password: {password}");
             }
@@ -182,9 +186,9 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
                     ..Default::default()
                 },
             )?;
-            let revoked = repo::tokens::revoke_all_of(conn, user.id, domain::now())?;
+            let revoked = accounts::end_sessions(conn, user.id, None)?;
             println!(
-                "`{}` is disabled; {revoked} script token(s) revoked",
+                "`{}` is disabled; its logins ended, {revoked} script token(s) revoked",
                 user.username
             );
         }

@@ -31,6 +31,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         revision -> Integer,
+        session_version -> Integer,
+        kept_session -> Nullable<Text>,
     }
 }
 

@@ -36,16 +36,22 @@ pub enum Scope {
     /// Users, editions, and other people's tokens.
     #[serde(rename = "admin")]
     Admin,
+    /// Your own account: name, slug and bio; your password and e-mail
+    /// (with a login token and the current password); your own script
+    /// tokens.
+    #[serde(rename = "account")]
+    Account,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::Read,
         Scope::PostsWrite,
         Scope::MediaWrite,
         Scope::TaxonomyWrite,
         Scope::MenusWrite,
         Scope::Admin,
+        Scope::Account,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +62,7 @@ impl Scope {
             Scope::TaxonomyWrite => "taxonomy:write",
             Scope::MenusWrite => "menus:write",
             Scope::Admin => "admin",
+            Scope::Account => "account",
         }
     }
 }
@@ -121,9 +128,16 @@ impl Role {
         use Scope::*;
         match self {
             Role::Admin => Scopes::of(&Scope::ALL),
-            Role::Editor => Scopes::of(&[Read, PostsWrite, MediaWrite, TaxonomyWrite, MenusWrite]),
-            Role::Author => Scopes::of(&[Read, PostsWrite, MediaWrite]),
-            Role::Contributor => Scopes::of(&[Read, PostsWrite]),
+            Role::Editor => Scopes::of(&[
+                Read,
+                PostsWrite,
+                MediaWrite,
+                TaxonomyWrite,
+                MenusWrite,
+                Account,
+            ]),
+            Role::Author => Scopes::of(&[Read, PostsWrite, MediaWrite, Account]),
+            Role::Contributor => Scopes::of(&[Read, PostsWrite, Account]),
         }
     }
 

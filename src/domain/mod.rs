@@ -4,6 +4,7 @@ pub mod access;
 pub mod content;
 pub mod search;
 pub mod slug;
+pub mod text;
 
 use std::fmt;
 use std::str::FromStr;

@@ -50,6 +50,34 @@ pub fn is_valid(s: &str) -> bool {
     !s.is_empty() && s.chars().count() <= MAX_LEN && slugify(s).as_deref() == Some(s)
 }
 
+/// The look of `s`: its Unicode TR39 skeleton, in which characters that
+/// look alike map to one prototype (Cyrillic `а` to Latin `a`, `1` to `l`).
+pub fn skeleton(s: &str) -> String {
+    unicode_security::confusable_detection::skeleton(s).collect()
+}
+
+/// The ASCII slug that `slug` imitates, if it writes one with look-alike
+/// letters of other scripts (`wоmbat` with a Cyrillic `о`). Slugs that
+/// are genuinely in another script (Persian, Arabic) imitate nothing.
+pub fn imitated(slug: &str) -> Option<String> {
+    if slug.is_ascii() {
+        return None;
+    }
+    let mut out = String::with_capacity(slug.len());
+    for c in slug.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let look = skeleton(c.encode_utf8(&mut [0; 4]));
+        if !look.is_ascii() {
+            return None;
+        }
+        out.extend(look.chars().flat_map(char::to_lowercase));
+    }
+    (out != slug && is_valid(&out)).then_some(out)
+}
+
 /// Latin letters with diacritics become their base letters; other scripts
 /// pass through unchanged.
 fn fold(ch: char) -> Vec<char> {
@@ -123,6 +151,17 @@ mod tests {
     fn nothing_usable_gives_none_and_length_is_capped() {
         assert_eq!(slugify(" -- !! "), None);
         assert_eq!(slugify(&"a".repeat(500)).unwrap().len(), MAX_LEN);
+    }
+
+    #[test]
+    fn look_alike_letters_imitate_ascii_slugs_real_scripts_do_not() {
+        assert_eq!(
+            imitated("w\u{043E}mbat-public-post").as_deref(),
+            Some("wombat-public-post")
+        );
+        assert_eq!(imitated("wombat-public-post"), None);
+        assert_eq!(imitated("می-خواهم"), None);
+        assert_eq!(imitated("مكتبة-المدينة"), None);
     }
 
     #[test]

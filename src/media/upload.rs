@@ -89,15 +89,18 @@ fn file(bytes: Vec<u8>, kind: FileType, size: Option<(u32, u32)>) -> File {
 }
 
 /// A file name as clients may send it: a plain name, no folders, no
-/// control characters, not hidden; at most 255 bytes.
+/// control characters, not hidden; at most 255 bytes. Names that were not
+/// UTF-8 (decoded to U+FFFD), or that hide their extension behind a
+/// bidirectional override, are refused too.
 pub fn check_filename(name: &str) -> Result<String, Rejected> {
     let name = name.trim();
     let plain = !name.is_empty()
         && name.len() <= 255
         && !name.starts_with('.')
+        && crate::domain::text::name_problem(name).is_none()
         && !name
             .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control());
+            .any(|c| c == '/' || c == '\\' || c == '\u{FFFD}' || c.is_control());
     if plain {
         Ok(name.to_string())
     } else {

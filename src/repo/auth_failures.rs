@@ -5,8 +5,8 @@ use crate::db::schema::auth_failures;
 use crate::db::Conn;
 use crate::with_conn;
 
-/// Failures since `since`: the oldest time and the count, for the username
-/// and for the client.
+/// Failures since `since`: the count and the oldest time, for the username
+/// from this client, and for the client whatever the username.
 pub struct Recent {
     pub by_username: (i64, Option<NaiveDateTime>),
     pub by_client: (i64, Option<NaiveDateTime>),
@@ -22,6 +22,7 @@ pub fn recent(
     with_conn!(conn, c => {
         let by_username = auth_failures::table
             .filter(auth_failures::username.eq(username))
+            .filter(auth_failures::client.eq(client))
             .filter(auth_failures::failed_at.gt(since))
             .select((count_star(), min(auth_failures::failed_at)))
             .first(c)?;
@@ -55,8 +56,12 @@ pub fn record(
     Ok(())
 }
 
-/// Forgets a username's failures after it signs in.
-pub fn clear(conn: &mut Conn, username: &str) -> QueryResult<()> {
-    with_conn!(conn, c => diesel::delete(auth_failures::table.filter(auth_failures::username.eq(username))).execute(c))?;
+/// Forgets a username's failures from `client` after it signs in there
+/// (others' failures for the username still count against them).
+pub fn clear(conn: &mut Conn, username: &str, client: &str) -> QueryResult<()> {
+    with_conn!(conn, c => diesel::delete(auth_failures::table
+        .filter(auth_failures::username.eq(username))
+        .filter(auth_failures::client.eq(client)))
+        .execute(c))?;
     Ok(())
 }

@@ -4,12 +4,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::keyset::{Key, KeyValue, Window};
-use crate::db::schema::{media, media_renditions};
+use crate::db::schema::{media, media_renditions, post_gallery_items, posts, users};
 use crate::db::{search, Conn};
 use crate::domain::search::SearchQuery;
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, PostStatus};
 use crate::media::embed::Embed;
 use crate::media::upload::Processed;
+use crate::repo::posts::live;
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -91,6 +92,8 @@ pub struct NewRendition<'a> {
 
 #[derive(Debug, Clone, Default)]
 pub struct MediaFilter {
+    /// Only items live content uses at this time (what the public sees).
+    pub public_at: Option<NaiveDateTime>,
     pub edition_id: Option<i64>,
     pub kind: Option<MediaKind>,
     /// Only items matching these words.
@@ -116,10 +119,44 @@ pub enum MediaSort {
     Relevance,
 }
 
+/// The items live content uses at `$now`: featured on or in the gallery
+/// of a live post, or the picture of a user who has one. Nothing else is
+/// public: an upload meant for an embargoed draft stays unseen.
+macro_rules! in_public_use {
+    ($now:expr) => {{
+        let now = $now;
+        media::id
+            .nullable()
+            .eq_any(
+                posts::table
+                    .filter(live!(now))
+                    .select(posts::featured_media_id),
+            )
+            .or(media::id.eq_any(
+                post_gallery_items::table
+                    .inner_join(posts::table)
+                    .filter(live!(now))
+                    .select(post_gallery_items::media_id),
+            ))
+            .or(media::id.nullable().eq_any(
+                users::table
+                    .filter(
+                        users::id
+                            .nullable()
+                            .eq_any(posts::table.filter(live!(now)).select(posts::author_id)),
+                    )
+                    .select(users::avatar_media_id),
+            ))
+    }};
+}
+
 macro_rules! filtered {
     ($f:expr, $source:expr) => {{
         let f: &MediaFilter = $f;
         let mut q = $source.into_boxed();
+        if let Some(now) = f.public_at {
+            q = q.filter(in_public_use!(now));
+        }
         if let Some(id) = f.edition_id {
             q = q.filter(media::edition_id.eq(id));
         }
@@ -215,6 +252,14 @@ pub fn list(
             filter, backend, sort, window
         ),
     })
+}
+
+/// Whether live content uses item `id` at `now` (see [`in_public_use`]).
+pub fn is_public(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::select(diesel::dsl::exists(
+        media::table.filter(media::id.eq(id)).filter(in_public_use!(now)),
+    ))
+    .get_result(c))
 }
 
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<MediaRow>> {
@@ -430,12 +475,21 @@ pub fn find_by_slug(
     })
 }
 
-/// How many posts show the item: as featured media, and in galleries.
-pub fn usage(conn: &mut Conn, id: i64) -> QueryResult<(i64, i64)> {
-    use crate::db::schema::{post_gallery_items, posts};
+/// The posts that show the item (trashed ones too): those it is the
+/// featured media of, and those whose gallery holds it.
+pub fn usage(conn: &mut Conn, id: i64) -> QueryResult<(Vec<i64>, Vec<i64>)> {
     with_conn!(conn, c => {
-        let featured = posts::table.filter(posts::featured_media_id.eq(id)).count().get_result(c)?;
-        let galleries = post_gallery_items::table.filter(post_gallery_items::media_id.eq(id)).count().get_result(c)?;
+        let featured = posts::table
+            .filter(posts::featured_media_id.eq(id))
+            .select(posts::id)
+            .order(posts::id)
+            .load(c)?;
+        let galleries = post_gallery_items::table
+            .filter(post_gallery_items::media_id.eq(id))
+            .select(post_gallery_items::post_id)
+            .distinct()
+            .order(post_gallery_items::post_id)
+            .load(c)?;
         Ok((featured, galleries))
     })
 }
@@ -443,7 +497,6 @@ pub fn usage(conn: &mut Conn, id: i64) -> QueryResult<(i64, i64)> {
 /// Deletes the item; posts featuring it lose their featured media and
 /// galleries lose the picture.
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
-    use crate::db::schema::post_gallery_items;
     let removed = with_conn!(conn, c => {
         diesel::delete(post_gallery_items::table.filter(post_gallery_items::media_id.eq(id))).execute(c)?;
         diesel::delete(media::table.find(id)).execute(c)

@@ -153,6 +153,10 @@ pub struct UserRow {
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Login tokens issued under another version no longer work.
+    pub session_version: i32,
+    /// The jti of the one login that outlives its user's own password change.
+    pub kept_session: Option<String>,
 }
 
 /// What an update changes; `None` leaves a column alone.
@@ -222,8 +226,27 @@ pub fn has_content(conn: &mut Conn, id: i64) -> QueryResult<bool> {
     })
 }
 
+/// Ends every login of user `id` but the one whose jti is `keep`.
+pub fn end_sessions(conn: &mut Conn, id: i64, keep: Option<&str>) -> QueryResult<()> {
+    with_conn!(conn, c => diesel::update(users::table.find(id))
+        .set((
+            users::session_version.eq(users::session_version + 1),
+            users::kept_session.eq(keep),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
     with_conn!(conn, c => diesel::delete(users::table.find(id)).execute(c))
+}
+
+/// Whether another user than `except` has the e-mail address `email`.
+pub fn email_taken(conn: &mut Conn, email: &str, except: i64) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::select(diesel::dsl::exists(users::table
+        .filter(users::email.eq(email))
+        .filter(users::id.ne(except))))
+        .get_result(c))
 }
 
 pub fn slug_taken(conn: &mut Conn, slug: &str) -> QueryResult<bool> {

@@ -46,7 +46,7 @@ pub fn author_views(
         HashMap::new()
     } else {
         let editions = repo::editions::all(conn)?;
-        media_views(conn, &editions, state, media_rows)?
+        media_views(conn, &editions, state, media_rows, false)?
             .into_iter()
             .map(|m| (m.id, m))
             .collect()

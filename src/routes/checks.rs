@@ -3,6 +3,7 @@
 
 use diesel::QueryResult;
 
+use crate::auth::Principal;
 use crate::db::Conn;
 use crate::domain::{content, slug};
 use crate::error::{ApiError, FieldErrors};
@@ -21,6 +22,17 @@ pub fn text(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max:
         errors.add(field, format!("must be {what}"));
     }
     value.to_string()
+}
+
+/// `value` trimmed, like [`text`], as a name people read (a title, a
+/// name, a label): with something visible in it and no bidirectional
+/// overrides.
+pub fn name(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max: usize) -> String {
+    let value = text(errors, field, value, min, max);
+    if let Some(problem) = crate::domain::text::name_problem(&value) {
+        errors.add(field, problem);
+    }
+    value
 }
 
 /// A slug given by a client: it must already be in the form [`slug::slugify`]
@@ -115,6 +127,18 @@ mod tests {
     }
 }
 
+/// What a writer may do with an existing item they name (a slug it holds,
+/// a translation group to join).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The writer may not even know it exists: errors must not name it.
+    Hidden,
+    /// The writer sees it but may not change it.
+    Visible,
+    /// The writer may change it.
+    Editable,
+}
+
 /// What the slug and translation checks need to know of a resource kept
 /// per edition (posts, categories, tags, menus).
 pub trait PerEdition {
@@ -133,10 +157,15 @@ pub trait PerEdition {
     fn id_by_slug(conn: &mut Conn, edition_id: i64, slug: &str) -> QueryResult<Option<i64>>;
     /// Slugs in `edition_id` that are `base` or `base-...`.
     fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>>;
+    /// What `writer` may do with item `id`. Terms and menus are public,
+    /// and whoever writes them may change any of them.
+    fn access(_conn: &mut Conn, _id: i64, _writer: &Principal) -> QueryResult<Access> {
+        Ok(Access::Editable)
+    }
 }
 
 macro_rules! per_edition {
-    ($marker:ident, $noun:literal, $module:ident) => {
+    ($marker:ident, $noun:literal, $module:ident $(, $access:item)?) => {
         pub struct $marker;
 
         impl PerEdition for $marker {
@@ -171,20 +200,46 @@ macro_rules! per_edition {
             ) -> QueryResult<Vec<String>> {
                 repo::$module::slugs_like(conn, edition_id, base)
             }
+
+            $($access)?
         }
     };
 }
 
-per_edition!(Posts, "post", posts);
+per_edition!(
+    Posts,
+    "post",
+    posts,
+    /// Editors change every post; others their own, and see the live ones.
+    fn access(conn: &mut Conn, id: i64, writer: &Principal) -> QueryResult<Access> {
+        let Some(post) = repo::posts::find(conn, id)? else {
+            return Ok(Access::Hidden);
+        };
+        Ok(
+            if writer.role.edits_others() || post.author_id == Some(writer.user_id) {
+                Access::Editable
+            } else if crate::routes::posts::is_live(&post, crate::domain::now()) {
+                Access::Visible
+            } else {
+                Access::Hidden
+            },
+        )
+    }
+);
 per_edition!(Categories, "category", categories);
 per_edition!(Tags, "tag", tags);
 per_edition!(Menus, "menu", menus);
 
 /// The slug to store for an item of `edition`: the client's, if well formed
 /// and free (other than `this` item's own), or one made from `title`.
+///
+/// A slug taken by an item the writer cannot see is refused without naming
+/// it, and so is one that looks like another slug of the edition (a Latin
+/// slug imitated with Cyrillic or Greek letters, Unicode TR39).
 pub fn slug_for<K: PerEdition>(
     conn: &mut Conn,
     errors: &mut FieldErrors,
+    writer: &Principal,
     edition: (i64, &str),
     given: Option<&str>,
     title: &str,
@@ -194,11 +249,19 @@ pub fn slug_for<K: PerEdition>(
     match given {
         Some(given) => {
             let slug = slug_field(errors, given);
-            if let Some(other) = K::id_by_slug(conn, edition_id, &slug)? {
-                if Some(other) != this {
+            let taken = K::id_by_slug(conn, edition_id, &slug)?.filter(|&id| Some(id) != this);
+            if let Some(other) = taken {
+                let message = match K::access(conn, other, writer)? {
+                    Access::Hidden => "is not available in this edition; choose another".into(),
+                    _ => format!("is already used by {} {other} in edition {code}", K::NOUN),
+                };
+                errors.add("slug", message);
+            } else if let Some(lookalike) = slug::imitated(&slug) {
+                let imitated = K::id_by_slug(conn, edition_id, &lookalike)?;
+                if imitated.is_some_and(|id| Some(id) != this) {
                     errors.add(
                         "slug",
-                        format!("is already used by {} {other} in edition {code}", K::NOUN),
+                        "looks like a slug already in use in this edition (letters of another script imitate it); choose another",
                     );
                 }
             }
@@ -212,30 +275,46 @@ pub fn slug_for<K: PerEdition>(
     }
 }
 
-/// The translation group of item `of`, which must be in another edition
-/// and have no translation in `edition` yet (other than `this`).
+/// The translation group of item `of`, which must be in another edition,
+/// be one the writer may change, and have no translation in `edition` yet
+/// (other than `this`). Errors never name what the writer cannot see.
 pub fn group_of<K: PerEdition>(
     conn: &mut Conn,
     errors: &mut FieldErrors,
+    writer: &Principal,
     edition: (i64, &str),
     of: i64,
     this: Option<i64>,
 ) -> Result<Option<String>, ApiError> {
     let (edition_id, code) = edition;
-    let Some((other_edition, group)) = K::edition_and_group(conn, of)? else {
+    let found = K::edition_and_group(conn, of)?;
+    let access = match found {
+        Some(_) => K::access(conn, of, writer)?,
+        None => Access::Hidden,
+    };
+    let Some((other_edition, group)) = found.filter(|_| access != Access::Hidden) else {
         errors.add("translation_of", format!("no {} {of}", K::NOUN));
         return Ok(None);
     };
+    if access != Access::Editable {
+        errors.add(
+            "translation_of",
+            format!(
+                "only someone who may edit {} {of} can add a translation to it",
+                K::NOUN
+            ),
+        );
+        return Ok(None);
+    }
     if other_edition == edition_id {
         errors.add("translation_of", "a translation is in another edition");
         return Ok(None);
     }
-    if let Some(existing) = K::member_in(conn, &group, edition_id, this)? {
+    if K::member_in(conn, &group, edition_id, this)?.is_some() {
         errors.add(
             "translation_of",
             format!(
-                "{} {of} already has a translation in edition {code}: {} {existing}",
-                K::NOUN,
+                "{} {of} already has a translation in edition {code}",
                 K::NOUN
             ),
         );

@@ -484,7 +484,9 @@ pub async fn edition_sitemap(
     let page: i64 = page
         .strip_suffix(".xml")
         .and_then(|n| n.parse().ok())
-        .filter(|n| *n >= 1)
+        // Past this, `(page - 1) * SITEMAP_PAGE` would overflow: no site
+        // has that many pages.
+        .filter(|n| (1..=i64::MAX / SITEMAP_PAGE).contains(n))
         .ok_or_else(|| ApiError::not_found("sitemap pages are 1.xml, 2.xml, ..."))?;
     let site = state.site_url.clone();
     let body = db

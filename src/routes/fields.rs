@@ -1,7 +1,7 @@
 //! Sparse fieldsets: `?fields=id,title,author.display_name` keeps only the
 //! named fields of each item (nested names with dots; through arrays, a
-//! name applies to every element). The first name of each path must be a
-//! field of the item's schema; anything else is a 400.
+//! name applies to every element). Every name must be a field where it
+//! stands in the item's schema (`author.email` is a 400 like `email`).
 
 use std::collections::BTreeMap;
 
@@ -14,30 +14,145 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields(BTreeMap<String, Fields>);
 
+/// What names a response's fields have, nested, as its schema says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// A value with no fields of its own (text, number, ...).
+    Leaf,
+    /// An object with these fields.
+    Object(BTreeMap<String, Shape>),
+    /// A map with names chosen by the data (renditions by name): any.
+    Open,
+}
+
+impl Shape {
+    /// The shape of schema `name` in the API's OpenAPI document.
+    pub fn of_schema(name: &str) -> Shape {
+        use utoipa::openapi::RefOr;
+        let doc = crate::openapi::document();
+        let components = doc.components.unwrap_or_default();
+        let schema = RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name));
+        shape(&schema, &components.schemas, 0)
+    }
+
+    /// A shape from field names only (every field a leaf).
+    pub fn of_names(names: &[&str]) -> Shape {
+        Shape::Object(names.iter().map(|n| (n.to_string(), Shape::Leaf)).collect())
+    }
+
+    fn names(&self) -> String {
+        match self {
+            Shape::Object(fields) => fields.keys().cloned().collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        }
+    }
+}
+
+fn shape(
+    schema: &utoipa::openapi::RefOr<utoipa::openapi::Schema>,
+    components: &BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
+    depth: usize,
+) -> Shape {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems};
+    use utoipa::openapi::{RefOr, Schema};
+    if depth > 8 {
+        return Shape::Open;
+    }
+    match schema {
+        RefOr::Ref(r) => {
+            let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+            match components.get(name) {
+                Some(found) => shape(found, components, depth + 1),
+                None => Shape::Open,
+            }
+        }
+        RefOr::T(Schema::Object(object)) => {
+            if !object.properties.is_empty() {
+                Shape::Object(
+                    object
+                        .properties
+                        .iter()
+                        .map(|(k, v)| (k.clone(), shape(v, components, depth + 1)))
+                        .collect(),
+                )
+            } else if matches!(
+                object.additional_properties.as_deref(),
+                Some(AdditionalProperties::RefOr(_) | AdditionalProperties::FreeForm(true))
+            ) {
+                Shape::Open
+            } else {
+                Shape::Leaf
+            }
+        }
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => shape(items, components, depth + 1),
+            ArrayItems::False => Shape::Leaf,
+        },
+        RefOr::T(Schema::OneOf(one)) => first_object(&one.items, components, depth),
+        RefOr::T(Schema::AnyOf(any)) => first_object(&any.items, components, depth),
+        RefOr::T(Schema::AllOf(all)) => first_object(&all.items, components, depth),
+        _ => Shape::Leaf,
+    }
+}
+
+/// The first of `items` (an `Option<T>` is `T` or null) that has fields.
+fn first_object(
+    items: &[utoipa::openapi::RefOr<utoipa::openapi::Schema>],
+    components: &BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
+    depth: usize,
+) -> Shape {
+    items
+        .iter()
+        .map(|item| shape(item, components, depth + 1))
+        .find(|s| *s != Shape::Leaf)
+        .unwrap_or(Shape::Leaf)
+}
+
 impl Fields {
-    /// Parses `raw` for items whose fields are `known`.
-    pub fn parse(raw: &str, known: &[String]) -> Result<Fields, ApiError> {
+    /// Parses `raw` for items of `shape`: every name, nested ones too, must
+    /// be a field where it stands.
+    pub fn parse(raw: &str, shape: &Shape) -> Result<Fields, ApiError> {
         let mut fields = Fields::default();
         for path in raw.split(',').map(str::trim) {
             if path.is_empty() {
                 continue;
             }
-            let mut names = path.split('.');
-            let first = names.next().unwrap_or_default();
-            if !known.iter().any(|k| k == first) {
-                return Err(ApiError::query(
-                    "fields",
-                    format!("`{first}` is not a field; fields are {}", known.join(", ")),
-                ));
-            }
-            let mut node = fields.0.entry(first.to_string()).or_default();
-            for name in names {
+            let (mut node, mut here) = (&mut fields, shape);
+            let mut seen = String::new();
+            for name in path.split('.') {
                 if name.is_empty() {
                     return Err(ApiError::query(
                         "fields",
                         format!("`{path}` has an empty name"),
                     ));
                 }
+                here = match here {
+                    Shape::Open => here,
+                    Shape::Object(known) => known.get(name).ok_or_else(|| {
+                        let whose = if seen.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" of `{seen}`")
+                        };
+                        ApiError::query(
+                            "fields",
+                            format!(
+                                "`{name}` is not a field{whose}; fields are {}",
+                                here.names()
+                            ),
+                        )
+                    })?,
+                    Shape::Leaf => {
+                        return Err(ApiError::query(
+                            "fields",
+                            format!("`{seen}` has no fields, so `{path}` names nothing"),
+                        ))
+                    }
+                };
+                if !seen.is_empty() {
+                    seen.push('.');
+                }
+                seen.push_str(name);
                 node = node.0.entry(name.to_string()).or_default();
             }
         }
@@ -64,24 +179,21 @@ impl Fields {
     }
 }
 
-/// The property names of schema `T`, as `fields` checks them.
-pub fn names_of<T: utoipa::ToSchema>() -> Vec<String> {
-    use utoipa::openapi::{RefOr, Schema};
-    match T::schema() {
-        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn known() -> Vec<String> {
-        ["id", "title", "author", "categories"]
-            .map(String::from)
-            .to_vec()
+    fn known() -> Shape {
+        let mut fields = BTreeMap::new();
+        fields.insert("id".to_string(), Shape::Leaf);
+        fields.insert("title".to_string(), Shape::Leaf);
+        fields.insert(
+            "author".to_string(),
+            Shape::of_names(&["id", "display_name"]),
+        );
+        fields.insert("categories".to_string(), Shape::of_names(&["id", "name"]));
+        Shape::Object(fields)
     }
 
     #[test]
@@ -101,9 +213,18 @@ mod tests {
     }
 
     #[test]
+    fn the_post_schema_gives_nested_names() {
+        let post = Shape::of_schema("PostResponse");
+        assert!(Fields::parse("author.display_name,categories.slug", &post).is_ok());
+        assert!(Fields::parse("author.email", &post).is_err());
+    }
+
+    #[test]
     fn unknown_and_empty_names_are_refused() {
         assert!(Fields::parse("nope", &known()).is_err());
         assert!(Fields::parse(",,", &known()).is_err());
         assert!(Fields::parse("author..id", &known()).is_err());
+        assert!(Fields::parse("author.email", &known()).is_err());
+        assert!(Fields::parse("title.x", &known()).is_err());
     }
 }

@@ -111,6 +111,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::create_user)
                 .service(users::get_me)
                 .service(users::get_user)
+                .service(users::update_me)
                 .service(users::update_user)
                 .service(users::delete_user),
         );

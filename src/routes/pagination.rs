@@ -62,6 +62,9 @@ pub struct PageRequest {
     pub cursor: Option<Cursor>,
 }
 
+/// The longest text a sort key holds (titles, names, slugs) with room to spare.
+const MAX_KEY_BYTES: usize = 4096;
+
 /// Where a page ended, for the next: the order it was made for, the sort
 /// key values of its last item and that item's id (or, for orders by
 /// relevance, how many items came before the next page). Sent as
@@ -90,9 +93,18 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(json)
     }
 
+    /// A cursor is checked like any parameter, since anyone can forge one:
+    /// its texts must be text a database can hold (no NUL, which
+    /// PostgreSQL refuses) of a length a sort key can have.
     fn decode(raw: &str) -> Option<Cursor> {
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
+        let plausible = |text: &str| text.len() <= MAX_KEY_BYTES && !text.contains('\0');
+        let keys_ok = cursor.keys.iter().all(|k| match k {
+            KeyValue::Text(text) => plausible(text),
+            _ => true,
+        });
+        (keys_ok && plausible(&cursor.order)).then_some(cursor)
     }
 
     /// The cursor, if it was made for `order`; a 400 otherwise.

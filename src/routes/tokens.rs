@@ -72,12 +72,12 @@ impl From<TokenRow> for TokenInfo {
 
 /// Create a script token.
 ///
-/// Needs a login token, or a script token with the `admin` scope: a leaked
-/// script token cannot mint others.
+/// Needs the `account` scope and a login token, or a script token with the
+/// `admin` scope as well: a leaked script token cannot mint others.
 #[utoipa::path(
     tag = "tokens",
     request_body = CreateTokenRequest,
-    security(("bearer" = [])),
+    security(("bearer" = ["account"])),
     responses(
         (status = 201, description = "The token, with its secret shown once", body = CreatedToken,
          headers(("Location" = String, description = "The token's URL"))),
@@ -96,6 +96,7 @@ pub async fn create_token(
     principal: Principal,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Account)?;
     if principal.token_id.is_some() && !principal.is_admin() {
         return Err(ApiError::Forbidden(
             "script tokens are made with a login token (or a token with the `admin` scope)".into(),
@@ -260,15 +261,17 @@ pub async fn get_token(
     Ok(HttpResponse::Ok().json(TokenInfo::from(token)))
 }
 
-/// Revoke a script token: it stops working on the next request.
+/// Revoke a script token: it stops working on the next request. Your own
+/// need the `account` scope; other people's (admins) `admin`.
 #[utoipa::path(
     tag = "tokens",
     params(("id" = i64, Path, description = "Token id")),
-    security(("bearer" = [])),
+    security(("bearer" = ["account"])),
     responses(
         (status = 204, description = "Revoked (revoking twice is harmless)"),
         responses::BadRequest,
         responses::Unauthorized,
+        responses::Forbidden,
         responses::NotFound,
         responses::Unavailable
     )
@@ -281,6 +284,11 @@ pub async fn revoke_token(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let token = own_token(&db, &principal, id.into_inner()).await?;
+    principal.require(if token.user_id == principal.user_id {
+        Scope::Account
+    } else {
+        Scope::Admin
+    })?;
     db.run(move |conn| Ok(repo::tokens::revoke(conn, token.id, domain::now())?))
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 use crate::accounts::{self, NewAccount};
 use crate::auth::{password, Principal};
 use crate::domain::access::Scope;
-use crate::domain::{self, slug, Role};
-use crate::error::{responses, ApiError, FieldError};
+use crate::domain::{self, slug, text, Role};
+use crate::error::{responses, ApiError, FieldError, FieldErrors};
 use crate::repo;
 use crate::repo::users::{UserChanges, UserRow};
+use crate::routes::auth::LoginPolicy;
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{found, ApiQuery, AppState, Db};
@@ -78,16 +79,22 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
+    /// Changing your own e-mail needs a login token and `current_password`.
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     pub bio: Option<String>,
     pub slug: Option<String>,
-    /// A new password (at least 10 characters).
+    /// A new password (at least 10 characters). Changing your own needs a
+    /// login token and `current_password`; every other login and every
+    /// script token of the user stops working.
     pub password: Option<String>,
+    /// Your password now: needed to change your own password or e-mail.
+    pub current_password: Option<String>,
     /// Admins only.
     pub role: Option<Role>,
-    /// Admins only. Disabling a user also revokes their script tokens.
+    /// Admins only. Disabling a user also ends their logins and revokes
+    /// their script tokens.
     pub disabled: Option<bool>,
 }
 
@@ -239,13 +246,15 @@ pub async fn get_user(
     Ok(user_reply(HttpResponse::Ok(), user))
 }
 
-/// Update a user. Users may change their own name, e-mail, bio, slug and
-/// password; role and `disabled` are for admins.
+/// Update a user (admins), or yourself (`account`). Users may change their
+/// own name, e-mail, bio, slug and password; role and `disabled` are for
+/// admins. Your own password or e-mail needs a login token (not a script
+/// token) and `current_password`.
 #[utoipa::path(
     tag = "users",
     params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
     request_body = UpdateUserRequest,
-    security(("bearer" = [])),
+    security(("bearer" = ["account"])),
     responses(
         (status = 200, description = "The updated user", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
         responses::BadRequest,
@@ -256,26 +265,77 @@ pub async fn get_user(
         responses::PreconditionFailed,
         responses::UnsupportedMediaType,
         responses::Unprocessable,
+        responses::TooManyRequests,
         responses::Unavailable
     )
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
+    req: HttpRequest,
     db: Db,
-    // Before the principal: `PATCH /users/me` is a 405 whoever asks.
     id: web::Path<i64>,
     principal: Principal,
     if_match: IfMatch,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    may_see(&principal, id)?;
-    if (body.role.is_some() || body.disabled.is_some()) && !principal.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only admins change roles and disable users".into(),
-        ));
+    change_user(&req, db, id.into_inner(), principal, if_match, body).await
+}
+
+/// Update yourself: as `PATCH /users/{your id}`.
+#[utoipa::path(
+    tag = "users",
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = ["account"])),
+    responses(
+        (status = 200, description = "You, updated", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
+        responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
+        responses::Conflict,
+        responses::PreconditionFailed,
+        responses::UnsupportedMediaType,
+        responses::Unprocessable,
+        responses::TooManyRequests,
+        responses::Unavailable
+    )
+)]
+#[patch("/users/me")]
+pub async fn update_me(
+    req: HttpRequest,
+    db: Db,
+    principal: Principal,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = principal.user_id;
+    change_user(&req, db, id, principal, if_match, body).await
+}
+
+/// Who may change what of user `id`: others need `admin`; yourself
+/// `account`; roles and `disabled` need `admin`; your own password or
+/// e-mail a login token and your current password.
+fn may_change(principal: &Principal, id: i64, body: &UpdateUserRequest) -> Result<(), ApiError> {
+    let own = principal.user_id == id;
+    if own {
+        principal.require(Scope::Account)?;
+    } else if principal.role == Role::Admin {
+        principal.require(Scope::Admin)?;
+    } else {
+        return Err(ApiError::not_found("no such user"));
     }
-    if principal.user_id == id
+    if body.role.is_some() || body.disabled.is_some() {
+        if principal.role != Role::Admin {
+            return Err(ApiError::Forbidden(
+                "only admins change roles and disable users".into(),
+            ));
+        }
+        principal.require(Scope::Admin)?;
+    }
+    if own && (body.password.is_some() || body.email.is_some()) {
+        principal.require_login("changing your own password or e-mail")?;
+    }
+    if own
         && (body.disabled == Some(true)
             || body
                 .role
@@ -285,31 +345,68 @@ pub async fn update_user(
             "admins cannot disable or demote themselves; ask another admin".into(),
         ));
     }
-    let mut errors: Vec<FieldError> = Vec::new();
+    Ok(())
+}
+
+/// The field errors of an update, before anything is read.
+fn update_errors(principal: &Principal, id: i64, body: &UpdateUserRequest) -> FieldErrors {
+    let mut errors = FieldErrors::default();
     if let Some(p) = &body.password {
         errors.extend(accounts::check_password(p));
     }
     if let Some(Some(e)) = &body.email {
         errors.extend(accounts::check_email(e));
     }
+    // Admins may give anyone any name; nobody else may sign as the site.
+    let reserved = |name: &str| principal.role != Role::Admin && text::is_reserved(name);
     if let Some(name) = &body.display_name {
         if name.trim().is_empty() || name.chars().count() > 100 {
-            errors.push(FieldError {
-                field: "display_name".into(),
-                message: "must be 1 to 100 characters".into(),
-            });
+            errors.add("display_name", "must be 1 to 100 characters");
+        } else if let Some(problem) = text::name_problem(name.trim()) {
+            errors.add("display_name", problem);
+        } else if reserved(name) {
+            errors.add("display_name", "is reserved for the site's staff");
         }
     }
     if let Some(s) = &body.slug {
         if !slug::is_valid(s) {
-            errors.push(FieldError {
-                field: "slug".into(),
-                message: "must be lower-case letters or digits joined by single hyphens".into(),
-            });
+            errors.add(
+                "slug",
+                "must be lower-case letters or digits joined by single hyphens",
+            );
+        } else if reserved(s) {
+            errors.add("slug", "is reserved for the site's staff");
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+    let own = principal.user_id == id;
+    if own && (body.password.is_some() || body.email.is_some()) && body.current_password.is_none() {
+        errors.add(
+            "current_password",
+            "is needed to change your own password or e-mail",
+        );
+    }
+    errors
+}
+
+async fn change_user(
+    req: &HttpRequest,
+    db: Db,
+    id: i64,
+    principal: Principal,
+    if_match: IfMatch,
+    body: UpdateUserRequest,
+) -> Result<HttpResponse, ApiError> {
+    may_change(&principal, id, &body)?;
+    update_errors(&principal, id, &body).check()?;
+    let own = principal.user_id == id;
+    if own && (body.password.is_some() || body.email.is_some()) {
+        let policy = req
+            .app_data::<web::Data<LoginPolicy>>()
+            .ok_or_else(|| ApiError::internal("the login policy is not configured"))?;
+        let metrics = req
+            .app_data::<web::Data<crate::metrics::Metrics>>()
+            .ok_or_else(|| ApiError::internal("the metrics are not configured"))?;
+        confirm_password(req, &db, &principal, &body, policy, metrics).await?;
     }
     let password_hash = match body.password.clone() {
         Some(p) => Some(Some(web::block(move || password::hash(&p)).await?)),
@@ -320,6 +417,7 @@ pub async fn update_user(
             conn.transaction(|conn| {
                 let current = found(repo::users::find_user(conn, id)?, "user")?;
                 if_match.check(current.revision)?;
+                let ends_sessions = password_hash.is_some() || body.disabled == Some(true);
                 let changes = UserChanges {
                     email: body.email,
                     display_name: body.display_name.map(|n| n.trim().to_string()),
@@ -336,14 +434,67 @@ pub async fn update_user(
                         "the user changed meanwhile; fetch it again".into(),
                     ));
                 }
-                if body.disabled == Some(true) {
-                    repo::tokens::revoke_all_of(conn, id, now)?;
+                if ends_sessions {
+                    // Your own password change keeps the login that made it.
+                    let keep = principal.session.as_deref().filter(|_| own);
+                    accounts::end_sessions(conn, id, keep)?;
                 }
                 found(repo::users::find_user(conn, id)?, "user")
             })
         })
         .await?;
     Ok(user_reply(HttpResponse::Ok(), user))
+}
+
+/// Checks `current_password` for a change to your own password or e-mail,
+/// counted with failed logins (a wrong one counts as one, and a client
+/// that failed too often gets 429), and refuses an e-mail address that
+/// another user has without saying whose it is.
+async fn confirm_password(
+    req: &HttpRequest,
+    db: &Db,
+    principal: &Principal,
+    body: &UpdateUserRequest,
+    policy: &LoginPolicy,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(), ApiError> {
+    let (id, client) = (principal.user_id, crate::ratelimit::client_address(req));
+    let (username, limits) = (principal.username.clone(), policy.clone());
+    let email = body.email.clone().flatten();
+    let (stored, email_taken) = db
+        .run(move |conn| {
+            limits.refuse_if_limited(conn, &username, &client)?;
+            let user = found(repo::users::find_user(conn, id)?, "user")?;
+            let taken = match email {
+                Some(e) => repo::users::email_taken(conn, &e, id)?,
+                None => false,
+            };
+            Ok((user.password_hash, taken))
+        })
+        .await?;
+    let given = body.current_password.clone().unwrap_or_default();
+    let matched = web::block(move || password::verify(&given, stored.as_deref())).await?;
+    // A taken address counts as a failure too: probing addresses is as
+    // slow as guessing passwords.
+    policy
+        .record(
+            db,
+            req,
+            &principal.username,
+            matched && !email_taken,
+            metrics,
+        )
+        .await?;
+    if !matched {
+        return Err(ApiError::Forbidden("the current password is wrong".into()));
+    }
+    if email_taken {
+        return Err(ApiError::Unprocessable(vec![FieldError {
+            field: "email".into(),
+            message: "cannot be used; ask an admin".into(),
+        }]));
+    }
+    Ok(())
 }
 
 /// Delete a user who has no posts or media (admins). Users with content are

@@ -22,6 +22,7 @@ const ROLE_SCOPES: [&[&str]; 4] = [
         "taxonomy:write",
         "menus:write",
         "admin",
+        "account",
     ],
     &[
         "read",
@@ -29,9 +30,10 @@ const ROLE_SCOPES: [&[&str]; 4] = [
         "media:write",
         "taxonomy:write",
         "menus:write",
+        "account",
     ],
-    &["read", "posts:write", "media:write"],
-    &["read", "posts:write"],
+    &["read", "posts:write", "media:write", "account"],
+    &["read", "posts:write", "account"],
 ];
 
 const Y: bool = true;

@@ -105,7 +105,7 @@ pub async fn create_category(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let mut errors = FieldErrors::default();
-                let name = checks::text(&mut errors, "name", &body.name, 1, MAX_NAME);
+                let name = checks::name(&mut errors, "name", &body.name, 1, MAX_NAME);
                 let description =
                     description(&mut errors, body.description.as_deref().unwrap_or(""));
                 let Some((edition_id, code)) = edition_of(conn, &mut errors, &body.edition)? else {
@@ -116,14 +116,20 @@ pub async fn create_category(
                     check_parent(conn, &mut errors, edition_id, parent, None)?;
                 }
                 let group = match body.translation_of {
-                    Some(of) => {
-                        checks::group_of::<Categories>(conn, &mut errors, edition, of, None)?
-                    }
+                    Some(of) => checks::group_of::<Categories>(
+                        conn,
+                        &mut errors,
+                        &principal,
+                        edition,
+                        of,
+                        None,
+                    )?,
                     None => Some(repo::new_translation_group()),
                 };
                 let slug = checks::slug_for::<Categories>(
                     conn,
                     &mut errors,
+                    &principal,
                     edition,
                     body.slug.as_deref(),
                     &name,
@@ -190,7 +196,7 @@ pub async fn update_category(
                 let name = body
                     .name
                     .as_deref()
-                    .map(|n| checks::text(&mut errors, "name", n, 1, MAX_NAME));
+                    .map(|n| checks::name(&mut errors, "name", n, 1, MAX_NAME));
                 let description = body
                     .description
                     .as_deref()
@@ -199,9 +205,14 @@ pub async fn update_category(
                     check_parent(conn, &mut errors, current.edition_id, parent, Some(id))?;
                 }
                 let group = match body.translation_of {
-                    Some(Some(of)) => {
-                        checks::group_of::<Categories>(conn, &mut errors, edition, of, Some(id))?
-                    }
+                    Some(Some(of)) => checks::group_of::<Categories>(
+                        conn,
+                        &mut errors,
+                        &principal,
+                        edition,
+                        of,
+                        Some(id),
+                    )?,
                     Some(None) => Some(repo::new_translation_group()),
                     None => None,
                 };
@@ -209,6 +220,7 @@ pub async fn update_category(
                     Some(s) => Some(checks::slug_for::<Categories>(
                         conn,
                         &mut errors,
+                        &principal,
                         edition,
                         Some(s),
                         "",

@@ -93,9 +93,9 @@ pub async fn create_edition(
             conn.transaction(|conn| {
                 let mut errors = FieldErrors::default();
                 check_code(&mut errors, &code);
-                let name = checks::text(&mut errors, "name", &body.name, 1, 100);
+                let name = checks::name(&mut errors, "name", &body.name, 1, 100);
                 let native_name =
-                    checks::text(&mut errors, "native_name", &body.native_name, 1, 100);
+                    checks::name(&mut errors, "native_name", &body.native_name, 1, 100);
                 let editions = repo::editions::all(conn)?;
                 if editions.by_code(&code).is_some() {
                     errors.add("code", "is already an edition");
@@ -162,11 +162,11 @@ pub async fn update_edition(
                 let name = body
                     .name
                     .as_deref()
-                    .map(|n| checks::text(&mut errors, "name", n, 1, 100));
+                    .map(|n| checks::name(&mut errors, "name", n, 1, 100));
                 let native_name = body
                     .native_name
                     .as_deref()
-                    .map(|n| checks::text(&mut errors, "native_name", n, 1, 100));
+                    .map(|n| checks::name(&mut errors, "native_name", n, 1, 100));
                 if body.is_default == Some(false) && current.is_default {
                     errors.add("is_default", "make another edition the default instead");
                 }

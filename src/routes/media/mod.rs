@@ -6,7 +6,9 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::Viewer;
 use crate::db::Conn;
+use crate::domain::access::Scope;
 use crate::domain::search::{self, SearchQuery};
 use crate::domain::{self, MediaKind};
 use crate::error::{responses, ApiError};
@@ -56,7 +58,7 @@ pub struct MediaResponse {
     /// (2048), each in the picture's format and as `<name>.webp`; only
     /// those smaller than the original.
     pub renditions: BTreeMap<String, RenditionResponse>,
-    /// The file's name as uploaded.
+    /// The file's name as uploaded; only for tokens with `media:write`.
     pub original_filename: Option<String>,
     /// For documents: the number of pages.
     pub page_count: Option<i64>,
@@ -70,12 +72,14 @@ pub struct MediaResponse {
 }
 
 /// Media responses for `rows`, in the same order, with their renditions
-/// loaded in one query.
+/// loaded in one query. Uploaded file names are shown only to those who
+/// manage media (`filenames`): they can say more than the item does.
 pub fn media_views(
     conn: &mut Conn,
     editions: &Editions,
     state: &AppState,
     rows: Vec<MediaRow>,
+    filenames: bool,
 ) -> Result<Vec<MediaResponse>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
     let mut renditions: HashMap<i64, BTreeMap<String, RenditionResponse>> = HashMap::new();
@@ -107,7 +111,7 @@ pub fn media_views(
                 embed: metadata
                     .get("embed")
                     .and_then(|e| serde_json::from_value(e.clone()).ok()),
-                original_filename: m.original_filename,
+                original_filename: m.original_filename.filter(|_| filenames),
                 id: m.id,
                 kind: m.kind.parse().unwrap_or(MediaKind::Document),
                 renditions: renditions.remove(&m.id).unwrap_or_default(),
@@ -150,7 +154,9 @@ list_query! {
     }
 }
 
-/// List media items, newest first.
+/// List media items, newest first. Without a token (or with one lacking
+/// `read`), only the items live content uses: featured on or in the
+/// gallery of a live post, or an author's picture.
 #[utoipa::path(
     tag = "media",
     params(MediaListQuery),
@@ -170,9 +176,11 @@ pub async fn list_media(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
+    viewer: Viewer,
     ApiQuery(q): ApiQuery<MediaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
+    let (public, filenames) = media_audience(&viewer);
     let search = q
         .search
         .as_deref()
@@ -194,6 +202,7 @@ pub async fn list_media(
             let editions = repo::editions::all(conn)?;
             let by_relevance = sort == MediaSort::Relevance && search.is_some();
             let filter = MediaFilter {
+                public_at: public.then(domain::now),
                 edition_id: edition_filter(&editions, q.edition.as_deref())?,
                 kind: q.kind,
                 search,
@@ -209,7 +218,7 @@ pub async fn list_media(
             } else {
                 page.next_cursor(sort.name(), &mut rows, total, |m| (sort.values(m), m.id))
             };
-            let mut views = media_views(conn, &editions, &st, rows)?;
+            let mut views = media_views(conn, &editions, &st, rows, filenames)?;
             if let Some(words) = &filter.search {
                 for v in &mut views {
                     v.search_snippet = [&v.title, &v.alt_text, &v.caption, &v.credit]
@@ -223,7 +232,16 @@ pub async fn list_media(
     Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
-/// One media item by id.
+/// Whether a viewer sees only public media, and whether uploaded file names.
+fn media_audience(viewer: &Viewer) -> (bool, bool) {
+    let reader = viewer.reader();
+    (
+        reader.is_none(),
+        reader.is_some_and(|p| p.scopes.contains(Scope::MediaWrite)),
+    )
+}
+
+/// One media item by id; without a `read` token, only one live content uses.
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),
@@ -239,17 +257,22 @@ pub async fn list_media(
 pub async fn get_media(
     db: Db,
     state: web::Data<AppState>,
+    viewer: Viewer,
     id: web::Path<i64>,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let (public, filenames) = media_audience(&viewer);
     let (item, revision) = db
         .run(move |conn| {
             let row = found(repo::media::find(conn, id)?, "media item")?;
+            if public && !repo::media::is_public(conn, id, domain::now())? {
+                return Err(ApiError::not_found("no such media item"));
+            }
             let revision = row.revision;
             let editions = repo::editions::all(conn)?;
             Ok((
-                media_views(conn, &editions, &state, vec![row])?.remove(0),
+                media_views(conn, &editions, &state, vec![row], filenames)?.remove(0),
                 revision,
             ))
         })

@@ -56,7 +56,7 @@ fn media_reply(
     let revision = row.revision;
     let editions = repo::editions::all(conn)?;
     Ok((
-        media_views(conn, &editions, state, vec![row])?.remove(0),
+        media_views(conn, &editions, state, vec![row], true)?.remove(0),
         revision,
     ))
 }
@@ -118,7 +118,7 @@ pub async fn update_media(
                 let title = body
                     .title
                     .as_deref()
-                    .map(|t| checks::text(&mut errors, "title", t, 0, 300));
+                    .map(|t| checks::name(&mut errors, "title", t, 0, 300));
                 let alt_text = body
                     .alt_text
                     .as_deref()
@@ -177,7 +177,9 @@ pub struct DeleteMediaQuery {
 }
 
 /// Delete a media item. One that posts still show (as featured media or in
-/// a gallery) is a 409 unless `force=true`.
+/// a gallery) is a 409 unless `force=true`, which only someone who may edit
+/// every one of those posts may give; each of them then keeps its previous
+/// version as a revision.
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing"), DeleteMediaQuery),
@@ -206,10 +208,17 @@ pub async fn delete_media(
             may_change_media(&principal, current.uploaded_by)?;
             if_match.check(current.revision)?;
             let (featured, galleries) = repo::media::usage(conn, id)?;
-            if featured + galleries > 0 && !q.force.unwrap_or(false) {
-                return Err(ApiError::Conflict(format!(
-                    "{featured} post(s) feature it and {galleries} gallery entries show it; delete with force=true to remove it from them"
-                )));
+            if !featured.is_empty() || !galleries.is_empty() {
+                if !q.force.unwrap_or(false) {
+                    return Err(ApiError::Conflict(format!(
+                        "{} post(s) feature it and {} show it in a gallery; delete with force=true to remove it from them",
+                        featured.len(),
+                        galleries.len()
+                    )));
+                }
+                crate::routes::posts::write::let_go_of_media(
+                    conn, &principal, &featured, &galleries,
+                )?;
             }
             let keys = repo::media::keys_of(conn, id)?;
             repo::media::delete(conn, id)?;
@@ -390,7 +399,7 @@ fn check_fields(
     fields: &UploadFields,
 ) -> Result<Option<i64>, ApiError> {
     if let Some(t) = &fields.title {
-        checks::text(errors, "title", t, 0, 300);
+        checks::name(errors, "title", t, 0, 300);
     }
     if let Some(t) = &fields.alt_text {
         checks::text(errors, "alt_text", t, 0, 1000);

@@ -92,7 +92,7 @@ fn check_items(
             if depth > MAX_DEPTH {
                 errors.add(here.clone(), format!("menus nest at most {MAX_DEPTH} deep"));
             }
-            checks::text(errors, &format!("{here}.label"), &item.label, 1, 200);
+            checks::name(errors, &format!("{here}.label"), &item.label, 1, 200);
             match item.kind {
                 MenuItemType::Url => match item.url.as_deref().map(str::trim) {
                     Some(url)
@@ -222,7 +222,7 @@ pub async fn create_menu(
         .run(move |conn| {
             let id = conn.transaction(|conn| {
                 let mut errors = FieldErrors::default();
-                let name = checks::text(&mut errors, "name", &body.name, 1, 200);
+                let name = checks::name(&mut errors, "name", &body.name, 1, 200);
                 let editions = repo::editions::all(conn)?;
                 let Some(edition) = editions.by_code(&body.edition) else {
                     errors.add("edition", format!("no edition `{}`", body.edition));
@@ -231,12 +231,15 @@ pub async fn create_menu(
                 let edition = (edition.id, edition.code.as_str());
                 check_items(conn, &mut errors, edition.0, &body.items)?;
                 let group = match body.translation_of {
-                    Some(of) => checks::group_of::<Menus>(conn, &mut errors, edition, of, None)?,
+                    Some(of) => {
+                        checks::group_of::<Menus>(conn, &mut errors, &principal, edition, of, None)?
+                    }
                     None => Some(repo::new_translation_group()),
                 };
                 let slug = checks::slug_for::<Menus>(
                     conn,
                     &mut errors,
+                    &principal,
                     edition,
                     body.slug.as_deref(),
                     &name,
@@ -307,14 +310,19 @@ pub async fn update_menu(
                 let name = body
                     .name
                     .as_deref()
-                    .map(|n| checks::text(&mut errors, "name", n, 1, 200));
+                    .map(|n| checks::name(&mut errors, "name", n, 1, 200));
                 if let Some(items) = &body.items {
                     check_items(conn, &mut errors, current.edition_id, items)?;
                 }
                 let group = match body.translation_of {
-                    Some(Some(of)) => {
-                        checks::group_of::<Menus>(conn, &mut errors, edition, of, Some(id))?
-                    }
+                    Some(Some(of)) => checks::group_of::<Menus>(
+                        conn,
+                        &mut errors,
+                        &principal,
+                        edition,
+                        of,
+                        Some(id),
+                    )?,
                     Some(None) => Some(repo::new_translation_group()),
                     None => None,
                 };
@@ -322,6 +330,7 @@ pub async fn update_menu(
                     Some(s) => Some(checks::slug_for::<Menus>(
                         conn,
                         &mut errors,
+                        &principal,
                         edition,
                         Some(s),
                         "",

@@ -20,7 +20,7 @@ use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::posts::{PostFilter, PostRow, PostSort, State, Visibility};
 use crate::routes::extract::etag;
-use crate::routes::fields::{names_of, Fields};
+use crate::routes::fields::{Fields, Shape};
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::{
@@ -220,7 +220,7 @@ pub fn post_views(
     media_ids.sort_unstable();
     media_ids.dedup();
     let media_rows = repo::media::by_ids(conn, &media_ids)?;
-    let media: HashMap<i64, MediaResponse> = media_views(conn, editions, state, media_rows)?
+    let media: HashMap<i64, MediaResponse> = media_views(conn, editions, state, media_rows, false)?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
@@ -634,7 +634,7 @@ pub async fn list_posts(
 
 /// `fields`, checked against the fields of a post.
 fn post_fields(raw: Option<&str>) -> Result<Option<Fields>, ApiError> {
-    static KNOWN: LazyLock<Vec<String>> = LazyLock::new(names_of::<PostResponse>);
+    static KNOWN: LazyLock<Shape> = LazyLock::new(|| Shape::of_schema("PostResponse"));
     raw.map(|raw| Fields::parse(raw, &KNOWN)).transpose()
 }
 

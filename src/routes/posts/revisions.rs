@@ -65,7 +65,6 @@ fn post_for_history(
     principal: &Principal,
     id: i64,
 ) -> Result<PostRow, ApiError> {
-    principal.require(Scope::Read)?;
     let post = found(repo::posts::find(conn, id)?, "post")?;
     may_edit(principal, &post, domain::now())?;
     Ok(post)
@@ -92,6 +91,7 @@ pub async fn list_revisions(
     id: web::Path<i64>,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Read)?;
     let id = id.into_inner();
     let revisions = db
         .run(move |conn| {
@@ -124,6 +124,7 @@ pub async fn get_revision(
     path: web::Path<(i64, i32)>,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::Read)?;
     let (id, revision) = path.into_inner();
     let row = db
         .run(move |conn| {

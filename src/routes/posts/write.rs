@@ -183,6 +183,12 @@ impl References<'_> {
         tags: Option<&[i64]>,
     ) -> Result<(), ApiError> {
         let code = self.editions.code(self.edition_id).to_string();
+        for (field, ids) in [("categories", categories), ("tags", tags)] {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = ids.unwrap_or_default().iter().find(|id| !seen.insert(**id)) {
+                errors.add(field, format!("lists {twice} more than once"));
+            }
+        }
         if let Some(ids) = categories {
             let known = repo::categories::slugs_by_ids(conn, ids)?;
             for id in ids {
@@ -257,24 +263,55 @@ impl References<'_> {
     }
 }
 
-fn excerpt(errors: &mut FieldErrors, given: Option<&str>, html: &str) -> String {
-    match given {
-        Some(text) => {
-            let plain = content::plain_text(&content::sanitize_html(text));
-            checks::text(errors, "excerpt", &plain, 0, MAX_EXCERPT)
-        }
-        None => content::excerpt_of(html),
-    }
+/// A post's content and excerpt made clean before any transaction opens,
+/// so that no writer waits while another's text is parsed.
+#[derive(Debug, Default)]
+struct Cleaned {
+    /// The clean HTML of the content sent, or why it cannot be stored.
+    content: Option<Result<String, String>>,
+    /// The plain text of the excerpt sent (`Some(None)`: derive it again).
+    excerpt: Option<Option<String>>,
 }
 
-fn render(errors: &mut FieldErrors, text: &str, format: ContentFormat) -> String {
-    if text.len() > MAX_CONTENT {
-        errors.add(
-            "content",
-            format!("must be at most {} KiB", MAX_CONTENT / 1024),
-        );
+impl Cleaned {
+    /// Takes the content and excerpt out of a request and cleans them.
+    async fn of(
+        content: Option<String>,
+        format: ContentFormat,
+        excerpt: Option<Option<String>>,
+    ) -> Result<Cleaned, ApiError> {
+        Ok(web::block(move || Cleaned {
+            content: content.map(|text| {
+                if text.len() > MAX_CONTENT {
+                    return Err(format!("must be at most {} KiB", MAX_CONTENT / 1024));
+                }
+                content::render(&text, format).map_err(|e| e.to_string())
+            }),
+            excerpt: excerpt
+                .map(|given| given.map(|text| content::plain_text(&content::sanitize_html(&text)))),
+        })
+        .await?)
     }
-    content::render(text, format)
+
+    /// The clean content, with its error noted.
+    fn content(&mut self, errors: &mut FieldErrors) -> Option<String> {
+        match self.content.take()? {
+            Ok(html) => Some(html),
+            Err(message) => {
+                errors.add("content", message);
+                Some(String::new())
+            }
+        }
+    }
+
+    /// The excerpt to store: the one sent, within bounds, or one derived
+    /// from `html`.
+    fn excerpt(&self, errors: &mut FieldErrors, html: &str) -> String {
+        match self.excerpt.as_ref().and_then(|e| e.as_deref()) {
+            Some(plain) => checks::text(errors, "excerpt", plain, 0, MAX_EXCERPT),
+            None => content::excerpt_of(html),
+        }
+    }
 }
 
 /// Whether a status makes a post public at its time.
@@ -282,7 +319,12 @@ fn publishes(status: PostStatus) -> bool {
     matches!(status, PostStatus::Published | PostStatus::Scheduled)
 }
 
-fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Result<i64, ApiError> {
+fn create(
+    conn: &mut Conn,
+    principal: &Principal,
+    req: CreatePostRequest,
+    mut cleaned: Cleaned,
+) -> Result<i64, ApiError> {
     let now = domain::now();
     let editions = repo::editions::all(conn)?;
     let mut errors = FieldErrors::default();
@@ -290,13 +332,9 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
     if edition.is_none() {
         errors.add("edition", format!("no edition `{}`", req.edition));
     }
-    let title = checks::text(&mut errors, "title", &req.title, 1, MAX_TITLE);
-    let html = render(
-        &mut errors,
-        req.content.as_deref().unwrap_or(""),
-        req.content_format.unwrap_or_default(),
-    );
-    let excerpt = excerpt(&mut errors, req.excerpt.as_deref(), &html);
+    let title = checks::name(&mut errors, "title", &req.title, 1, MAX_TITLE);
+    let html = cleaned.content(&mut errors).unwrap_or_default();
+    let excerpt = cleaned.excerpt(&mut errors, &html);
     let (status, published_at) = schedule(
         &mut errors,
         req.status.unwrap_or(PostStatus::Draft),
@@ -336,12 +374,15 @@ fn create(conn: &mut Conn, principal: &Principal, req: CreatePostRequest) -> Res
     refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (edition_id, editions.code(edition_id));
     let group = match req.translation_of {
-        Some(of) => checks::group_of::<checks::Posts>(conn, &mut errors, edition, of, None)?,
+        Some(of) => {
+            checks::group_of::<checks::Posts>(conn, &mut errors, principal, edition, of, None)?
+        }
         None => Some(repo::new_translation_group()),
     };
     let slug = checks::slug_for::<checks::Posts>(
         conn,
         &mut errors,
+        principal,
         edition,
         req.slug.as_deref(),
         &title,
@@ -398,6 +439,7 @@ fn update(
     id: i64,
     if_match: &IfMatch,
     req: UpdatePostRequest,
+    mut cleaned: Cleaned,
 ) -> Result<(), ApiError> {
     let now = domain::now();
     let current = found(repo::posts::find(conn, id)?, "post")?;
@@ -440,17 +482,10 @@ fn update(
     let title = req
         .title
         .as_deref()
-        .map(|t| checks::text(&mut errors, "title", t, 1, MAX_TITLE));
-    let html = req
-        .content
-        .as_deref()
-        .map(|c| render(&mut errors, c, req.content_format.unwrap_or_default()));
-    let excerpt = match &req.excerpt {
-        Some(given) => Some(excerpt(
-            &mut errors,
-            given.as_deref(),
-            html.as_deref().unwrap_or(&current.content),
-        )),
+        .map(|t| checks::name(&mut errors, "title", t, 1, MAX_TITLE));
+    let html = cleaned.content(&mut errors);
+    let excerpt = match &cleaned.excerpt {
+        Some(_) => Some(cleaned.excerpt(&mut errors, html.as_deref().unwrap_or(&current.content))),
         // An excerpt derived from the old content follows the new one; one
         // an editor wrote stays.
         None => html
@@ -478,7 +513,7 @@ fn update(
     let edition = (current.edition_id, editions.code(current.edition_id));
     let group = match req.translation_of {
         Some(Some(of)) => {
-            checks::group_of::<checks::Posts>(conn, &mut errors, edition, of, Some(id))?
+            checks::group_of::<checks::Posts>(conn, &mut errors, principal, edition, of, Some(id))?
         }
         Some(None) => Some(repo::new_translation_group()),
         None => None,
@@ -487,6 +522,7 @@ fn update(
         Some(given) => Some(checks::slug_for::<checks::Posts>(
             conn,
             &mut errors,
+            principal,
             edition,
             Some(given),
             "",
@@ -526,6 +562,53 @@ fn update(
     repo::posts::set_terms(conn, id, req.categories.as_deref(), req.tags.as_deref())?;
     if let Some(gallery) = &req.gallery {
         set_gallery(conn, id, gallery)?;
+    }
+    Ok(())
+}
+
+/// Takes a media item about to be deleted out of the posts that show it
+/// (`featured` ones lose their featured media, `galleries` lose the
+/// picture, which deleting the item does): each such post must be one
+/// `principal` may edit, and keeps its previous version as a revision.
+pub fn let_go_of_media(
+    conn: &mut Conn,
+    principal: &Principal,
+    featured: &[i64],
+    galleries: &[i64],
+) -> Result<(), ApiError> {
+    let now = domain::now();
+    let mut ids: Vec<i64> = featured.iter().chain(galleries).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let current = found(repo::posts::find(conn, id)?, "post")?;
+        let status = effective_status(&current, now);
+        let allowed = may_edit(principal, &current, now).is_ok()
+            && may_write_post(
+                principal.role,
+                principal.user_id,
+                current.author_id,
+                Some(status),
+                status,
+            )
+            .is_ok();
+        if !allowed {
+            return Err(ApiError::Forbidden(
+                "posts you may not change show this item; ask an editor to delete it".into(),
+            ));
+        }
+        let changes = PostChanges {
+            featured_media_id: featured.contains(&id).then_some(None),
+            updated_by: Some(Some(principal.user_id)),
+            ..Default::default()
+        };
+        let (category_ids, tag_ids) = repo::posts::term_ids(conn, id)?;
+        if !repo::posts::update(conn, id, current.revision, &changes, now)? {
+            return Err(ApiError::PreconditionFailed(
+                "a post that shows the item changed meanwhile; try again".into(),
+            ));
+        }
+        repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
     }
     Ok(())
 }
@@ -604,12 +687,15 @@ pub async fn create_post(
     db: Db,
     state: web::Data<AppState>,
     principal: Principal,
-    ApiJson(body): ApiJson<CreatePostRequest>,
+    ApiJson(mut body): ApiJson<CreatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::PostsWrite)?;
+    let content = Some(body.content.take().unwrap_or_default());
+    let format = body.content_format.unwrap_or_default();
+    let cleaned = Cleaned::of(content, format, Some(body.excerpt.take())).await?;
     let (post, revision) = db
         .run(move |conn| {
-            let id = conn.transaction(|conn| create(conn, &principal, body))?;
+            let id = conn.transaction(|conn| create(conn, &principal, body, cleaned))?;
             written(conn, &state, &principal, id)
         })
         .await?;
@@ -648,13 +734,15 @@ pub async fn update_post(
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
-    ApiJson(body): ApiJson<UpdatePostRequest>,
+    ApiJson(mut body): ApiJson<UpdatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::PostsWrite)?;
     let id = id.into_inner();
+    let format = body.content_format.unwrap_or_default();
+    let cleaned = Cleaned::of(body.content.take(), format, body.excerpt.take()).await?;
     let (post, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| update(conn, &principal, id, &if_match, body))?;
+            conn.transaction(|conn| update(conn, &principal, id, &if_match, body, cleaned))?;
             written(conn, &state, &principal, id)
         })
         .await?;

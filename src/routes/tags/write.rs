@@ -71,7 +71,7 @@ pub async fn create_tag(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let mut errors = FieldErrors::default();
-                let name = checks::text(&mut errors, "name", &body.name, 1, MAX_NAME);
+                let name = checks::name(&mut errors, "name", &body.name, 1, MAX_NAME);
                 let description =
                     description(&mut errors, body.description.as_deref().unwrap_or(""));
                 let Some((edition_id, code)) = edition_of(conn, &mut errors, &body.edition)? else {
@@ -79,12 +79,15 @@ pub async fn create_tag(
                 };
                 let edition = (edition_id, code.as_str());
                 let group = match body.translation_of {
-                    Some(of) => checks::group_of::<Tags>(conn, &mut errors, edition, of, None)?,
+                    Some(of) => {
+                        checks::group_of::<Tags>(conn, &mut errors, &principal, edition, of, None)?
+                    }
                     None => Some(repo::new_translation_group()),
                 };
                 let slug = checks::slug_for::<Tags>(
                     conn,
                     &mut errors,
+                    &principal,
                     edition,
                     body.slug.as_deref(),
                     &name,
@@ -149,15 +152,20 @@ pub async fn update_tag(
                 let name = body
                     .name
                     .as_deref()
-                    .map(|n| checks::text(&mut errors, "name", n, 1, MAX_NAME));
+                    .map(|n| checks::name(&mut errors, "name", n, 1, MAX_NAME));
                 let description = body
                     .description
                     .as_deref()
                     .map(|d| description(&mut errors, d));
                 let group = match body.translation_of {
-                    Some(Some(of)) => {
-                        checks::group_of::<Tags>(conn, &mut errors, edition, of, Some(id))?
-                    }
+                    Some(Some(of)) => checks::group_of::<Tags>(
+                        conn,
+                        &mut errors,
+                        &principal,
+                        edition,
+                        of,
+                        Some(id),
+                    )?,
                     Some(None) => Some(repo::new_translation_group()),
                     None => None,
                 };
@@ -165,6 +173,7 @@ pub async fn update_tag(
                     Some(s) => Some(checks::slug_for::<Tags>(
                         conn,
                         &mut errors,
+                        &principal,
                         edition,
                         Some(s),
                         "",
