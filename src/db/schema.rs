@@ -61,6 +61,7 @@ diesel::table! {
         updated_at -> Timestamp,
         revision -> Integer,
         updated_by -> Nullable<BigInt>,
+        listed -> Bool,
     }
 }
 

@@ -455,6 +455,8 @@ impl<'c> Loader<'c> {
                 credit,
                 uploaded_by: Some(self.authors[uploaded_by]),
                 created_at,
+                // The demo's library is public as a whole.
+                listed: true,
             },
         )
     }
@@ -731,6 +733,7 @@ impl<'c> Loader<'c> {
                             credit: "Nashr video desk",
                             uploaded_by: Some(l.authors[5]),
                             created_at: date,
+                            listed: true,
                         },
                     )?));
                 }

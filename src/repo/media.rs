@@ -38,6 +38,7 @@ pub struct MediaRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub revision: i32,
+    pub listed: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -63,6 +64,8 @@ pub struct NewMedia<'a> {
     pub uploaded_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Public even when no live content uses it.
+    pub listed: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -119,19 +122,20 @@ pub enum MediaSort {
     Relevance,
 }
 
-/// The items live content uses at `$now`: featured on or in the gallery
-/// of a live post, or the picture of a user who has one. Nothing else is
-/// public: an upload meant for an embargoed draft stays unseen.
+/// The items the public sees at `$now`: those listed on their own, and
+/// those live content uses (featured on or in the gallery of a live post,
+/// the picture of a user who has one). Nothing else is public: an upload
+/// meant for an embargoed draft stays unseen.
 macro_rules! in_public_use {
     ($now:expr) => {{
         let now = $now;
-        media::id
-            .nullable()
-            .eq_any(
+        media::listed
+            .eq(true)
+            .or(media::id.nullable().eq_any(
                 posts::table
                     .filter(live!(now))
                     .select(posts::featured_media_id),
-            )
+            ))
             .or(media::id.eq_any(
                 post_gallery_items::table
                     .inner_join(posts::table)
@@ -299,6 +303,8 @@ pub struct Described<'a> {
     pub credit: &'a str,
     pub uploaded_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Public even when no live content uses it.
+    pub listed: bool,
 }
 
 /// Writes the row of an upload whose files are stored, and its
@@ -403,6 +409,7 @@ impl<'a> NewMedia<'a> {
             uploaded_by: d.uploaded_by,
             created_at: d.created_at,
             updated_at: d.created_at,
+            listed: d.listed,
         }
     }
 }
@@ -441,6 +448,7 @@ pub struct MediaChanges {
     pub alt_text: Option<String>,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    pub listed: Option<bool>,
     pub updated_by: Option<Option<i64>>,
 }
 

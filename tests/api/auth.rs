@@ -345,7 +345,8 @@ async fn disabled_users_lose_their_logins_and_tokens_at_once() {
     )
     .await
     .problem(401);
-    // Enabling again does not bring back the revoked script token.
+    // Enabling again brings back neither the login nor the script token:
+    // the user logs in anew.
     app.patch_as(
         &format!("/api/v1/users/{id}"),
         &admin,
@@ -353,8 +354,10 @@ async fn disabled_users_lose_their_logins_and_tokens_at_once() {
         None,
     )
     .await;
-    assert_eq!(app.get_as("/api/v1/users/me", &login).await.status, 200);
+    app.get_as("/api/v1/users/me", &login).await.problem(401);
     app.get_as("/api/v1/users/me", &script).await.problem(401);
+    let again = app.login("writer", "writer-password").await;
+    assert_eq!(app.get_as("/api/v1/users/me", &again).await.status, 200);
 }
 
 #[actix_web::test]

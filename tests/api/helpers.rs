@@ -550,6 +550,7 @@ pub mod seed {
                     metadata: "{}",
                     uploaded_by: None,
                     created_at: now(),
+                    listed: true,
                     updated_at: now(),
                 },
                 &[

@@ -486,7 +486,11 @@ async fn media_that_only_drafts_use_are_not_public_and_file_names_are_for_editor
     let image = seed::image(app, "acme-takeover-embargoed-until-friday");
     app.db(|c| {
         use diesel::prelude::*;
-        use nashr::db::schema::posts;
+        use nashr::db::schema::{media, posts};
+        nashr::with_conn!(c, c => diesel::update(media::table.find(image))
+            .set(media::listed.eq(false))
+            .execute(c))
+        .unwrap();
         nashr::with_conn!(c, c => diesel::update(posts::table.find(n.draft))
             .set(posts::featured_media_id.eq(image))
             .execute(c))
@@ -544,6 +548,8 @@ async fn force_deleting_media_needs_the_right_to_edit_every_post_that_shows_it()
     let before = app.get(&path).await;
     let etag = before.etag();
     let last_modified = before.header("last-modified").unwrap().to_string();
+    // `Last-Modified` counts whole seconds.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let refused = app
         .delete_as(&format!("/api/v1/media/{image}?force=true"), &n.alice, None)

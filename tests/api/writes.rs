@@ -1059,11 +1059,21 @@ async fn admins_manage_users_and_users_manage_themselves() {
     let token = app.login("sara", "a-long-password").await;
     app.get_as("/api/v1/users", &token).await.problem(403);
     let id = sara["id"].as_i64().unwrap();
+    let unconfirmed = app
+        .patch_as(
+            &format!("/api/v1/users/{id}"),
+            &token,
+            json!({"password": "another-long-password"}),
+            None,
+        )
+        .await;
+    assert_eq!(unconfirmed.invalid_fields(), ["current_password"]);
     let me = app
         .patch_as(
             &format!("/api/v1/users/{id}"),
             &token,
-            json!({"bio": "نویسنده", "password": "another-long-password"}),
+            json!({"bio": "نویسنده", "password": "another-long-password",
+                   "current_password": "a-long-password"}),
             None,
         )
         .await;

@@ -1097,6 +1097,10 @@ impl Run<'_> {
                     credit: "",
                     uploaded_by: self.users.get(&item.creator).copied(),
                     created_at: values::gmt(&item.date_gmt).unwrap_or(self.now),
+                    // WordPress shows unattached files to everyone; those
+                    // of a post are public while it is (its featured
+                    // image and gallery).
+                    listed: item.parent == 0,
                 };
                 let id = match self.local_file(item, &filename)? {
                     Some(processed) => {

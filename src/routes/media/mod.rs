@@ -58,6 +58,10 @@ pub struct MediaResponse {
     /// (2048), each in the picture's format and as `<name>.webp`; only
     /// those smaller than the original.
     pub renditions: BTreeMap<String, RenditionResponse>,
+    /// Public on its own: listed for everyone even while no live content
+    /// uses it. Other items are public only while a live post shows them
+    /// (featured or in its gallery) or they are an author's picture.
+    pub listed: bool,
     /// The file's name as uploaded; only for tokens with `media:write`.
     pub original_filename: Option<String>,
     /// For documents: the number of pages.
@@ -112,6 +116,7 @@ pub fn media_views(
                     .get("embed")
                     .and_then(|e| serde_json::from_value(e.clone()).ok()),
                 original_filename: m.original_filename.filter(|_| filenames),
+                listed: m.listed,
                 id: m.id,
                 kind: m.kind.parse().unwrap_or(MediaKind::Document),
                 renditions: renditions.remove(&m.id).unwrap_or_default(),

@@ -45,6 +45,8 @@ pub struct UpdateMediaRequest {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub edition: Option<Option<String>>,
+    /// Public on its own, even while no live content uses it.
+    pub listed: Option<bool>,
 }
 
 fn media_reply(
@@ -151,6 +153,7 @@ pub async fn update_media(
                     alt_text,
                     caption,
                     credit,
+                    listed: body.listed,
                     updated_by: Some(Some(principal.user_id)),
                 };
                 if !repo::media::update(conn, id, current.revision, &changes, domain::now())? {
@@ -258,6 +261,9 @@ pub struct UploadFields {
     pub credit: Option<String>,
     /// Edition code; absent: shared by every edition.
     pub edition: Option<String>,
+    /// Public on its own, even while no live content uses it (default
+    /// `false`: the item is public once a live post shows it).
+    pub listed: Option<bool>,
 }
 
 /// A multipart upload: the file and its descriptions.
@@ -290,6 +296,8 @@ pub struct CreateEmbedRequest {
     pub caption: Option<String>,
     pub credit: Option<String>,
     pub edition: Option<String>,
+    /// Public on its own, even while no live content uses it.
+    pub listed: Option<bool>,
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -365,7 +373,14 @@ async fn read_multipart(
             "caption" => fields.caption = Some(text()?),
             "credit" => fields.credit = Some(text()?),
             "edition" => fields.edition = Some(text()?),
-            other => return Err(field_error(other, "is not a field of an upload; expected file, title, alt_text, caption, credit, edition")),
+            "listed" => {
+                fields.listed = Some(match text()?.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(field_error("listed", "must be `true` or `false`")),
+                })
+            }
+            other => return Err(field_error(other, "is not a field of an upload; expected file, title, alt_text, caption, credit, edition, listed")),
         }
     }
     let file = file.ok_or_else(|| field_error("file", "is required"))?;
@@ -483,6 +498,7 @@ impl UploadFields {
             credit: text(&self.credit),
             uploaded_by: Some(principal.user_id),
             created_at: domain::now(),
+            listed: self.listed.unwrap_or(false),
         }
     }
 }
@@ -510,6 +526,7 @@ fn insert_embed(
         caption: body.caption.clone(),
         credit: body.credit.clone(),
         edition: body.edition.clone(),
+        listed: body.listed,
     };
     let edition_id = check_fields(conn, &mut errors, &fields)?;
     errors.check()?;
