@@ -275,6 +275,24 @@ pub fn slug_for<K: PerEdition>(
     }
 }
 
+/// The translation group an update asks for: `translation_of: N` joins
+/// N's group (see [`group_of`]), `null` leaves the group for one of its own,
+/// absent keeps it (`None`).
+pub fn regroup<K: PerEdition>(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    writer: &Principal,
+    edition: (i64, &str),
+    translation_of: Option<Option<i64>>,
+    this: i64,
+) -> Result<Option<String>, ApiError> {
+    Ok(match translation_of {
+        Some(Some(of)) => group_of::<K>(conn, errors, writer, edition, of, Some(this))?,
+        Some(None) => Some(crate::repo::new_translation_group()),
+        None => None,
+    })
+}
+
 /// The translation group of item `of`, which must be in another edition,
 /// be one the writer may change, and have no translation in `edition` yet
 /// (other than `this`). Errors never name what the writer cannot see.

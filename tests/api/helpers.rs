@@ -63,6 +63,17 @@ static TRACING: Once = Once::new();
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// The tests' signing key, so they can forge tokens to check they fail.
+/// Every scope a token can hold.
+pub const ALL_SCOPES: [&str; 7] = [
+    "read",
+    "posts:write",
+    "media:write",
+    "taxonomy:write",
+    "menus:write",
+    "admin",
+    "account",
+];
+
 pub const JWT_SECRET: &str = "a-signing-key-for-tests-only-32-bytes-long";
 
 pub async fn spawn_app() -> TestApp {

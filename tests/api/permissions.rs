@@ -9,21 +9,13 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::seed::{self, Post};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, TestApp, ALL_SCOPES};
 
 const ROLES: [&str; 4] = ["admin", "editor", "author", "contributor"];
 
 /// The scopes each role may give its tokens.
 const ROLE_SCOPES: [&[&str]; 4] = [
-    &[
-        "read",
-        "posts:write",
-        "media:write",
-        "taxonomy:write",
-        "menus:write",
-        "admin",
-        "account",
-    ],
+    &ALL_SCOPES,
     &[
         "read",
         "posts:write",

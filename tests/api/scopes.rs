@@ -8,17 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::helpers::seed;
-use crate::helpers::spawn_app;
-
-const ALL_SCOPES: [&str; 7] = [
-    "read",
-    "posts:write",
-    "media:write",
-    "taxonomy:write",
-    "menus:write",
-    "admin",
-    "account",
-];
+use crate::helpers::{spawn_app, ALL_SCOPES};
 
 /// Operations that, by design, a script token cannot do whatever its
 /// scopes (a leaked script token must not mint others): the declared

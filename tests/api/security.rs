@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::seed::{self, Post};
-use crate::helpers::{spawn_app, spawn_with, Reply, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{spawn_app, spawn_with, Reply, TestApp, ADMIN_PASSWORD, ALL_SCOPES};
 
 async fn my_id(app: &TestApp, token: &str) -> i64 {
     app.get_as("/api/v1/users/me", token).await.expect(200)["id"]
@@ -91,20 +91,7 @@ async fn a_read_token_cannot_change_its_owners_password_email_or_tokens() {
 
     // Even a script token with every scope may not change the password or
     // e-mail: that needs a login, and the current password.
-    let (_, everything) = app
-        .script_token(
-            &admin,
-            &[
-                "read",
-                "posts:write",
-                "media:write",
-                "taxonomy:write",
-                "menus:write",
-                "admin",
-                "account",
-            ],
-        )
-        .await;
+    let (_, everything) = app.script_token(&admin, &ALL_SCOPES).await;
     let change = json!({"password": "a-new-password-1", "current_password": ADMIN_PASSWORD});
     app.patch_as(&path, &everything, change.clone(), None)
         .await

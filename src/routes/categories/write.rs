@@ -204,18 +204,14 @@ pub async fn update_category(
                 if let Some(Some(parent)) = body.parent {
                     check_parent(conn, &mut errors, current.edition_id, parent, Some(id))?;
                 }
-                let group = match body.translation_of {
-                    Some(Some(of)) => checks::group_of::<Categories>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        of,
-                        Some(id),
-                    )?,
-                    Some(None) => Some(repo::new_translation_group()),
-                    None => None,
-                };
+                let group = checks::regroup::<Categories>(
+                    conn,
+                    &mut errors,
+                    &principal,
+                    edition,
+                    body.translation_of,
+                    id,
+                )?;
                 let slug = match &body.slug {
                     Some(s) => Some(checks::slug_for::<Categories>(
                         conn,

@@ -314,18 +314,14 @@ pub async fn update_menu(
                 if let Some(items) = &body.items {
                     check_items(conn, &mut errors, current.edition_id, items)?;
                 }
-                let group = match body.translation_of {
-                    Some(Some(of)) => checks::group_of::<Menus>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        of,
-                        Some(id),
-                    )?,
-                    Some(None) => Some(repo::new_translation_group()),
-                    None => None,
-                };
+                let group = checks::regroup::<Menus>(
+                    conn,
+                    &mut errors,
+                    &principal,
+                    edition,
+                    body.translation_of,
+                    id,
+                )?;
                 let slug = match &body.slug {
                     Some(s) => Some(checks::slug_for::<Menus>(
                         conn,

@@ -511,13 +511,14 @@ fn update(
     }
     refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (current.edition_id, editions.code(current.edition_id));
-    let group = match req.translation_of {
-        Some(Some(of)) => {
-            checks::group_of::<checks::Posts>(conn, &mut errors, principal, edition, of, Some(id))?
-        }
-        Some(None) => Some(repo::new_translation_group()),
-        None => None,
-    };
+    let group = checks::regroup::<checks::Posts>(
+        conn,
+        &mut errors,
+        principal,
+        edition,
+        req.translation_of,
+        id,
+    )?;
     let slug = match &req.slug {
         Some(given) => Some(checks::slug_for::<checks::Posts>(
             conn,

@@ -157,18 +157,14 @@ pub async fn update_tag(
                     .description
                     .as_deref()
                     .map(|d| description(&mut errors, d));
-                let group = match body.translation_of {
-                    Some(Some(of)) => checks::group_of::<Tags>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        of,
-                        Some(id),
-                    )?,
-                    Some(None) => Some(repo::new_translation_group()),
-                    None => None,
-                };
+                let group = checks::regroup::<Tags>(
+                    conn,
+                    &mut errors,
+                    &principal,
+                    edition,
+                    body.translation_of,
+                    id,
+                )?;
                 let slug = match &body.slug {
                     Some(s) => Some(checks::slug_for::<Tags>(
                         conn,
