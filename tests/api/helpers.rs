@@ -26,13 +26,14 @@ pub struct TestApp {
 }
 
 /// A PostgreSQL schema for one test.
-struct PgSchema {
+/// A PostgreSQL schema of its own for one test, dropped after it.
+pub struct PgSchema {
     base: String,
     name: String,
 }
 
 impl PgSchema {
-    fn create(base: &str) -> PgSchema {
+    pub fn create(base: &str) -> PgSchema {
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = PgConnection::establish(base).expect("TEST_DATABASE_URL is reachable");
         diesel::sql_query(format!("CREATE SCHEMA {name}"))
@@ -44,7 +45,7 @@ impl PgSchema {
         }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         let sep = if self.base.contains('?') { '&' } else { '?' };
         format!("{}{sep}options=-csearch_path%3D{}", self.base, self.name)
     }
@@ -62,7 +63,6 @@ impl Drop for PgSchema {
 static TRACING: Once = Once::new();
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
-/// The tests' signing key, so they can forge tokens to check they fail.
 /// Every scope a token can hold.
 pub const ALL_SCOPES: [&str; 7] = [
     "read",
@@ -74,6 +74,7 @@ pub const ALL_SCOPES: [&str; 7] = [
     "account",
 ];
 
+/// The tests' signing key, so they can forge tokens to check they fail.
 pub const JWT_SECRET: &str = "a-signing-key-for-tests-only-32-bytes-long";
 
 pub async fn spawn_app() -> TestApp {

@@ -23,6 +23,7 @@ mod permissions;
 mod posts;
 mod process;
 mod queries;
+mod schema_parity;
 mod scopes;
 mod search;
 mod security;

@@ -1,0 +1,1 @@
+ALTER TABLE content_state ALTER COLUMN id TYPE SMALLINT;
