@@ -112,8 +112,10 @@ pub enum ApiError {
     Unprocessable(Vec<FieldError>),
     #[error("{0}")]
     Unavailable(String),
+    /// A bug or a failure of something below: logged with its whole chain
+    /// of causes, answered with a generic body.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 fn fields_phrase(n: usize) -> String {
@@ -152,8 +154,8 @@ impl ApiError {
         ApiError::NotFound(what.into())
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        ApiError::Internal(cause.to_string())
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(cause.into())
     }
 
     /// One line for a terminal: the invalid fields, or the detail.
@@ -221,7 +223,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
-            tracing::error!(cause = %cause, "request failed");
+            tracing::error!(cause = %causes(cause.as_ref()), "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -250,7 +252,7 @@ impl From<DieselError> for ApiError {
         match e {
             DieselError::NotFound => ApiError::NotFound("not found".into()),
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                unique_violation(info.constraint_name().unwrap_or(info.message()))
+                unique_violation(info.constraint_name(), info.message())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::Conflict("the change conflicts with resources that refer to it".into())
@@ -265,9 +267,21 @@ impl From<DieselError> for ApiError {
                 tracing::warn!(error = %info.message(), "database busy or unreachable");
                 ApiError::Unavailable("the database is busy or unreachable; try again".into())
             }
-            other => ApiError::Internal(format!("database: {other}")),
+            other => ApiError::Internal(Box::new(other)),
         }
     }
+}
+
+/// An error and every cause below it, outermost first: `a: b: c`.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Whether a database error is about the database's state rather than the
@@ -291,30 +305,27 @@ fn transient(message: &str) -> bool {
     SIGNS.iter().any(|sign| message.contains(sign))
 }
 
-/// A unique constraint that failed, as the field a client can fix: the
-/// constraint's name (PostgreSQL) or message (SQLite) says which it was.
-fn unique_violation(constraint: &str) -> ApiError {
-    let field = |field: &str, message: &str| {
-        ApiError::Unprocessable(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
-    };
-    if constraint.contains("one_per_edition_in_group") {
-        field(
-            "translation_of",
-            "that item already has a translation in this edition",
-        )
-    } else if constraint.contains("slug") {
-        field("slug", "is already used in this edition")
-    } else if constraint.contains("username") {
-        field("username", "is already taken")
-    } else if constraint.contains("email") {
-        field("email", "is already used by another user")
-    } else if constraint.contains("code") {
-        field("code", "is already an edition")
-    } else {
-        ApiError::Conflict("a resource with these values already exists".into())
+/// A unique constraint that failed, as the field a client can fix (see
+/// [`crate::db::constraints`]); a 409 when no field can fix it.
+fn unique_violation(constraint: Option<&str>, message: &str) -> ApiError {
+    match crate::db::constraints::unique_violated(constraint, message) {
+        Some(crate::db::constraints::Unique {
+            field: Some((field, message)),
+            ..
+        }) => ApiError::Unprocessable(vec![FieldError {
+            field: (*field).into(),
+            message: (*message).into(),
+        }]),
+        found => {
+            if found.is_none() {
+                tracing::warn!(
+                    constraint,
+                    message,
+                    "a unique constraint missing from db::constraints"
+                );
+            }
+            ApiError::Conflict("a resource with these values already exists".into())
+        }
     }
 }
 
@@ -327,7 +338,7 @@ impl From<diesel::r2d2::PoolError> for ApiError {
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(format!("blocking task failed: {e}"))
+        ApiError::Internal(Box::new(e))
     }
 }
 

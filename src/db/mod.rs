@@ -7,6 +7,7 @@
 //! out [`DbConn`]s that count their queries, which the HTTP layer reports in
 //! `Server-Timing` and the tests use to prove lists are free of N+1 queries.
 
+pub mod constraints;
 pub mod keyset;
 pub mod schema;
 pub mod search;

@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on a loopback port, a fresh database per
 //! test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod architecture;
 mod auth;
 mod authors;
 mod backup;

@@ -22,6 +22,9 @@ struct Shape {
     columns: BTreeMap<String, BTreeMap<String, (String, bool)>>,
     /// (table, columns, unique, partial), primary keys left out.
     indexes: BTreeSet<(String, String, bool, bool)>,
+    /// (table, name, columns) of each unique index but primary keys; names
+    /// differ between the engines, so these are not compared.
+    unique_names: BTreeSet<(String, String, String)>,
 }
 
 /// What each engine does its own way, on purpose: full-text indexes are
@@ -97,6 +100,8 @@ struct PgColumn {
 struct PgIndex {
     #[diesel(sql_type = Text)]
     table_name: String,
+    #[diesel(sql_type = Text)]
+    index_name: String,
     #[diesel(sql_type = Nullable<Text>)]
     cols: Option<String>,
     #[diesel(sql_type = Bool)]
@@ -141,6 +146,11 @@ fn sqlite_shape(c: &mut SqliteConnection) -> Shape {
             .load(c)
             .unwrap();
             let cols: Vec<String> = cols.into_iter().map(|n| n.name).collect();
+            if index.unique == 1 {
+                shape
+                    .unique_names
+                    .insert((table.clone(), index.name.clone(), cols.join(",")));
+            }
             shape.indexes.insert((
                 table.clone(),
                 cols.join(","),
@@ -173,7 +183,8 @@ fn postgres_shape(c: &mut PgConnection) -> Shape {
             .insert(col.column_name, (normalise(&col.data_type), col.nullable));
     }
     let indexes: Vec<PgIndex> = diesel::sql_query(
-        "SELECT t.relname::text AS table_name, ix.indisunique AS is_unique, \
+        "SELECT t.relname::text AS table_name, i.relname::text AS index_name, \
+                ix.indisunique AS is_unique, \
                 ix.indpred IS NOT NULL AS partial, \
                 (SELECT string_agg(COALESCE(a.attname::text, '(expr)'), ',' ORDER BY k.ord) \
                  FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
@@ -181,6 +192,7 @@ fn postgres_shape(c: &mut PgConnection) -> Shape {
                 ) AS cols \
          FROM pg_index ix \
          JOIN pg_class t ON t.oid = ix.indrelid \
+         JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
          WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
            AND t.relname <> '__diesel_schema_migrations'",
@@ -188,6 +200,13 @@ fn postgres_shape(c: &mut PgConnection) -> Shape {
     .load(c)
     .unwrap();
     for index in indexes {
+        if index.is_unique {
+            shape.unique_names.insert((
+                index.table_name.clone(),
+                index.index_name,
+                index.cols.clone().unwrap_or_default(),
+            ));
+        }
         shape.indexes.insert((
             index.table_name,
             index.cols.unwrap_or_default(),
@@ -208,6 +227,7 @@ fn common(mut shape: Shape) -> Shape {
         shared(table)
     });
     shape.indexes.retain(|(table, ..)| shared(table));
+    shape.unique_names.retain(|(table, ..)| shared(table));
     shape
 }
 
@@ -335,7 +355,7 @@ fn both_migration_sets_describe_the_same_schema() {
     // schema.rs names no indexes; the databases' columns must match it.
     let columns_only = |shape: &Shape| Shape {
         columns: shape.columns.clone(),
-        indexes: BTreeSet::new(),
+        ..Shape::default()
     };
     drift.extend(differences_of(
         ("schema.rs", &columns_only(&declared)),
@@ -387,4 +407,33 @@ fn the_comparison_reports_each_kind_of_drift() {
     assert!(drift[0].starts_with("posts.extra"), "{drift:#?}");
     assert!(drift[1].starts_with("users.email"), "{drift:#?}");
     assert!(drift[2].contains("only on PostgreSQL"), "{drift:#?}");
+}
+
+/// A write that breaks a unique constraint is answered by what
+/// `db::constraints` says of it: every unique index of both databases must
+/// be listed there, by its PostgreSQL name and by SQLite's columns.
+#[test]
+fn every_unique_index_is_known_to_the_error_mapping() {
+    use nashr::db::constraints::UNIQUES;
+    let Some(base) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let (sqlite, postgres) = migrated_shapes(&base);
+    assert!(postgres.unique_names.len() >= UNIQUES.len());
+    for (table, name, _) in &postgres.unique_names {
+        assert!(
+            UNIQUES.iter().any(|u| u.name == name && u.table == table),
+            "PostgreSQL's {name} on {table} is not in db::constraints::UNIQUES"
+        );
+    }
+    for (table, name, cols) in &sqlite.unique_names {
+        assert!(
+            UNIQUES.iter().any(|u| u.table == table
+                && (u.name == name || (!u.columns.is_empty() && u.columns.join(",") == *cols))),
+            "SQLite's {name} on {table}({cols}) is not in db::constraints::UNIQUES"
+        );
+    }
 }
