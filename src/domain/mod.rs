@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod content;
+pub mod limits;
 pub mod search;
 pub mod slug;
 pub mod text;

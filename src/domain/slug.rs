@@ -115,9 +115,35 @@ fn is_arabic_diacritic(c: char) -> bool {
     matches!(c as u32, 0x064B..=0x065F | 0x0670 | 0x0640 | 0x06D6..=0x06ED)
 }
 
+/// The slug of `title`, or `fallback` when the title has no letters or
+/// digits, made different from every slug in `taken` by a `-2`, `-3`, ...
+pub fn free(title: &str, fallback: &str, taken: &[String]) -> String {
+    let base = slugify(title).unwrap_or_else(|| fallback.to_string());
+    free_from(&base, taken)
+}
+
+/// `base`, or `base-2`, `base-3`, ..., whichever is not in `taken`.
+pub fn free_from(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .expect("some suffix is free")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_slugs_count_up_past_taken_ones() {
+        let taken = vec!["news".to_string(), "news-2".to_string()];
+        assert_eq!(free("News!", "post", &taken), "news-3");
+        assert_eq!(free("خبر تازه", "post", &taken), "خبر-تازه");
+        assert_eq!(free("!!!", "post", &[]), "post");
+    }
 
     #[test]
     fn latin_titles_fold_to_ascii() {

@@ -52,26 +52,7 @@ pub fn slug_field(errors: &mut FieldErrors, value: &str) -> String {
     value.to_string()
 }
 
-/// The slug of `title`, or `fallback` when the title has no letters or
-/// digits, made different from every slug in `taken` by a `-2`, `-3`, ...
-pub fn free_slug(title: &str, fallback: &str, taken: &[String]) -> String {
-    let base = slug::slugify(title).unwrap_or_else(|| fallback.to_string());
-    free_slug_from(&base, taken)
-}
-
-/// `base`, or `base-2`, `base-3`, ..., whichever is not in `taken`.
-pub fn free_slug_from(base: &str, taken: &[String]) -> String {
-    if !taken.iter().any(|t| t == base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !taken.contains(candidate))
-        .expect("some suffix is free")
-}
-
-pub const MAX_NAME: usize = 200;
-pub const MAX_DESCRIPTION: usize = 5000;
+pub use crate::domain::limits::{MAX_DESCRIPTION, MAX_NAME};
 
 /// A description as stored: cleaned HTML of bounded length.
 pub fn description(errors: &mut FieldErrors, text: &str) -> String {
@@ -107,14 +88,6 @@ pub fn modified() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn free_slugs_count_up_past_taken_ones() {
-        let taken = vec!["news".to_string(), "news-2".to_string()];
-        assert_eq!(free_slug("News!", "post", &taken), "news-3");
-        assert_eq!(free_slug("خبر تازه", "post", &taken), "خبر-تازه");
-        assert_eq!(free_slug("!!!", "post", &[]), "post");
-    }
 
     #[test]
     fn client_slugs_must_be_canonical() {
@@ -270,7 +243,7 @@ pub fn slug_for<K: PerEdition>(
         None => {
             let base = slug::slugify(title).unwrap_or_else(|| K::NOUN.to_string());
             let taken = K::slugs_like(conn, edition_id, &base)?;
-            Ok(free_slug(title, K::NOUN, &taken))
+            Ok(slug::free(title, K::NOUN, &taken))
         }
     }
 }

@@ -66,7 +66,6 @@ const KNOWN: &[&str] = &[
     "media/embed.rs: utoipa",
     "domain/access.rs: utoipa",
     "domain/mod.rs: utoipa",
-    "import/wordpress/mod.rs: crate::routes",
     "media/files.rs: ApiError",
     "media/files.rs: crate::error",
     "media/mod.rs: actix_web",

@@ -42,6 +42,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::accounts::{self, NewAccount};
 use crate::db::Conn;
+use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_NAME, MAX_TITLE};
 use crate::domain::{self, content, slug, MediaKind, PostKind, PostStatus, Role};
 use crate::import::redirects::{old_address, Target};
 use crate::import::wxr::{Author, Item, Record, Term, WxrError, WxrReader};
@@ -55,8 +56,6 @@ use crate::repo::media::{Described, MediaChanges};
 use crate::repo::menus::{MenuChanges, NewMenu, NewMenuItem};
 use crate::repo::posts::{NewPost, PostChanges};
 use crate::repo::tags::{NewTag, TagChanges};
-use crate::routes::checks::free_slug_from;
-use crate::routes::posts::write::{MAX_CONTENT, MAX_EXCERPT, MAX_TITLE};
 
 /// Records written per transaction.
 const BATCH: usize = 200;
@@ -581,7 +580,7 @@ impl Run<'_> {
         let title = if def.name.trim().is_empty() {
             wanted.clone()
         } else {
-            plain(&def.name, crate::routes::checks::MAX_NAME)
+            plain(&def.name, MAX_NAME)
         };
         let description = content::sanitize_html(&def.description);
         let parent = match def.parent.as_str() {
@@ -1058,7 +1057,7 @@ impl Run<'_> {
             .next()
             .map(values::percent_decoded)
             .unwrap_or_default();
-        let mut title = plain(&item.title, crate::routes::checks::MAX_NAME);
+        let mut title = plain(&item.title, MAX_NAME);
         if title.is_empty() {
             title = filename.clone();
         }
@@ -1522,7 +1521,7 @@ fn unique_slug(
     }
     let mut all = variants(conn, &wanted)?;
     all.retain(|s| Some(s.as_str()) != own);
-    Ok(free_slug_from(&wanted, &all))
+    Ok(crate::domain::slug::free_from(&wanted, &all))
 }
 
 /// A WordPress login as a Nashr username: lower-case, characters Nashr

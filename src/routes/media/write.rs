@@ -443,7 +443,7 @@ fn media_slug(conn: &mut Conn, edition_id: Option<i64>, name: &str) -> Result<St
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let base = domain::slug::slugify(stem).unwrap_or_else(|| "media".into());
     let taken = repo::media::slugs_like(conn, edition_id, &base)?;
-    Ok(checks::free_slug(stem, "media", &taken))
+    Ok(crate::domain::slug::free(stem, "media", &taken))
 }
 
 /// Writes the row of a processed upload; answers its id.

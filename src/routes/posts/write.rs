@@ -24,9 +24,7 @@ use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::posts::{effective_status, single_view, PostResponse};
 use crate::routes::{found, ApiQuery, AppState, Db};
 
-pub const MAX_TITLE: usize = 300;
-pub const MAX_EXCERPT: usize = 1000;
-pub const MAX_CONTENT: usize = 512 * 1024;
+use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_TITLE};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
