@@ -324,6 +324,17 @@ fn differences_of(left: (&str, &Shape), right: (&str, &Shape)) -> Vec<String> {
     out
 }
 
+/// The PostgreSQL server `TEST_DATABASE_URL` names; these tests need one.
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("schema parity needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)");
+    }
+    url
+}
+
 fn migrated_shapes(base: &str) -> (Shape, Shape) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parity.db");
@@ -340,11 +351,7 @@ fn migrated_shapes(base: &str) -> (Shape, Shape) {
 
 #[test]
 fn both_migration_sets_describe_the_same_schema() {
-    let Some(base) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("schema parity needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)");
+    let Some(base) = postgres_url() else {
         return;
     };
     let (sqlite, postgres) = migrated_shapes(&base);
@@ -376,10 +383,7 @@ fn both_migration_sets_describe_the_same_schema() {
 /// nullability change and a missing unique index are each reported.
 #[test]
 fn the_comparison_reports_each_kind_of_drift() {
-    let Some(base) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(base) = postgres_url() else {
         return;
     };
     let (mut sqlite, postgres) = migrated_shapes(&base);
@@ -415,10 +419,7 @@ fn the_comparison_reports_each_kind_of_drift() {
 #[test]
 fn every_unique_index_is_known_to_the_error_mapping() {
     use nashr::db::constraints::UNIQUES;
-    let Some(base) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(base) = postgres_url() else {
         return;
     };
     let (sqlite, postgres) = migrated_shapes(&base);
