@@ -273,7 +273,7 @@ impl From<DieselError> for ApiError {
 }
 
 /// An error and every cause below it, outermost first: `a: b: c`.
-pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
