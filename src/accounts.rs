@@ -2,9 +2,9 @@
 //! (`nashr user ...`), the admin API and the first start.
 
 use crate::auth::{self, password};
+use crate::content::error::{FieldError, WriteError};
 use crate::db::Conn;
 use crate::domain::{self, slug, Role};
-use crate::error::{ApiError, FieldError};
 use crate::repo;
 use crate::repo::users::NewUser;
 
@@ -58,7 +58,7 @@ pub fn check_email(email: &str) -> Option<FieldError> {
 }
 
 /// A slug for a new user, made unique among users.
-fn free_user_slug(conn: &mut Conn, name: &str) -> Result<String, ApiError> {
+fn free_user_slug(conn: &mut Conn, name: &str) -> Result<String, WriteError> {
     let base = slug::slugify(name).unwrap_or_else(|| "user".into());
     let mut candidate = base.clone();
     let mut n = 2;
@@ -70,7 +70,7 @@ fn free_user_slug(conn: &mut Conn, name: &str) -> Result<String, ApiError> {
 }
 
 /// Creates a user; answers its id. Every invalid field is reported at once.
-pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, ApiError> {
+pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, WriteError> {
     let username = account.username.trim().to_lowercase();
     let mut errors: Vec<FieldError> = Vec::new();
     errors.extend(check_username(&username));
@@ -91,7 +91,7 @@ pub fn create(conn: &mut Conn, account: &NewAccount) -> Result<i64, ApiError> {
         errors.push(field("username", "is already taken"));
     }
     if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+        return Err(WriteError::Invalid(errors));
     }
     let hash = account.password.as_deref().map(password::hash);
     let slug = free_user_slug(conn, &display_name)?;
@@ -132,7 +132,7 @@ pub fn generate_password() -> String {
 pub fn bootstrap_admin(
     conn: &mut Conn,
     password: Option<&str>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, WriteError> {
     if repo::users::count(conn)? > 0 {
         return Ok(None);
     }
@@ -149,9 +149,13 @@ pub fn bootstrap_admin(
     match conn.transaction(|conn| create(conn, &account)) {
         Ok(_) => Ok(generated),
         // Another instance starting at the same time made it first.
-        Err(ApiError::Unprocessable(errors)) if errors.iter().any(|e| e.field == "username") => {
+        Err(WriteError::Invalid(errors)) if errors.iter().any(|e| e.field == "username") => {
             Ok(None)
         }
+        Err(WriteError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Ok(None),
         Err(e) => Err(e),
     }
 }

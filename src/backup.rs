@@ -19,7 +19,8 @@
 //! Users are exported without password hashes, and script tokens not at
 //! all, unless `--with-secrets` is given: restored users then need a new
 //! password (`nashr user set-password`). Failed-login counts, the signing
-//! key and the search index are not exported: they are made again.
+//! key and the search index are not exported: they are made again. Nor is
+//! the change log: a restore records everything it brings as new.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -402,7 +403,12 @@ pub fn restore(
         restored.files += 1;
     }
 
-    let rows = conn.transaction(|conn| restore_rows(conn, dir, &manifest, &mut restored));
+    // Everything restored is new to whoever follows the change log here.
+    let rows = conn.transaction(|conn| {
+        restore_rows(conn, dir, &manifest, &mut restored)?;
+        crate::content::changes::record_everything(conn, crate::domain::now())?;
+        Ok(())
+    });
     if let Err(e) = rows {
         runtime.block_on(store.delete_all(&new_files));
         return Err(e);

@@ -167,6 +167,11 @@ pub struct Settings {
     #[arg(long, env = "NASHR_UPLOAD_GRACE", default_value_t = 3600)]
     pub upload_grace_secs: u64,
 
+    /// Days the change log keeps its rows (what integrators and the
+    /// caches follow); older rows are pruned every hour.
+    #[arg(long, env = "NASHR_CHANGES_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub changes_retention_days: u32,
+
     /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
     #[arg(long, env = "NASHR_S3_BUCKET")]
     pub s3_bucket: Option<String>,

@@ -10,44 +10,38 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+pub use crate::content::error::{FieldError, FieldErrors, WriteError};
+
 /// One invalid field or parameter.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
+#[derive(ToSchema)]
+#[schema(as = FieldError)]
+#[allow(dead_code)]
+pub struct FieldErrorSchema {
     /// The field or query parameter at fault.
-    pub field: String,
+    field: String,
     /// What is wrong with it.
-    pub message: String,
+    message: String,
 }
 
-/// Collects invalid fields, to report them all in one 422.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldError>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `Ok` if nothing was collected, else the 422.
-    pub fn check(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Unprocessable(self.0))
+impl From<crate::media::files::FilesError> for ApiError {
+    fn from(e: crate::media::files::FilesError) -> Self {
+        match e {
+            crate::media::files::FilesError::Db(e) => e.into(),
+            store => ApiError::Unavailable(store.to_string()),
         }
     }
 }
 
-impl Extend<FieldError> for FieldErrors {
-    fn extend<I: IntoIterator<Item = FieldError>>(&mut self, iter: I) {
-        self.0.extend(iter);
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Invalid(errors) => ApiError::Unprocessable(errors),
+            WriteError::Forbidden(m) => ApiError::Forbidden(m),
+            WriteError::NotFound(m) => ApiError::NotFound(m),
+            WriteError::Conflict(m) => ApiError::Conflict(m),
+            WriteError::Stale(m) => ApiError::PreconditionFailed(m),
+            WriteError::Db(e) => e.into(),
+        }
     }
 }
 
@@ -69,6 +63,7 @@ pub struct Problem {
     pub detail: String,
     /// One entry per invalid field or parameter, when that is the problem.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorSchema>)]
     pub errors: Vec<FieldError>,
 }
 
@@ -108,7 +103,7 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("{} invalid", fields_phrase(.0.len()))]
+    #[error("{} invalid", crate::content::error::fields_phrase(.0.len()))]
     Unprocessable(Vec<FieldError>),
     #[error("{0}")]
     Unavailable(String),
@@ -116,14 +111,6 @@ pub enum ApiError {
     /// of causes, answered with a generic body.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-fn fields_phrase(n: usize) -> String {
-    if n == 1 {
-        "1 field is".to_string()
-    } else {
-        format!("{n} fields are")
-    }
 }
 
 impl ApiError {

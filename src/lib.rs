@@ -6,6 +6,7 @@ pub mod backup;
 pub mod caching;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod demo;
 pub mod domain;

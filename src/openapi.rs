@@ -6,7 +6,7 @@ use actix_web::App;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldErrorSchema, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,7 +39,7 @@ operator lists (CORS). `GET /metrics` serves Prometheus metrics."
         (name = "feeds", description = "RSS and Atom feeds per edition and category; sitemaps with hreflang alternates"),
         (name = "operations", description = "Health and readiness probes, and metrics"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldErrorSchema)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

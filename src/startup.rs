@@ -21,7 +21,7 @@ use crate::routes::health::MetricsAccess;
 use crate::routes::media::write::UploadLimits;
 use crate::routes::{self, extract, AppState, RouteTable};
 use crate::security::BrowserPolicy;
-use crate::{accounts, auth, demo, openapi, ratelimit, repo, security, telemetry};
+use crate::{accounts, auth, content, demo, domain, openapi, ratelimit, repo, security, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -48,21 +48,179 @@ pub enum StartupError {
 async fn sweep_files(pool: Pool, store: Store, grace: Duration) {
     let every = grace.clamp(Duration::from_secs(1), Duration::from_secs(300));
     loop {
-        let (pool, store) = (pool.clone(), store.clone());
+        let store = store.clone();
         let runtime = tokio::runtime::Handle::current();
-        let swept = web::block(move || {
-            let mut conn = pool.get().map_err(crate::error::ApiError::from)?;
-            crate::media::files::sweep(&mut conn.conn, &store, &runtime, grace)
+        on_connection(&pool, "the sweep of unused files", move |conn| {
+            crate::media::files::sweep(conn, &store, &runtime, grace)
         })
         .await;
-        match swept {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the sweep of unused files failed; it runs again later")
-            }
-            Err(e) => tracing::warn!(error = %e, "the sweep of unused files stopped"),
-        }
         actix_web::rt::time::sleep(every).await;
+    }
+}
+
+/// Applies migrations, fills the search index, settles the login signing
+/// key and the first admin, and prepares the demo site if it is wanted.
+async fn prepare_database(
+    pool: &Pool,
+    settings: &Settings,
+) -> Result<(String, Option<demo::Demo>), StartupError> {
+    let pool = pool.clone();
+    let demo = settings.demo;
+    let configured_secret = settings.jwt_secret.clone();
+    let admin_password = settings.admin_password.clone();
+    web::block(move || -> Result<(String, Option<demo::Demo>), StartupError> {
+        let mut conn = pool.get().map_err(db::PoolError::from)?;
+        let applied = db::run_migrations(&mut conn.conn)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
+        let indexed = db::search::backfill(&mut conn.conn)
+            .map_err(|e| StartupError::Config(format!("could not build the search index: {e}")))?;
+        if indexed > 0 {
+            tracing::info!(indexed, "added items to the search index");
+        }
+        let secret = match configured_secret {
+            Some(secret) if secret.expose().len() >= 32 => secret.expose().to_string(),
+            Some(_) => {
+                return Err(StartupError::Config(
+                    "NASHR_JWT_SECRET must be at least 32 bytes".into(),
+                ))
+            }
+            None => {
+                tracing::warn!("NASHR_JWT_SECRET is not set: signing logins with a key generated once and kept in the database");
+                repo::secrets::get_or_create(&mut conn.conn, "jwt_secret", || auth::random_token(48))
+                    .map_err(|e| StartupError::Config(format!("could not keep the JWT key: {e}")))?
+            }
+        };
+        let admin = admin_password.as_ref().map(|p| p.expose());
+        match accounts::bootstrap_admin(&mut conn.conn, admin) {
+            Ok(Some(generated)) => {
+                tracing::warn!("created the user `admin`; its password is printed once on standard error");
+                eprintln!("\n  Created the user `admin` with the password: {generated}\n  It is not shown again; change it with `nashr user set-password admin`.\n");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(StartupError::Config(format!(
+                    "could not create the admin user: {e}"
+                )))
+            }
+        }
+        auth::password::warm_up();
+        let wanted =
+            demo && demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))?;
+        if demo && !wanted {
+            tracing::info!("the database has content; demo not loaded");
+        }
+        let prepared = if wanted {
+            Some(demo::prepare().map_err(|e| StartupError::Demo(e.to_string()))?)
+        } else {
+            None
+        };
+        Ok((secret, prepared))
+    })
+    .await
+    .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?
+}
+
+/// Stores the demo's files and loads its content, unless another instance
+/// did meanwhile.
+async fn load_demo(pool: &Pool, store: &Store, demo: demo::Demo) -> Result<(), StartupError> {
+    store
+        .put_all(demo.files())
+        .await
+        .map_err(|e| StartupError::Demo(e.to_string()))?;
+    let pool = pool.clone();
+    // Links in the demo's posts: root-relative to a local store.
+    let media_base = store.public_base("");
+    web::block(move || -> Result<(), StartupError> {
+        let mut conn = pool.get().map_err(db::PoolError::from)?;
+        if demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))? {
+            demo::load(&mut conn.conn, demo, &media_base)
+                .map_err(|e| StartupError::Demo(e.to_string()))?;
+            tracing::info!("loaded the demo site");
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?
+}
+
+/// What every instance does besides answering requests: sweeping unused
+/// files, recording scheduled posts going live, pruning the change log.
+fn spawn_background_work(pool: &Pool, store: &Store, settings: &Settings) {
+    actix_web::rt::spawn(sweep_files(
+        pool.clone(),
+        store.clone(),
+        Duration::from_secs(settings.upload_grace_secs),
+    ));
+    actix_web::rt::spawn(record_going_live(pool.clone()));
+    actix_web::rt::spawn(prune_changes(pool.clone(), settings.changes_retention_days));
+}
+
+/// Runs `work` on a pooled connection off the async workers; a failure is
+/// logged as `what` and answered as `None`.
+async fn on_connection<T: Send + 'static, E: std::fmt::Display>(
+    pool: &Pool,
+    what: &'static str,
+    work: impl FnOnce(&mut db::Conn) -> Result<T, E> + Send + 'static,
+) -> Option<T> {
+    let pool = pool.clone();
+    let done = web::block(move || -> Result<T, String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        work(&mut conn.conn).map_err(|e| e.to_string())
+    })
+    .await;
+    match done {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "{what} failed; it runs again later");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, "{what} stopped");
+            None
+        }
+    }
+}
+
+/// Records scheduled posts going live, close to their time: it sleeps
+/// until the next one is due (at most a few seconds, as another instance
+/// may schedule one sooner meanwhile). Every instance runs it; each post
+/// is claimed by one (see [`crate::content::schedule`]).
+async fn record_going_live(pool: Pool) {
+    const LONGEST: Duration = Duration::from_secs(5);
+    const SHORTEST: Duration = Duration::from_millis(50);
+    loop {
+        let next = on_connection(&pool, "recording scheduled posts going live", |conn| {
+            let claimed = content::schedule::go_live(conn, domain::now())?;
+            if !claimed.is_empty() {
+                tracing::info!(?claimed, "scheduled posts went live");
+            }
+            content::schedule::next_due(conn)
+        })
+        .await;
+        let wait = match next {
+            Some(Some(at)) => (at - domain::now())
+                .to_std()
+                .unwrap_or(SHORTEST)
+                .clamp(SHORTEST, LONGEST),
+            _ => LONGEST,
+        };
+        actix_web::rt::time::sleep(wait).await;
+    }
+}
+
+/// Prunes the change log of rows older than `days`, at start and hourly.
+async fn prune_changes(pool: Pool, days: u32) {
+    loop {
+        let pruned = on_connection(&pool, "pruning the change log", move |conn| {
+            content::retention::prune(conn, domain::now(), days)
+        })
+        .await;
+        if let Some(n @ 1..) = pruned {
+            tracing::info!(pruned = n, days, "pruned the change log");
+        }
+        actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
     }
 }
 
@@ -85,79 +243,11 @@ impl Application {
             Some(Duration::from_secs(settings.db_statement_timeout_secs)),
         )?;
         let store = settings.media_store().map_err(StartupError::Config)?;
-        let migrate_pool = pool.clone();
-        let demo = settings.demo;
-        let configured_secret = settings.jwt_secret.clone();
-        let admin_password = settings.admin_password.clone();
-        let (jwt_secret, demo) = web::block(move || -> Result<(String, Option<demo::Demo>), StartupError> {
-            let mut conn = migrate_pool.get().map_err(db::PoolError::from)?;
-            let applied = db::run_migrations(&mut conn.conn)?;
-            if !applied.is_empty() {
-                tracing::info!(?applied, "applied migrations");
-            }
-            let indexed = db::search::backfill(&mut conn.conn)
-                .map_err(|e| StartupError::Config(format!("could not build the search index: {e}")))?;
-            if indexed > 0 {
-                tracing::info!(indexed, "added items to the search index");
-            }
-            let secret = match configured_secret {
-                Some(secret) if secret.expose().len() >= 32 => secret.expose().to_string(),
-                Some(_) => return Err(StartupError::Config("NASHR_JWT_SECRET must be at least 32 bytes".into())),
-                None => {
-                    tracing::warn!("NASHR_JWT_SECRET is not set: signing logins with a key generated once and kept in the database");
-                    repo::secrets::get_or_create(&mut conn.conn, "jwt_secret", || auth::random_token(48))
-                        .map_err(|e| StartupError::Config(format!("could not keep the JWT key: {e}")))?
-                }
-            };
-            let admin = admin_password.as_ref().map(|p| p.expose());
-            match accounts::bootstrap_admin(&mut conn.conn, admin) {
-                Ok(Some(generated)) => {
-                    tracing::warn!("created the user `admin`; its password is printed once on standard error");
-                    eprintln!("\n  Created the user `admin` with the password: {generated}\n  It is not shown again; change it with `nashr user set-password admin`.\n");
-                }
-                Ok(None) => {}
-                Err(e) => return Err(StartupError::Config(format!("could not create the admin user: {e}"))),
-            }
-            auth::password::warm_up();
-            let wanted = demo && demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))?;
-            if demo && !wanted {
-                tracing::info!("the database has content; demo not loaded");
-            }
-            let prepared = if wanted {
-                Some(demo::prepare().map_err(|e| StartupError::Demo(e.to_string()))?)
-            } else {
-                None
-            };
-            Ok((secret, prepared))
-        })
-        .await
-        .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+        let (jwt_secret, demo) = prepare_database(&pool, &settings).await?;
         if let Some(demo) = demo {
-            store
-                .put_all(demo.files())
-                .await
-                .map_err(|e| StartupError::Demo(e.to_string()))?;
-            let load_pool = pool.clone();
-            // Links in the demo's posts: root-relative to a local store.
-            let media_base = store.public_base("");
-            web::block(move || -> Result<(), StartupError> {
-                let mut conn = load_pool.get().map_err(db::PoolError::from)?;
-                // Another instance may have loaded it meanwhile.
-                if demo::wanted(&mut conn.conn).map_err(|e| StartupError::Demo(e.to_string()))? {
-                    demo::load(&mut conn.conn, demo, &media_base)
-                        .map_err(|e| StartupError::Demo(e.to_string()))?;
-                    tracing::info!("loaded the demo site");
-                }
-                Ok(())
-            })
-            .await
-            .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))??;
+            load_demo(&pool, &store, demo).await?;
         }
-        actix_web::rt::spawn(sweep_files(
-            pool.clone(),
-            store.clone(),
-            Duration::from_secs(settings.upload_grace_secs),
-        ));
+        spawn_background_work(&pool, &store, &settings);
         let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
         let cache_policy = web::Data::new(CachePolicy::new(
             settings.cache_max_age,

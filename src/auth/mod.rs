@@ -58,6 +58,15 @@ pub struct Principal {
     pub session: Option<String>,
 }
 
+impl From<&Principal> for crate::domain::access::Actor {
+    fn from(p: &Principal) -> Self {
+        crate::domain::access::Actor {
+            user_id: p.user_id,
+            role: p.role,
+        }
+    }
+}
+
 impl Principal {
     /// Refuses with 403 unless the request may use `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {

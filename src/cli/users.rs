@@ -7,9 +7,10 @@ use clap::Subcommand;
 use crate::accounts::{self, NewAccount};
 use crate::auth::password;
 use crate::config::Settings;
+use crate::content::changes::{self, Resource};
+use crate::content::error::WriteError;
 use crate::db::{self, Pool};
 use crate::domain::{self, Role};
-use crate::error::ApiError;
 use crate::repo;
 use crate::repo::users::UserChanges;
 
@@ -66,7 +67,7 @@ fn password_from(stdin: bool) -> Result<(String, bool), Box<dyn std::error::Erro
     }
 }
 
-fn explain(e: ApiError) -> Box<dyn std::error::Error> {
+fn explain(e: WriteError) -> Box<dyn std::error::Error> {
     e.summary().into()
 }
 
@@ -86,7 +87,11 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
             .ok_or_else(|| format!("no user `{username}`").into())
     };
     let change = |conn: &mut db::Conn, id: i64, changes: UserChanges| -> CliResult {
-        repo::users::update(conn, id, None, &changes, domain::now())?;
+        conn.transaction(|conn| {
+            changes::tracking(conn, Resource::Author, Some(id), |conn| {
+                repo::users::update(conn, id, None, &changes, domain::now()).map(|_| id)
+            })
+        })?;
         Ok(())
     };
     match command {

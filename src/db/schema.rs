@@ -347,3 +347,18 @@ diesel::table! {
         since -> Timestamp,
     }
 }
+
+// Migration 000010: the change log (see `crate::content::changes`).
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        resource -> Text,
+        resource_id -> BigInt,
+        edition -> Nullable<Text>,
+        action -> Text,
+        slug -> Nullable<Text>,
+        translation_group -> Nullable<Text>,
+        surrogate_keys -> Text,
+        changed_at -> Timestamp,
+    }
+}

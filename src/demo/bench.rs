@@ -9,6 +9,9 @@
 //! third of the posts ([`COMMON`]) and one rare word in exactly one post in
 //! a hundred ([`RARE`]; in English `zephyr`, as in the WordPress peer's
 //! data set).
+//!
+//! Unlike every other write, it leaves nothing in the change log: it makes
+//! a test site for load generators, in bulk, and nothing follows its log.
 
 use diesel::prelude::*;
 

@@ -88,7 +88,12 @@ pub fn prepare() -> Result<Demo, DemoError> {
 /// Writes the demo's rows in one transaction, once its files are stored.
 /// `media_base` is where stored files are served (links in posts use it).
 pub fn load(conn: &mut Conn, demo: Demo, media_base: &str) -> Result<(), DemoError> {
-    conn.transaction(|conn| Loader::new(conn, demo.media, media_base).load())?;
+    conn.transaction(|conn| {
+        Loader::new(conn, demo.media, media_base).load()?;
+        // All of it is new to whoever follows the change log.
+        crate::content::changes::record_everything(conn, domain::now())?;
+        Ok::<_, DemoError>(())
+    })?;
     Ok(())
 }
 

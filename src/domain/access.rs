@@ -153,6 +153,14 @@ impl Role {
     }
 }
 
+/// Who is writing: a user and their role (what a write's rules need of a
+/// login or a token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+}
+
 /// Why a post action is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied(pub String);

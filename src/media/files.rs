@@ -13,9 +13,18 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 
 use crate::db::Conn;
-use crate::error::ApiError;
 use crate::media::Store;
 use crate::repo;
+
+/// Why files could not be removed; nothing noted is lost, a later sweep
+/// tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("the media store is not available")]
+    Store,
+}
 
 /// Keys looked at per round of a sweep.
 const BATCH: i64 = 200;
@@ -35,12 +44,12 @@ pub fn release(
     runtime: &tokio::runtime::Handle,
     keys: &[String],
     before: NaiveDateTime,
-) -> Result<usize, ApiError> {
+) -> Result<usize, FilesError> {
     let mut removed = 0;
     for key in keys {
         let gone = conn.transaction(|conn| {
             if !repo::pending_files::claim(conn, key, before)? {
-                return Ok::<_, ApiError>(false);
+                return Ok::<_, FilesError>(false);
             }
             if repo::media::key_in_use(conn, key)? {
                 return Ok(false);
@@ -48,7 +57,7 @@ pub fn release(
             // A failure rolls the claim back: the next sweep tries again.
             store.delete_blocking(runtime, key).map_err(|e| {
                 tracing::warn!(%key, error = %e, "could not remove a file");
-                ApiError::Unavailable("the media store is not available".into())
+                FilesError::Store
             })?;
             Ok(true)
         })?;
@@ -64,7 +73,7 @@ pub fn sweep(
     store: &Store,
     runtime: &tokio::runtime::Handle,
     grace: Duration,
-) -> Result<usize, ApiError> {
+) -> Result<usize, FilesError> {
     let before = crate::domain::now() - chrono::Duration::from_std(grace).unwrap_or_default();
     let mut removed = 0;
     loop {

@@ -38,6 +38,31 @@ pub struct PostRow {
     pub published_by: Option<i64>,
 }
 
+impl PostRow {
+    /// Whether the public sees this post at `now`.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.deleted_at.is_none()
+            && PostStatus::MAYBE_LIVE.contains(&self.status.as_str())
+            && self.published_at.is_some_and(|t| t <= now)
+    }
+
+    /// The status the post has at `now`: a scheduled post whose time has
+    /// passed is published, and a published post with a future time is
+    /// scheduled.
+    pub fn effective_status(&self, now: NaiveDateTime) -> PostStatus {
+        match self.status.parse().unwrap_or(PostStatus::Draft) {
+            PostStatus::Published | PostStatus::Scheduled => {
+                if self.published_at.is_some_and(|t| t <= now) {
+                    PostStatus::Published
+                } else {
+                    PostStatus::Scheduled
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = posts)]
 pub struct NewPost<'a> {
@@ -729,3 +754,45 @@ set_column!(set_deleted_at, deleted_at, Option<NaiveDateTime>);
 set_column!(set_featured_media, featured_media_id, Option<i64>);
 set_column!(set_parent, parent_id, Option<i64>);
 set_column!(set_comment_count, comment_count, i32);
+
+/// Up to `limit` posts still `scheduled` whose time has come by `now`
+/// (not in the trash), the earliest first.
+pub fn due_scheduled(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
+        .filter(posts::published_at.le(now))
+        .filter(posts::deleted_at.is_null())
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .limit(limit)
+        .select(posts::id)
+        .load(c))
+}
+
+/// Marks scheduled post `id` published if it still is scheduled and due
+/// (answers whether this call did): the claim that lets exactly one
+/// instance record it going live. Its revision stays: its representation
+/// was already `published` from its time on.
+pub fn claim_scheduled(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::update(
+            posts::table
+                .filter(posts::id.eq(id))
+                .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
+                .filter(posts::published_at.le(now))
+                .filter(posts::deleted_at.is_null()),
+        )
+        .set(posts::status.eq(PostStatus::Published.as_str()))
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// When the earliest post still `scheduled` (not in the trash) is due.
+pub fn next_scheduled(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
+        .filter(posts::deleted_at.is_null())
+        .select(posts::published_at)
+        .order(posts::published_at.asc())
+        .first::<Option<NaiveDateTime>>(c)
+        .optional()
+        .map(Option::flatten))
+}

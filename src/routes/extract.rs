@@ -198,29 +198,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// `If-Match`: the versions a write may replace. Absent, any version may
 /// be replaced; present, a write to any other version is a 412.
-pub struct IfMatch(Option<Vec<String>>);
-
-impl IfMatch {
-    /// 412 unless the header is absent, `*`, or names `revision`'s ETag:
-    /// `"3"` as editors get it, or a public read's `"3.<hash>"` of that
-    /// revision. Weak tags (`W/"..."`) never match, as RFC 9110 requires.
-    pub fn check(&self, revision: i32) -> Result<(), ApiError> {
-        let Some(tags) = &self.0 else {
-            return Ok(());
-        };
-        let current = etag(revision);
-        let public = format!("\"{revision}.");
-        if tags
-            .iter()
-            .any(|t| t == "*" || *t == current || (t.starts_with(&public) && t.ends_with('"')))
-        {
-            return Ok(());
-        }
-        Err(ApiError::PreconditionFailed(format!(
-            "If-Match does not name the current version ({current}); fetch it again and reapply your change"
-        )))
-    }
-}
+pub use crate::content::precondition::{etag, IfMatch};
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -246,11 +224,6 @@ impl FromRequest for IfMatch {
         }
         ready(Ok(IfMatch(present.then_some(values))))
     }
-}
-
-/// The strong ETag of a resource at `revision`.
-pub fn etag(revision: i32) -> String {
-    format!("\"{revision}\"")
 }
 
 /// A path segment that does not parse: ids are the only numeric segments.

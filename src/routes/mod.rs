@@ -7,7 +7,6 @@
 pub mod auth;
 pub mod authors;
 pub mod categories;
-pub mod checks;
 pub mod editions;
 pub mod extract;
 pub mod feeds;

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::{self, NewAccount};
 use crate::auth::{password, Principal};
+use crate::content::changes::{Resource, Watch};
 use crate::domain::access::Scope;
 use crate::domain::{self, slug, text, Role};
 use crate::error::{responses, ApiError, FieldError, FieldErrors};
@@ -429,11 +430,13 @@ async fn change_user(
                     disabled: body.disabled,
                 };
                 let now = domain::now();
+                let watch = Watch::existing(conn, Resource::Author, id, now)?;
                 if !repo::users::update(conn, id, Some(current.revision), &changes, now)? {
                     return Err(ApiError::PreconditionFailed(
                         "the user changed meanwhile; fetch it again".into(),
                     ));
                 }
+                watch.record(conn, id, now)?;
                 if ends_sessions {
                     // Your own password change keeps the login that made it.
                     let keep = principal.session.as_deref().filter(|_| own);

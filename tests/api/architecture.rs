@@ -3,6 +3,8 @@
 //!
 //! - `domain/` is plain Rust: it uses nothing else of this crate;
 //! - storage (`db/`, `repo/`) uses only `domain/` and itself;
+//! - the content layer (`content/`) uses only storage, `domain/` and
+//!   itself;
 //! - nothing outside the HTTP layer (`routes/` and the middleware and
 //!   server around it) uses HTTP types: `actix_web`, `utoipa`, `ApiError`,
 //!   or the HTTP layer itself.
@@ -50,24 +52,27 @@ const STORAGE_MAY_USE: &[&str] = &[
     "crate::with_conn",
 ];
 
+/// What the content layer may use of the crate besides itself.
+const CONTENT_MAY_USE: &[&str] = &[
+    "crate::content",
+    "crate::db",
+    "crate::repo",
+    "crate::domain",
+    "crate::with_conn",
+];
+
 /// Rule breaks there today, as `file: needle`; remove a line when its
 /// file is fixed.
 const KNOWN: &[&str] = &[
-    "accounts.rs: ApiError",
-    "accounts.rs: crate::error",
     "auth/mod.rs: ApiError",
     "auth/mod.rs: actix_web",
     "auth/mod.rs: crate::error",
     "auth/mod.rs: crate::routes",
-    "cli/users.rs: ApiError",
-    "cli/users.rs: crate::error",
     "db/mod.rs: crate::metrics",
     "domain/content.rs: utoipa",
     "media/embed.rs: utoipa",
     "domain/access.rs: utoipa",
     "domain/mod.rs: utoipa",
-    "media/files.rs: ApiError",
-    "media/files.rs: crate::error",
     "media/mod.rs: actix_web",
     "repo/categories.rs: utoipa",
     "repo/media.rs: crate::media",
@@ -122,11 +127,18 @@ fn breaks(src: &Path) -> BTreeSet<String> {
                 }
             }
         }
-        if name.starts_with("db/") || name.starts_with("repo/") {
+        let may_use = if name.starts_with("db/") || name.starts_with("repo/") {
+            Some(STORAGE_MAY_USE)
+        } else if name.starts_with("content/") {
+            Some(CONTENT_MAY_USE)
+        } else {
+            None
+        };
+        if let Some(may_use) = may_use {
             for word in code.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')) {
                 if let Some(rest) = word.strip_prefix("crate::") {
                     let module = format!("crate::{}", rest.split("::").next().unwrap());
-                    if !STORAGE_MAY_USE.contains(&module.as_str()) {
+                    if !may_use.contains(&module.as_str()) {
                         broken(&module);
                     }
                 }
@@ -171,6 +183,10 @@ fn the_rules_catch_upward_imports() {
             "use actix_web::web;\nuse crate::error::ApiError;",
         ),
         ("media/f.rs", "fn f() -> Result<(), ApiError> { Ok(()) }"),
+        (
+            "content/g.rs",
+            "use crate::repo::posts;\nfn f() { crate::media::store(); }",
+        ),
     ];
     for (name, text) in files {
         let path = dir.path().join(name);
@@ -181,6 +197,7 @@ fn the_rules_catch_upward_imports() {
     assert_eq!(
         found,
         [
+            "content/g.rs: crate::media",
             "db/d.rs: crate::media",
             "domain/a.rs: crate::repo",
             "media/f.rs: ApiError",

@@ -20,6 +20,9 @@ pub struct TestApp {
     pub store: nashr::media::Store,
     /// Base URL of stored files.
     pub media_base: String,
+    /// What it was started with (for a second instance, or the CLI, on
+    /// the same database).
+    pub settings: Settings,
     _dir: tempfile::TempDir,
     // Dropped last: the schema goes once nothing uses it.
     _pg: Option<PgSchema>,
@@ -147,7 +150,9 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let store = settings.media_store().expect("a media store");
 
-    let app = Application::build(settings).await.expect("the app starts");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let media_base = store.public_base(&address);
     let pool = app.pool().clone();
@@ -158,6 +163,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         pool,
         store,
         media_base,
+        settings,
         _dir: dir,
         _pg: pg,
     }

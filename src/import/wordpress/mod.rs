@@ -41,6 +41,7 @@ use chrono::NaiveDateTime;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::accounts::{self, NewAccount};
+use crate::content::changes::{Resource, Watch};
 use crate::db::Conn;
 use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_NAME, MAX_TITLE};
 use crate::domain::{self, content, slug, MediaKind, PostKind, PostStatus, Role};
@@ -260,6 +261,37 @@ pub fn import(
     run.report.edition_ids.sort_unstable();
     run.report.edition_ids.dedup();
     Ok(run.report)
+}
+
+/// A post item's categories and tags, its post format (`video`, ...)
+/// and translation group.
+struct PostTerms {
+    category_ids: Vec<i64>,
+    tag_ids: Vec<i64>,
+    format: Option<String>,
+    group: Option<String>,
+}
+
+/// A post item's status and text, cleaned.
+struct PostText {
+    status: PostStatus,
+    trashed: bool,
+    html: String,
+    title: String,
+    excerpt: String,
+    /// The exported slug, decoded.
+    decoded: String,
+}
+
+/// A term as the export describes it, ready to write.
+#[derive(Clone, Copy)]
+struct TermValues<'a> {
+    edition: i64,
+    is_category: bool,
+    wanted: &'a str,
+    title: &'a str,
+    description: &'a str,
+    parent: Option<i64>,
 }
 
 /// How a dry run's transaction ends.
@@ -611,90 +643,16 @@ impl Run<'_> {
             Some((id, _)) if known.as_ref().is_some_and(|k| k.fingerprint == print) => {
                 (id, Outcome::Unchanged)
             }
-            Some((id, revision)) => {
-                // Taken over or changed in WordPress: WordPress's names win;
-                // the slug stays, as addresses may point at it.
-                if is_category {
-                    repo::categories::update(
-                        conn,
-                        id,
-                        revision,
-                        &CategoryChanges {
-                            parent_id: Some(parent.filter(|&p| p != id)),
-                            name: Some(title.clone()),
-                            description: Some(description.clone()),
-                            ..Default::default()
-                        },
-                        self.now,
-                    )?;
-                } else {
-                    repo::tags::update(
-                        conn,
-                        id,
-                        revision,
-                        &TagChanges {
-                            name: Some(title.clone()),
-                            description: Some(description.clone()),
-                            ..Default::default()
-                        },
-                        self.now,
-                    )?;
-                }
-                (id, Outcome::Updated)
-            }
-            None => {
-                let slug = if is_category {
-                    unique_slug(
-                        conn,
-                        wanted.clone(),
-                        None,
-                        |c, w| Ok(repo::categories::find_by_slug(c, edition, w)?.is_some()),
-                        |c, w| repo::categories::slugs_like(c, edition, w),
-                    )?
-                } else {
-                    unique_slug(
-                        conn,
-                        wanted.clone(),
-                        None,
-                        |c, w| Ok(repo::tags::find_by_slug(c, edition, w)?.is_some()),
-                        |c, w| repo::tags::slugs_like(c, edition, w),
-                    )?
+            _ => {
+                let values = TermValues {
+                    edition,
+                    is_category,
+                    wanted: &wanted,
+                    title: &title,
+                    description: &description,
+                    parent,
                 };
-                let group = repo::new_translation_group();
-                let id = if is_category {
-                    repo::categories::insert(
-                        conn,
-                        &NewCategory {
-                            edition_id: edition,
-                            parent_id: parent,
-                            slug: &slug,
-                            name: &title,
-                            description: &description,
-                            position: 0,
-                            translation_group: &group,
-                            created_at: self.now,
-                            updated_at: self.now,
-                            created_by: None,
-                            updated_by: None,
-                        },
-                    )?
-                } else {
-                    repo::tags::insert(
-                        conn,
-                        &NewTag {
-                            edition_id: edition,
-                            slug: &slug,
-                            name: &title,
-                            description: &description,
-                            translation_group: &group,
-                            created_at: self.now,
-                            updated_at: self.now,
-                            created_by: None,
-                            updated_by: None,
-                        },
-                    )?
-                };
-                (id, Outcome::Created)
+                self.store_term(conn, existing, &values)?
             }
         };
         if outcome != Outcome::Unchanged {
@@ -735,6 +693,120 @@ impl Run<'_> {
             self.count(if is_category { "category" } else { "tag" }, Ok(outcome));
         }
         Ok((id, outcome))
+    }
+
+    /// Writes a term the export has and the database lacks or has
+    /// otherwise (`existing`: its id and revision there).
+    fn store_term(
+        &mut self,
+        conn: &mut Conn,
+        existing: Option<(i64, i32)>,
+        values: &TermValues<'_>,
+    ) -> Result<(i64, Outcome), Skip> {
+        let TermValues {
+            edition,
+            is_category,
+            wanted,
+            title,
+            description,
+            parent,
+        } = *values;
+        let resource = if is_category {
+            Resource::Category
+        } else {
+            Resource::Tag
+        };
+        Ok(match existing {
+            Some((id, revision)) => {
+                // Taken over or changed in WordPress: WordPress's names win;
+                // the slug stays, as addresses may point at it.
+                let watch = Watch::existing(conn, resource, id, self.now)?;
+                if is_category {
+                    repo::categories::update(
+                        conn,
+                        id,
+                        revision,
+                        &CategoryChanges {
+                            parent_id: Some(parent.filter(|&p| p != id)),
+                            name: Some(title.to_string()),
+                            description: Some(description.to_string()),
+                            ..Default::default()
+                        },
+                        self.now,
+                    )?;
+                } else {
+                    repo::tags::update(
+                        conn,
+                        id,
+                        revision,
+                        &TagChanges {
+                            name: Some(title.to_string()),
+                            description: Some(description.to_string()),
+                            ..Default::default()
+                        },
+                        self.now,
+                    )?;
+                }
+                watch.record(conn, id, self.now)?;
+                (id, Outcome::Updated)
+            }
+            None => {
+                let slug = if is_category {
+                    unique_slug(
+                        conn,
+                        wanted.to_string(),
+                        None,
+                        |c, w| Ok(repo::categories::find_by_slug(c, edition, w)?.is_some()),
+                        |c, w| repo::categories::slugs_like(c, edition, w),
+                    )?
+                } else {
+                    unique_slug(
+                        conn,
+                        wanted.to_string(),
+                        None,
+                        |c, w| Ok(repo::tags::find_by_slug(c, edition, w)?.is_some()),
+                        |c, w| repo::tags::slugs_like(c, edition, w),
+                    )?
+                };
+                let group = repo::new_translation_group();
+                let watch = Watch::new(conn, resource)?;
+                let id = if is_category {
+                    repo::categories::insert(
+                        conn,
+                        &NewCategory {
+                            edition_id: edition,
+                            parent_id: parent,
+                            slug: &slug,
+                            name: title,
+                            description,
+                            position: 0,
+                            translation_group: &group,
+                            created_at: self.now,
+                            updated_at: self.now,
+                            created_by: None,
+                            updated_by: None,
+                        },
+                    )?
+                } else {
+                    repo::tags::insert(
+                        conn,
+                        &NewTag {
+                            edition_id: edition,
+                            slug: &slug,
+                            name: title,
+                            description,
+                            translation_group: &group,
+                            created_at: self.now,
+                            updated_at: self.now,
+                            created_by: None,
+                            updated_by: None,
+                        },
+                    )?
+                };
+                watch.record(conn, id, self.now)?;
+                (id, Outcome::Created)
+            }
+        })
     }
 
     /// The slugs of a category's parents, nearest first, as the export
@@ -828,8 +900,52 @@ impl Run<'_> {
         }
     }
 
-    fn post(&mut self, conn: &mut Conn, item: &Item, edition: i64) -> Result<Outcome, Skip> {
-        let is_page = item.post_type == "page";
+    /// The categories and tags of a post item (made as needed), its post
+    /// format and its translation group, if it has them.
+    fn post_terms(
+        &mut self,
+        conn: &mut Conn,
+        item: &Item,
+        edition: i64,
+    ) -> Result<PostTerms, Skip> {
+        let mut category_ids = Vec::new();
+        let mut tag_ids = Vec::new();
+        let mut format = None;
+        let mut group = None;
+        for t in &item.terms {
+            match t.taxonomy.as_str() {
+                "category" => {
+                    category_ids.push(self.term(conn, edition, "category", &t.slug, &t.name)?.0)
+                }
+                "post_tag" => {
+                    tag_ids.push(self.term(conn, edition, "post_tag", &t.slug, &t.name)?.0)
+                }
+                "post_format" => {
+                    format = Some(
+                        values::slug(&t.slug)
+                            .trim_start_matches("post-format-")
+                            .to_string(),
+                    );
+                    category_ids.push(self.term(conn, edition, "post_format", &t.slug, &t.name)?.0);
+                }
+                "post_translations" => group = Some(format!("{}#{}", self.source, t.slug)),
+                _ => {}
+            }
+        }
+        category_ids.sort_unstable();
+        category_ids.dedup();
+        tag_ids.sort_unstable();
+        tag_ids.dedup();
+        Ok(PostTerms {
+            category_ids,
+            tag_ids,
+            format,
+            group,
+        })
+    }
+
+    /// What a post item says of its status and text, cleaned.
+    fn post_text(&mut self, item: &Item) -> Result<PostText, Skip> {
         let trashed_from = item.meta("_wp_trash_meta_status");
         let Some((status, trashed)) = values::status(&item.status) else {
             return Err(Skip::Reason(format!(
@@ -872,6 +988,26 @@ impl Run<'_> {
             e if e.is_empty() => content::excerpt_of(&html),
             e => e,
         };
+        Ok(PostText {
+            status,
+            trashed,
+            html,
+            title,
+            excerpt,
+            decoded,
+        })
+    }
+
+    fn post(&mut self, conn: &mut Conn, item: &Item, edition: i64) -> Result<Outcome, Skip> {
+        let is_page = item.post_type == "page";
+        let PostText {
+            status,
+            trashed,
+            html,
+            title,
+            excerpt,
+            decoded,
+        } = self.post_text(item)?;
         let created = values::gmt(&item.date_gmt);
         let modified = values::gmt(&item.modified_gmt);
         let published_at = match status {
@@ -879,34 +1015,12 @@ impl Run<'_> {
             _ => Some(created.or(modified).unwrap_or(self.now)),
         };
         let author = self.users.get(&item.creator).copied();
-        let mut category_ids = Vec::new();
-        let mut tag_ids = Vec::new();
-        let mut format = None;
-        let mut group = None;
-        for t in &item.terms {
-            match t.taxonomy.as_str() {
-                "category" => {
-                    category_ids.push(self.term(conn, edition, "category", &t.slug, &t.name)?.0)
-                }
-                "post_tag" => {
-                    tag_ids.push(self.term(conn, edition, "post_tag", &t.slug, &t.name)?.0)
-                }
-                "post_format" => {
-                    format = Some(
-                        values::slug(&t.slug)
-                            .trim_start_matches("post-format-")
-                            .to_string(),
-                    );
-                    category_ids.push(self.term(conn, edition, "post_format", &t.slug, &t.name)?.0);
-                }
-                "post_translations" => group = Some(format!("{}#{}", self.source, t.slug)),
-                _ => {}
-            }
-        }
-        category_ids.sort_unstable();
-        category_ids.dedup();
-        tag_ids.sort_unstable();
-        tag_ids.dedup();
+        let PostTerms {
+            category_ids,
+            tag_ids,
+            format,
+            mut group,
+        } = self.post_terms(conn, item, edition)?;
         let print = fingerprint((item, edition));
         let source = self.source("post", item.id, edition);
         let known = repo::imports::find(conn, &source)?;
@@ -953,6 +1067,7 @@ impl Run<'_> {
         let comments = i32::try_from(item.comment_count).unwrap_or(i32::MAX);
         let (id, outcome) = match existing {
             Some(post) => {
+                let watch = Watch::existing(conn, Resource::Post, post.id, self.now)?;
                 let (cats, tags) = repo::posts::term_ids(conn, post.id)?;
                 repo::revisions::snapshot(conn, &post, &cats, &tags)?;
                 let changes = PostChanges {
@@ -972,10 +1087,12 @@ impl Run<'_> {
                 repo::posts::update(conn, post.id, post.revision, &changes, self.now)?;
                 repo::posts::set_comment_count(conn, post.id, comments)?;
                 repo::posts::set_terms(conn, post.id, Some(&category_ids), Some(&tag_ids))?;
+                watch.record(conn, post.id, self.now)?;
                 (post.id, Outcome::Updated)
             }
             None => {
                 let group = group.unwrap_or_else(repo::new_translation_group);
+                let watch = Watch::new(conn, Resource::Post)?;
                 let id = repo::posts::insert(
                     conn,
                     &NewPost {
@@ -1005,6 +1122,7 @@ impl Run<'_> {
                 if let Some(deleted_at) = deleted_at {
                     repo::posts::set_deleted_at(conn, id, Some(deleted_at))?;
                 }
+                watch.record(conn, id, self.now)?;
                 (id, Outcome::Created)
             }
         };
@@ -1083,7 +1201,9 @@ impl Run<'_> {
                     caption: Some(caption),
                     ..Default::default()
                 };
+                let watch = Watch::existing(conn, Resource::Media, m.id, self.now)?;
                 repo::media::update(conn, m.id, m.revision, &changes, self.now)?;
+                watch.record(conn, m.id, self.now)?;
                 (m.id, Outcome::Updated)
             }
             None => {
@@ -1101,6 +1221,7 @@ impl Run<'_> {
                     // image and gallery).
                     listed: item.parent == 0,
                 };
+                let watch = Watch::new(conn, Resource::Media)?;
                 let id = match self.local_file(item, &filename)? {
                     Some(processed) => {
                         if !self.options.dry_run {
@@ -1128,6 +1249,7 @@ impl Run<'_> {
                         )?
                     }
                 };
+                watch.record(conn, id, self.now)?;
                 (id, Outcome::Created)
             }
         };
@@ -1245,6 +1367,17 @@ impl Run<'_> {
     /// galleries and menus.
     fn finish(&mut self, conn: &mut Conn) -> Result<(), ImportError> {
         self.flush_terms(conn);
+        // Each post these links change is one change, whatever it gets.
+        let mut linked: Vec<i64> = (self.thumbnails.iter().map(|t| t.0))
+            .chain(self.parents.iter().map(|p| p.0))
+            .chain(self.galleries.iter().map(|g| g.0))
+            .collect();
+        linked.sort_unstable();
+        linked.dedup();
+        let mut watches = Vec::with_capacity(linked.len());
+        for id in linked {
+            watches.push((id, Watch::existing(conn, Resource::Post, id, self.now)?));
+        }
         for (post, thumb, edition) in std::mem::take(&mut self.thumbnails) {
             let media = repo::imports::find(conn, &self.source("media", thumb, edition))?;
             repo::posts::set_featured_media(conn, post, media.map(|m| m.target_id))?;
@@ -1273,6 +1406,9 @@ impl Run<'_> {
             if now != items {
                 repo::posts::set_gallery(conn, post, &items)?;
             }
+        }
+        for (id, watch) in watches {
+            watch.record(conn, id, self.now)?;
         }
         self.write_menus(conn)?;
         Ok(())
@@ -1318,15 +1454,14 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// A menu and its items, rewritten whole when anything changed;
-    /// answers how many items it holds.
-    fn menu(
+    /// What each entry of a menu points at, among what was imported
+    /// (`None`: nothing it can point at).
+    fn menu_targets(
         &mut self,
         conn: &mut Conn,
-        menu: &Term,
         entries: &[MenuEntry],
         edition: i64,
-    ) -> Result<(Outcome, usize), Skip> {
+    ) -> Result<Vec<Option<MenuTarget>>, Skip> {
         let mut targets: Vec<Option<MenuTarget>> = Vec::with_capacity(entries.len());
         for e in entries {
             let target = match (e.kind.as_str(), e.object.as_str()) {
@@ -1379,6 +1514,19 @@ impl Run<'_> {
             });
             targets.push(target);
         }
+        Ok(targets)
+    }
+
+    /// A menu and its items, rewritten whole when anything changed;
+    /// answers how many items it holds.
+    fn menu(
+        &mut self,
+        conn: &mut Conn,
+        menu: &Term,
+        entries: &[MenuEntry],
+        edition: i64,
+    ) -> Result<(Outcome, usize), Skip> {
+        let targets = self.menu_targets(conn, entries, edition)?;
         let print = fingerprint((menu, entries, &targets));
         let known = repo::imports::find(conn, &self.source("menu", menu.id, edition))?;
         let existing = match &known {
@@ -1391,11 +1539,12 @@ impl Run<'_> {
         } else {
             plain(&menu.name, 200)
         };
-        let (id, outcome) = match existing {
+        let (id, outcome, watch) = match existing {
             Some(_) if known.as_ref().is_some_and(|k| k.fingerprint == print) => {
                 return Ok((Outcome::Unchanged, kept));
             }
             Some(m) => {
+                let watch = Watch::existing(conn, Resource::Menu, m.id, self.now)?;
                 repo::menus::update(
                     conn,
                     m.id,
@@ -1407,7 +1556,7 @@ impl Run<'_> {
                     self.now,
                 )?;
                 repo::menus::clear_items(conn, m.id)?;
-                (m.id, Outcome::Updated)
+                (m.id, Outcome::Updated, watch)
             }
             None => {
                 let wanted =
@@ -1420,6 +1569,7 @@ impl Run<'_> {
                     |c, w| repo::menus::slugs_like(c, edition, w),
                 )?;
                 let group = repo::new_translation_group();
+                let watch = Watch::new(conn, Resource::Menu)?;
                 let id = repo::menus::insert(
                     conn,
                     &NewMenu {
@@ -1434,7 +1584,7 @@ impl Run<'_> {
                         updated_by: None,
                     },
                 )?;
-                (id, Outcome::Created)
+                (id, Outcome::Created, watch)
             }
         };
         // Parents first: an item waits for its parent; one whose parent
@@ -1496,6 +1646,7 @@ impl Run<'_> {
             stuck = waiting.len() == before;
             left = waiting;
         }
+        watch.record(conn, id, self.now)?;
         let imported = Imported {
             target_id: id,
             fingerprint: print,

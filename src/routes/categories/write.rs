@@ -7,15 +7,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::content::checks::Categories;
+use crate::content::terms::{self, NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain;
-use crate::domain::access::Scope;
-use crate::error::{responses, ApiError, FieldErrors};
+use crate::domain::access::{Actor, Scope};
+use crate::error::{responses, ApiError};
 use crate::repo;
-use crate::repo::categories::{CategoryChanges, NewCategory};
 use crate::routes::categories::{single, CategoryResponse};
-use crate::routes::checks::Categories;
-use crate::routes::checks::{self, description, edition_of, modified, MAX_NAME};
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::{found, ApiQuery, Db};
 
@@ -55,24 +53,31 @@ pub struct UpdateCategoryRequest {
     pub translation_of: Option<Option<i64>>,
 }
 
-/// A parent for category `this` (None when new) in `edition_id`: it must
-/// exist there and not be the category or below it.
-fn check_parent(
-    conn: &mut Conn,
-    errors: &mut FieldErrors,
-    edition_id: i64,
-    parent: i64,
-    this: Option<i64>,
-) -> Result<(), ApiError> {
-    let all = repo::categories::all(conn, Some(edition_id))?;
-    if !all.iter().any(|c| c.id == parent) {
-        errors.add("parent", format!("no category {parent} in this edition"));
-    } else if let Some(this) = this {
-        if repo::categories::with_descendants(&all, &[this]).contains(&parent) {
-            errors.add("parent", "would make the category its own ancestor");
+impl From<CreateCategoryRequest> for NewTerm {
+    fn from(r: CreateCategoryRequest) -> Self {
+        NewTerm {
+            edition: r.edition,
+            name: r.name,
+            slug: r.slug,
+            description: r.description,
+            parent: r.parent,
+            position: r.position,
+            translation_of: r.translation_of,
         }
     }
-    Ok(())
+}
+
+impl From<UpdateCategoryRequest> for TermEdit {
+    fn from(r: UpdateCategoryRequest) -> Self {
+        TermEdit {
+            name: r.name,
+            slug: r.slug,
+            description: r.description,
+            parent: r.parent,
+            position: r.position,
+            translation_of: r.translation_of,
+        }
+    }
 }
 
 fn category_reply(conn: &mut Conn, id: i64) -> Result<(CategoryResponse, i32), ApiError> {
@@ -101,64 +106,15 @@ pub async fn create_category(
     ApiJson(body): ApiJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
-    let id = db
+    let actor = Actor::from(&principal);
+    let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let mut errors = FieldErrors::default();
-                let name = checks::name(&mut errors, "name", &body.name, 1, MAX_NAME);
-                let description =
-                    description(&mut errors, body.description.as_deref().unwrap_or(""));
-                let Some((edition_id, code)) = edition_of(conn, &mut errors, &body.edition)? else {
-                    return Err(errors.check().expect_err("edition error"));
-                };
-                let edition = (edition_id, code.as_str());
-                if let Some(parent) = body.parent {
-                    check_parent(conn, &mut errors, edition_id, parent, None)?;
-                }
-                let group = match body.translation_of {
-                    Some(of) => checks::group_of::<Categories>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        of,
-                        None,
-                    )?,
-                    None => Some(repo::new_translation_group()),
-                };
-                let slug = checks::slug_for::<Categories>(
-                    conn,
-                    &mut errors,
-                    &principal,
-                    edition,
-                    body.slug.as_deref(),
-                    &name,
-                    None,
-                )?;
-                errors.check()?;
-                let now = domain::now();
-                Ok(repo::categories::insert(
-                    conn,
-                    &NewCategory {
-                        edition_id,
-                        parent_id: body.parent,
-                        slug: &slug,
-                        name: &name,
-                        description: &description,
-                        position: body.position.unwrap_or(0),
-                        translation_group: group.as_deref().unwrap_or_default(),
-                        created_at: now,
-                        updated_at: now,
-                        created_by: Some(principal.user_id),
-                        updated_by: Some(principal.user_id),
-                    },
-                )?)
-            })
+            let id = terms::create::<Categories>(conn, actor, body.into())?;
+            category_reply(conn, id)
         })
         .await?;
-    let (view, revision) = db.run(move |conn| category_reply(conn, id)).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/categories/{id}")))
+        .insert_header(("Location", format!("/api/v1/categories/{}", view.id)))
         .insert_header(("ETag", etag(revision)))
         .json(view))
 }
@@ -184,61 +140,11 @@ pub async fn update_category(
     ApiJson(body): ApiJson<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
+    let actor = Actor::from(&principal);
     let id = id.into_inner();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let current = found(repo::categories::find(conn, id)?, "category")?;
-                if_match.check(current.revision)?;
-                let editions = repo::editions::all(conn)?;
-                let edition = (current.edition_id, editions.code(current.edition_id));
-                let mut errors = FieldErrors::default();
-                let name = body
-                    .name
-                    .as_deref()
-                    .map(|n| checks::name(&mut errors, "name", n, 1, MAX_NAME));
-                let description = body
-                    .description
-                    .as_deref()
-                    .map(|d| description(&mut errors, d));
-                if let Some(Some(parent)) = body.parent {
-                    check_parent(conn, &mut errors, current.edition_id, parent, Some(id))?;
-                }
-                let group = checks::regroup::<Categories>(
-                    conn,
-                    &mut errors,
-                    &principal,
-                    edition,
-                    body.translation_of,
-                    id,
-                )?;
-                let slug = match &body.slug {
-                    Some(s) => Some(checks::slug_for::<Categories>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        Some(s),
-                        "",
-                        Some(id),
-                    )?),
-                    None => None,
-                };
-                errors.check()?;
-                let changes = CategoryChanges {
-                    parent_id: body.parent,
-                    slug,
-                    name,
-                    description,
-                    position: body.position,
-                    translation_group: group,
-                    updated_by: Some(Some(principal.user_id)),
-                };
-                if !repo::categories::update(conn, id, current.revision, &changes, domain::now())? {
-                    return Err(modified());
-                }
-                Ok(())
-            })?;
+            terms::update::<Categories>(conn, actor, id, &if_match, body.into())?;
             category_reply(conn, id)
         })
         .await?;
@@ -269,19 +175,7 @@ pub async fn delete_category(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
     let id = id.into_inner();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let current = found(repo::categories::find(conn, id)?, "category")?;
-            if_match.check(current.revision)?;
-            if repo::categories::has_children(conn, id)? {
-                return Err(ApiError::Conflict(
-                    "the category has subcategories; move or delete them first".into(),
-                ));
-            }
-            repo::categories::delete(conn, id)?;
-            Ok(())
-        })
-    })
-    .await?;
+    db.run(move |conn| Ok(terms::delete::<Categories>(conn, id, &if_match)?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,13 +5,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::content::changes::{self, Resource, Watch};
+use crate::content::checks;
 use crate::db::Conn;
 use crate::domain::access::Scope;
 use crate::domain::{self, Direction};
 use crate::error::{responses, ApiError, FieldErrors};
 use crate::repo;
-use crate::repo::editions::{EditionChanges, NewEdition};
-use crate::routes::checks;
+use crate::repo::editions::{EditionChanges, Editions, NewEdition};
 use crate::routes::editions::EditionResponse;
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::{found, ApiQuery, Db};
@@ -103,22 +104,24 @@ pub async fn create_edition(
                 errors.check()?;
                 let is_default = body.is_default.unwrap_or(false) || editions.0.is_empty();
                 if is_default {
-                    repo::editions::clear_default(conn)?;
+                    clear_default(conn, &editions)?;
                 }
                 let now = domain::now();
-                repo::editions::insert(
-                    conn,
-                    &NewEdition {
-                        code: &code,
-                        name: &name,
-                        native_name: &native_name,
-                        direction: body.direction.as_str(),
-                        is_default,
-                        position: body.position.unwrap_or(editions.0.len() as i32),
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )?;
+                changes::tracking(conn, Resource::Edition, None, |conn| {
+                    repo::editions::insert(
+                        conn,
+                        &NewEdition {
+                            code: &code,
+                            name: &name,
+                            native_name: &native_name,
+                            direction: body.direction.as_str(),
+                            is_default,
+                            position: body.position.unwrap_or(editions.0.len() as i32),
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )
+                })?;
                 Ok::<_, ApiError>(())
             })?;
             edition_reply(conn, &code)
@@ -173,7 +176,7 @@ pub async fn update_edition(
                 errors.check()?;
                 let becomes_default = body.is_default == Some(true) && !current.is_default;
                 if becomes_default {
-                    repo::editions::clear_default(conn)?;
+                    clear_default(conn, &editions)?;
                 }
                 let changes = EditionChanges {
                     name,
@@ -182,17 +185,14 @@ pub async fn update_edition(
                     is_default: becomes_default.then_some(true),
                     position: body.position,
                 };
-                if !repo::editions::update(
-                    conn,
-                    current.id,
-                    current.revision,
-                    &changes,
-                    domain::now(),
-                )? {
+                let now = domain::now();
+                let watch = Watch::existing(conn, Resource::Edition, current.id, now)?;
+                if !repo::editions::update(conn, current.id, current.revision, &changes, now)? {
                     return Err(ApiError::PreconditionFailed(
                         "the edition changed meanwhile; fetch it again".into(),
                     ));
                 }
+                watch.record(conn, current.id, now)?;
                 Ok(())
             })?;
             edition_reply(conn, &code)
@@ -239,10 +239,24 @@ pub async fn delete_edition(
                     "the edition holds content; move or delete it first".into(),
                 ));
             }
-            repo::editions::delete(conn, current.id)?;
+            let id = current.id;
+            changes::tracking(conn, Resource::Edition, Some(id), |conn| {
+                repo::editions::delete(conn, id).map(|_| id)
+            })?;
             Ok(())
         })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes the default away from the edition that has it, as a change of
+/// that edition.
+fn clear_default(conn: &mut Conn, editions: &Editions) -> Result<(), ApiError> {
+    if let Some(previous) = editions.0.iter().find(|e| e.is_default).map(|e| e.id) {
+        changes::tracking(conn, Resource::Edition, Some(previous), |conn| {
+            repo::editions::clear_default(conn).map(|_| previous)
+        })?;
+    }
+    Ok(())
 }

@@ -10,13 +10,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::content::changes::{self, Resource, Watch};
+use crate::content::checks;
 use crate::db::Conn;
 use crate::domain;
 use crate::domain::access::Scope;
 use crate::error::{responses, ApiError, FieldErrors};
 use crate::repo;
 use crate::repo::media::MediaChanges;
-use crate::routes::checks;
 use crate::routes::extract::NoParams;
 use crate::routes::extract::{etag, ApiJson, IfMatch};
 use crate::routes::media::{media_views, MediaResponse};
@@ -156,11 +157,14 @@ pub async fn update_media(
                     listed: body.listed,
                     updated_by: Some(Some(principal.user_id)),
                 };
-                if !repo::media::update(conn, id, current.revision, &changes, domain::now())? {
+                let now = domain::now();
+                let watch = Watch::existing(conn, Resource::Media, id, now)?;
+                if !repo::media::update(conn, id, current.revision, &changes, now)? {
                     return Err(ApiError::PreconditionFailed(
                         "the item changed meanwhile; fetch it again".into(),
                     ));
                 }
+                watch.record(conn, id, now)?;
                 Ok(())
             })?;
             media_reply(conn, &state, id)
@@ -219,12 +223,17 @@ pub async fn delete_media(
                         galleries.len()
                     )));
                 }
-                crate::routes::posts::write::let_go_of_media(
-                    conn, &principal, &featured, &galleries,
+                crate::content::posts::let_go_of_media(
+                    conn,
+                    (&principal).into(),
+                    &featured,
+                    &galleries,
                 )?;
             }
             let keys = repo::media::keys_of(conn, id)?;
-            repo::media::delete(conn, id)?;
+            changes::tracking(conn, Resource::Media, Some(id), |conn| {
+                repo::media::delete(conn, id).map(|_| id)
+            })?;
             // Noted with the item's removal, so that a crash before the
             // files go leaves them to the sweep.
             repo::pending_files::note_released(conn, &keys, files::released_at())?;
@@ -472,11 +481,10 @@ fn insert_upload(
         edition_id,
         if title.is_empty() { "media" } else { &title },
     )?;
-    Ok(repo::media::insert_upload(
-        conn,
-        processed,
-        &fields.described(edition_id, &slug, &title, principal),
-    )?)
+    let described = fields.described(edition_id, &slug, &title, principal);
+    Ok(changes::tracking(conn, Resource::Media, None, |conn| {
+        repo::media::insert_upload(conn, processed, &described)
+    })?)
 }
 
 impl UploadFields {
@@ -536,11 +544,10 @@ fn insert_embed(
         .clone()
         .unwrap_or_else(|| format!("{} video {}", embed.provider, embed.video_id));
     let slug = media_slug(conn, edition_id, &title)?;
-    Ok(repo::media::insert_embed(
-        conn,
-        &embed,
-        &fields.described(edition_id, &slug, &title, principal),
-    )?)
+    let described = fields.described(edition_id, &slug, &title, principal);
+    Ok(changes::tracking(conn, Resource::Media, None, |conn| {
+        repo::media::insert_embed(conn, &embed, &described)
+    })?)
 }
 
 /// Puts the files of an upload in the store. A store that cannot take them
@@ -697,7 +704,7 @@ async fn receive(
             let before = noted_at + chrono::Duration::microseconds(1);
             let runtime = tokio::runtime::Handle::current();
             let released = db
-                .run(move |conn| files::release(conn, &store, &runtime, &keys, before))
+                .run(move |conn| Ok(files::release(conn, &store, &runtime, &keys, before)?))
                 .await;
             if let Err(e) = released {
                 tracing::warn!(error = %e, "files of a failed upload are left to the sweep");

@@ -6,13 +6,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::content::changes::{self, Resource, Watch};
+use crate::content::checks::{self, Menus};
 use crate::db::Conn;
 use crate::domain::access::Scope;
 use crate::domain::{self, PostKind};
 use crate::error::{responses, ApiError, FieldErrors};
 use crate::repo;
 use crate::repo::menus::{MenuChanges, NewMenu, NewMenuItem};
-use crate::routes::checks::{self, Menus};
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::menus::{menu_views, MenuItemType, MenuResponse};
 use crate::routes::{found, ApiQuery, Db};
@@ -220,13 +221,13 @@ pub async fn create_menu(
     principal.require(Scope::MenusWrite)?;
     let (view, revision) = db
         .run(move |conn| {
-            let id = conn.transaction(|conn| {
+            let id = conn.transaction(|conn| -> Result<i64, ApiError> {
                 let mut errors = FieldErrors::default();
                 let name = checks::name(&mut errors, "name", &body.name, 1, 200);
                 let editions = repo::editions::all(conn)?;
                 let Some(edition) = editions.by_code(&body.edition) else {
                     errors.add("edition", format!("no edition `{}`", body.edition));
-                    return Err(errors.check().expect_err("edition error"));
+                    return Err(errors.check().expect_err("edition error").into());
                 };
                 let edition = (edition.id, edition.code.as_str());
                 check_items(conn, &mut errors, edition.0, &body.items)?;
@@ -251,6 +252,7 @@ pub async fn create_menu(
                     .map(|l| checks::text(&mut errors, "location", l, 1, 100));
                 errors.check()?;
                 let now = domain::now();
+                let watch = Watch::new(conn, Resource::Menu)?;
                 let id = repo::menus::insert(
                     conn,
                     &NewMenu {
@@ -266,7 +268,8 @@ pub async fn create_menu(
                     },
                 )?;
                 insert_items(conn, id, None, &body.items)?;
-                Ok::<_, ApiError>(id)
+                watch.record(conn, id, now)?;
+                Ok(id)
             })?;
             menu_reply(conn, id)
         })
@@ -301,7 +304,7 @@ pub async fn update_menu(
     let id = id.into_inner();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            conn.transaction(|conn| -> Result<(), ApiError> {
                 let current = found(repo::menus::find(conn, id)?, "menu")?;
                 if_match.check(current.revision)?;
                 let editions = repo::editions::all(conn)?;
@@ -346,7 +349,9 @@ pub async fn update_menu(
                     translation_group: group,
                     updated_by: Some(Some(principal.user_id)),
                 };
-                if !repo::menus::update(conn, id, current.revision, &changes, domain::now())? {
+                let now = domain::now();
+                let watch = Watch::existing(conn, Resource::Menu, id, now)?;
+                if !repo::menus::update(conn, id, current.revision, &changes, now)? {
                     return Err(ApiError::PreconditionFailed(
                         "the menu changed meanwhile; fetch it again".into(),
                     ));
@@ -355,6 +360,7 @@ pub async fn update_menu(
                     repo::menus::clear_items(conn, id)?;
                     insert_items(conn, id, None, items)?;
                 }
+                watch.record(conn, id, now)?;
                 Ok(())
             })?;
             menu_reply(conn, id)
@@ -387,10 +393,12 @@ pub async fn delete_menu(
     principal.require(Scope::MenusWrite)?;
     let id = id.into_inner();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        conn.transaction(|conn| -> Result<(), ApiError> {
             let current = found(repo::menus::find(conn, id)?, "menu")?;
             if_match.check(current.revision)?;
-            repo::menus::delete(conn, id)?;
+            changes::tracking(conn, Resource::Menu, Some(id), |conn| {
+                repo::menus::delete(conn, id).map(|_| id)
+            })?;
             Ok(())
         })
     })

@@ -154,32 +154,10 @@ pub fn alternates(
     out
 }
 
-/// Whether the public sees `post` at `now`.
-pub fn is_live(post: &PostRow, now: NaiveDateTime) -> bool {
-    post.deleted_at.is_none()
-        && PostStatus::MAYBE_LIVE.contains(&post.status.as_str())
-        && post.published_at.is_some_and(|t| t <= now)
-}
-
-/// The status a post has at `now`: a scheduled post whose time has passed
-/// is published, and a published post with a future time is scheduled.
-pub fn effective_status(post: &PostRow, now: NaiveDateTime) -> PostStatus {
-    match post.status.parse().unwrap_or(PostStatus::Draft) {
-        PostStatus::Published | PostStatus::Scheduled => {
-            if post.published_at.is_some_and(|t| t <= now) {
-                PostStatus::Published
-            } else {
-                PostStatus::Scheduled
-            }
-        }
-        other => other,
-    }
-}
-
 /// Whether `viewer` may see `post`: the public sees live posts; readers
 /// also see their own, and editors everyone's.
 pub fn may_view(post: &PostRow, viewer: Option<&Principal>, now: NaiveDateTime) -> bool {
-    is_live(post, now)
+    post.is_live(now)
         || viewer.is_some_and(|p| p.role.edits_others() || post.author_id == Some(p.user_id))
 }
 
@@ -243,7 +221,7 @@ pub fn post_views(
         .map(|p| {
             let edition = editions.by_id(p.edition_id);
             let code = edition.map(|e| e.code.clone()).unwrap_or_default();
-            let status = effective_status(&p, now);
+            let status = p.effective_status(now);
             let translations = translations.of(editions, &p.translation_group, p.id);
             PostResponse {
                 alternates: alternates(editions, &code, &p.slug, &translations),

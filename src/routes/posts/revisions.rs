@@ -6,6 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::content::posts;
+use crate::content::posts::may_edit;
 use crate::domain::access::Scope;
 use crate::domain::{self, PostStatus};
 use crate::error::{responses, ApiError};
@@ -13,7 +15,6 @@ use crate::repo;
 use crate::repo::posts::{PostChanges, PostRow};
 use crate::repo::revisions::{split_ids, RevisionRow};
 use crate::routes::extract::{etag, IfMatch, NoParams};
-use crate::routes::posts::write::may_edit;
 use crate::routes::posts::{single_view, PostResponse};
 use crate::routes::{found, ApiQuery, AppState, Db};
 
@@ -66,7 +67,7 @@ fn post_for_history(
     id: i64,
 ) -> Result<PostRow, ApiError> {
     let post = found(repo::posts::find(conn, id)?, "post")?;
-    may_edit(principal, &post, domain::now())?;
+    may_edit(principal.into(), &post, domain::now())?;
     Ok(post)
 }
 
@@ -178,15 +179,7 @@ pub async fn restore_revision(
                 if_match.check(current.revision)?;
                 let old = found(repo::revisions::find(conn, id, revision)?, "revision")?;
                 let now = domain::now();
-                let status = crate::routes::posts::effective_status(&current, now);
-                crate::domain::access::may_write_post(
-                    principal.role,
-                    principal.user_id,
-                    current.author_id,
-                    Some(status),
-                    status,
-                )
-                .map_err(|e| ApiError::Forbidden(e.0))?;
+                posts::may_keep((&principal).into(), &current, now)?;
                 if let Some(other) = repo::posts::find_by_slug(conn, current.edition_id, &old.slug)?
                 {
                     if other.id != id {
@@ -196,7 +189,6 @@ pub async fn restore_revision(
                         )));
                     }
                 }
-                let (category_ids, tag_ids) = repo::posts::term_ids(conn, id)?;
                 let media = match old.featured_media_id {
                     Some(m) if repo::media::find(conn, m)?.is_some() => Some(m),
                     _ => None,
@@ -211,12 +203,7 @@ pub async fn restore_revision(
                     updated_by: Some(Some(principal.user_id)),
                     ..Default::default()
                 };
-                if !repo::posts::update(conn, id, current.revision, &changes, now)? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the post changed meanwhile; fetch it again".into(),
-                    ));
-                }
-                repo::revisions::snapshot(conn, &current, &category_ids, &tag_ids)?;
+                let watch = posts::revise(conn, &current, &changes, now, posts::CHANGED)?;
                 // Terms deleted since the old version are left out.
                 let cats: Vec<i64> =
                     repo::categories::slugs_by_ids(conn, &split_ids(&old.category_ids))?
@@ -228,6 +215,7 @@ pub async fn restore_revision(
                     .map(|(id, _, _)| id)
                     .collect();
                 repo::posts::set_terms(conn, id, Some(&cats), Some(&tags))?;
+                watch.record(conn, id, now)?;
                 Ok(())
             })?;
             let row = repo::posts::find(conn, id)?;

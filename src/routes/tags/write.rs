@@ -5,14 +5,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::content::checks::Tags;
+use crate::content::terms::{self, NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain;
-use crate::domain::access::Scope;
-use crate::error::{responses, ApiError, FieldErrors};
+use crate::domain::access::{Actor, Scope};
+use crate::error::{responses, ApiError};
 use crate::repo;
-use crate::repo::tags::{NewTag, TagChanges};
-use crate::routes::checks::Tags;
-use crate::routes::checks::{self, description, edition_of, modified, MAX_NAME};
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::tags::{tag_views, TagResponse};
 use crate::routes::{found, ApiQuery, Db};
@@ -41,6 +39,31 @@ pub struct UpdateTagRequest {
     pub translation_of: Option<Option<i64>>,
 }
 
+impl From<CreateTagRequest> for NewTerm {
+    fn from(r: CreateTagRequest) -> Self {
+        NewTerm {
+            edition: r.edition,
+            name: r.name,
+            slug: r.slug,
+            description: r.description,
+            translation_of: r.translation_of,
+            ..NewTerm::default()
+        }
+    }
+}
+
+impl From<UpdateTagRequest> for TermEdit {
+    fn from(r: UpdateTagRequest) -> Self {
+        TermEdit {
+            name: r.name,
+            slug: r.slug,
+            description: r.description,
+            translation_of: r.translation_of,
+            ..TermEdit::default()
+        }
+    }
+}
+
 fn tag_reply(conn: &mut Conn, id: i64) -> Result<(TagResponse, i32), ApiError> {
     let row = found(repo::tags::find(conn, id)?, "tag")?;
     let revision = row.revision;
@@ -67,54 +90,15 @@ pub async fn create_tag(
     ApiJson(body): ApiJson<CreateTagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
-    let id = db
+    let actor = Actor::from(&principal);
+    let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let mut errors = FieldErrors::default();
-                let name = checks::name(&mut errors, "name", &body.name, 1, MAX_NAME);
-                let description =
-                    description(&mut errors, body.description.as_deref().unwrap_or(""));
-                let Some((edition_id, code)) = edition_of(conn, &mut errors, &body.edition)? else {
-                    return Err(errors.check().expect_err("edition error"));
-                };
-                let edition = (edition_id, code.as_str());
-                let group = match body.translation_of {
-                    Some(of) => {
-                        checks::group_of::<Tags>(conn, &mut errors, &principal, edition, of, None)?
-                    }
-                    None => Some(repo::new_translation_group()),
-                };
-                let slug = checks::slug_for::<Tags>(
-                    conn,
-                    &mut errors,
-                    &principal,
-                    edition,
-                    body.slug.as_deref(),
-                    &name,
-                    None,
-                )?;
-                errors.check()?;
-                let now = domain::now();
-                Ok(repo::tags::insert(
-                    conn,
-                    &NewTag {
-                        edition_id,
-                        slug: &slug,
-                        name: &name,
-                        description: &description,
-                        translation_group: group.as_deref().unwrap_or_default(),
-                        created_at: now,
-                        updated_at: now,
-                        created_by: Some(principal.user_id),
-                        updated_by: Some(principal.user_id),
-                    },
-                )?)
-            })
+            let id = terms::create::<Tags>(conn, actor, body.into())?;
+            tag_reply(conn, id)
         })
         .await?;
-    let (view, revision) = db.run(move |conn| tag_reply(conn, id)).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/tags/{id}")))
+        .insert_header(("Location", format!("/api/v1/tags/{}", view.id)))
         .insert_header(("ETag", etag(revision)))
         .json(view))
 }
@@ -140,56 +124,11 @@ pub async fn update_tag(
     ApiJson(body): ApiJson<UpdateTagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
+    let actor = Actor::from(&principal);
     let id = id.into_inner();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let current = found(repo::tags::find(conn, id)?, "tag")?;
-                if_match.check(current.revision)?;
-                let editions = repo::editions::all(conn)?;
-                let edition = (current.edition_id, editions.code(current.edition_id));
-                let mut errors = FieldErrors::default();
-                let name = body
-                    .name
-                    .as_deref()
-                    .map(|n| checks::name(&mut errors, "name", n, 1, MAX_NAME));
-                let description = body
-                    .description
-                    .as_deref()
-                    .map(|d| description(&mut errors, d));
-                let group = checks::regroup::<Tags>(
-                    conn,
-                    &mut errors,
-                    &principal,
-                    edition,
-                    body.translation_of,
-                    id,
-                )?;
-                let slug = match &body.slug {
-                    Some(s) => Some(checks::slug_for::<Tags>(
-                        conn,
-                        &mut errors,
-                        &principal,
-                        edition,
-                        Some(s),
-                        "",
-                        Some(id),
-                    )?),
-                    None => None,
-                };
-                errors.check()?;
-                let changes = TagChanges {
-                    slug,
-                    name,
-                    description,
-                    translation_group: group,
-                    updated_by: Some(Some(principal.user_id)),
-                };
-                if !repo::tags::update(conn, id, current.revision, &changes, domain::now())? {
-                    return Err(modified());
-                }
-                Ok(())
-            })?;
+            terms::update::<Tags>(conn, actor, id, &if_match, body.into())?;
             tag_reply(conn, id)
         })
         .await?;
@@ -219,14 +158,7 @@ pub async fn delete_tag(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::TaxonomyWrite)?;
     let id = id.into_inner();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let current = found(repo::tags::find(conn, id)?, "tag")?;
-            if_match.check(current.revision)?;
-            repo::tags::delete(conn, id)?;
-            Ok(())
-        })
-    })
-    .await?;
+    db.run(move |conn| Ok(terms::delete::<Tags>(conn, id, &if_match)?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

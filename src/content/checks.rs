@@ -1,12 +1,12 @@
-//! Checks shared by the write endpoints: trimmed text within bounds, slugs,
-//! and free slugs made from titles.
+//! Checks shared by writes: trimmed text within bounds, slugs, free slugs
+//! made from titles, translation groups.
 
 use diesel::QueryResult;
 
-use crate::auth::Principal;
+use crate::content::error::{FieldErrors, WriteError};
 use crate::db::Conn;
+use crate::domain::access::Actor;
 use crate::domain::{content, slug};
-use crate::error::{ApiError, FieldErrors};
 use crate::repo;
 
 /// `value` trimmed, or an error when it is not `min..=max` characters.
@@ -71,7 +71,7 @@ pub fn edition_of(
     conn: &mut Conn,
     errors: &mut FieldErrors,
     code: &str,
-) -> Result<Option<(i64, String)>, ApiError> {
+) -> Result<Option<(i64, String)>, WriteError> {
     let editions = repo::editions::all(conn)?;
     let found = editions.by_code(code).map(|e| (e.id, e.code.clone()));
     if found.is_none() {
@@ -81,8 +81,8 @@ pub fn edition_of(
 }
 
 /// The 412 for a compare-and-swap that lost to another writer.
-pub fn modified() -> ApiError {
-    ApiError::PreconditionFailed("it changed meanwhile; fetch it again".into())
+pub fn modified() -> WriteError {
+    WriteError::Stale("it changed meanwhile; fetch it again".into())
 }
 
 #[cfg(test)]
@@ -132,7 +132,7 @@ pub trait PerEdition {
     fn slugs_like(conn: &mut Conn, edition_id: i64, base: &str) -> QueryResult<Vec<String>>;
     /// What `writer` may do with item `id`. Terms and menus are public,
     /// and whoever writes them may change any of them.
-    fn access(_conn: &mut Conn, _id: i64, _writer: &Principal) -> QueryResult<Access> {
+    fn access(_conn: &mut Conn, _id: i64, _writer: &Actor) -> QueryResult<Access> {
         Ok(Access::Editable)
     }
 }
@@ -184,14 +184,14 @@ per_edition!(
     "post",
     posts,
     /// Editors change every post; others their own, and see the live ones.
-    fn access(conn: &mut Conn, id: i64, writer: &Principal) -> QueryResult<Access> {
+    fn access(conn: &mut Conn, id: i64, writer: &Actor) -> QueryResult<Access> {
         let Some(post) = repo::posts::find(conn, id)? else {
             return Ok(Access::Hidden);
         };
         Ok(
             if writer.role.edits_others() || post.author_id == Some(writer.user_id) {
                 Access::Editable
-            } else if crate::routes::posts::is_live(&post, crate::domain::now()) {
+            } else if post.is_live(crate::domain::now()) {
                 Access::Visible
             } else {
                 Access::Hidden
@@ -212,19 +212,20 @@ per_edition!(Menus, "menu", menus);
 pub fn slug_for<K: PerEdition>(
     conn: &mut Conn,
     errors: &mut FieldErrors,
-    writer: &Principal,
+    writer: impl Into<Actor>,
     edition: (i64, &str),
     given: Option<&str>,
     title: &str,
     this: Option<i64>,
-) -> Result<String, ApiError> {
+) -> Result<String, WriteError> {
+    let writer = writer.into();
     let (edition_id, code) = edition;
     match given {
         Some(given) => {
             let slug = slug_field(errors, given);
             let taken = K::id_by_slug(conn, edition_id, &slug)?.filter(|&id| Some(id) != this);
             if let Some(other) = taken {
-                let message = match K::access(conn, other, writer)? {
+                let message = match K::access(conn, other, &writer)? {
                     Access::Hidden => "is not available in this edition; choose another".into(),
                     _ => format!("is already used by {} {other} in edition {code}", K::NOUN),
                 };
@@ -254,11 +255,11 @@ pub fn slug_for<K: PerEdition>(
 pub fn regroup<K: PerEdition>(
     conn: &mut Conn,
     errors: &mut FieldErrors,
-    writer: &Principal,
+    writer: impl Into<Actor>,
     edition: (i64, &str),
     translation_of: Option<Option<i64>>,
     this: i64,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, WriteError> {
     Ok(match translation_of {
         Some(Some(of)) => group_of::<K>(conn, errors, writer, edition, of, Some(this))?,
         Some(None) => Some(crate::repo::new_translation_group()),
@@ -272,15 +273,16 @@ pub fn regroup<K: PerEdition>(
 pub fn group_of<K: PerEdition>(
     conn: &mut Conn,
     errors: &mut FieldErrors,
-    writer: &Principal,
+    writer: impl Into<Actor>,
     edition: (i64, &str),
     of: i64,
     this: Option<i64>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, WriteError> {
+    let writer = writer.into();
     let (edition_id, code) = edition;
     let found = K::edition_and_group(conn, of)?;
     let access = match found {
-        Some(_) => K::access(conn, of, writer)?,
+        Some(_) => K::access(conn, of, &writer)?,
         None => Access::Hidden,
     };
     let Some((other_edition, group)) = found.filter(|_| access != Access::Hidden) else {

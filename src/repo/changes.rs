@@ -1,0 +1,101 @@
+//! The change log's table (migration 000010). What a row means and when
+//! one is written: [`crate::content::changes`].
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::changes;
+use crate::db::Conn;
+use crate::with_conn;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = changes)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub resource: String,
+    pub resource_id: i64,
+    pub edition: Option<String>,
+    pub action: String,
+    pub slug: Option<String>,
+    pub translation_group: Option<String>,
+    /// Space-separated.
+    pub surrogate_keys: String,
+    pub changed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = changes)]
+pub struct NewChange<'a> {
+    pub resource: &'a str,
+    pub resource_id: i64,
+    pub edition: Option<&'a str>,
+    pub action: &'a str,
+    pub slug: Option<&'a str>,
+    pub translation_group: Option<&'a str>,
+    pub surrogate_keys: &'a str,
+    pub changed_at: NaiveDateTime,
+}
+
+/// The advisory lock PostgreSQL writers of the log hold until they commit
+/// (an arbitrary number, the same in every instance: "nashr" in ASCII).
+const LOG_LOCK: i64 = 0x6e_6173_6872;
+
+/// Takes the log's lock on PostgreSQL, held to the end of the caller's
+/// transaction, so that ids are given out in commit order: a reader that
+/// has seen id n never later finds a row below n appear. (SQLite has one
+/// writer at a time already.) A writer takes it before it locks any row
+/// it writes, so that two writers never wait on each other in a circle.
+pub fn lock(conn: &mut Conn) -> QueryResult<()> {
+    if let Conn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(LOG_LOCK)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Appends `rows`, inside the caller's transaction (see [`lock`]).
+pub fn append(conn: &mut Conn, rows: &[NewChange<'_>]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    lock(conn)?;
+    with_conn!(conn, c => diesel::insert_into(changes::table).values(rows).execute(c))?;
+    Ok(())
+}
+
+/// Up to `limit` rows after id `after`, oldest first.
+pub fn after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<ChangeRow>> {
+    with_conn!(conn, c => changes::table
+        .filter(changes::id.gt(after))
+        .order(changes::id.asc())
+        .limit(limit)
+        .select(ChangeRow::as_select())
+        .load(c))
+}
+
+/// The id of the latest row (0 when the log is empty).
+pub fn last_id(conn: &mut Conn) -> QueryResult<i64> {
+    let last: Option<i64> = with_conn!(conn, c => changes::table
+        .select(diesel::dsl::max(changes::id))
+        .first(c))?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Removes rows older than `before`; answers how many.
+pub fn prune(conn: &mut Conn, before: NaiveDateTime) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(changes::table.filter(changes::changed_at.lt(before)))
+        .execute(c))
+}
+
+/// The ids of every row of `table` (one of the content tables), in order.
+pub fn ids_of(conn: &mut Conn, table: &'static str) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let sql = format!("SELECT id FROM {table} ORDER BY id");
+    let ids: Vec<Id> = with_conn!(conn, c => diesel::sql_query(&sql).load(c))?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
