@@ -27,7 +27,7 @@
 //!   `Vary: Accept-Encoding, Authorization`.
 //!
 //! Requests with credentials are `private, no-store` (see
-//! [`crate::auth::private_when_authorized`]) and keep the revision `ETag`s
+//! [`crate::routes::principal::private_when_authorized`]) and keep the revision `ETag`s
 //! editors use with `If-Match`.
 
 use std::collections::HashMap;

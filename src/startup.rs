@@ -340,7 +340,7 @@ impl Application {
                 })
                 .default_service(web::to(routes::fallback))
                 .wrap(from_fn(caching::public_reads))
-                .wrap(from_fn(auth::private_when_authorized))
+                .wrap(from_fn(routes::principal::private_when_authorized))
                 .wrap(from_fn(extract::refuse_nul))
                 .wrap(from_fn(ratelimit::limit))
                 .wrap(from_fn(security::browser_policy))

@@ -79,7 +79,7 @@ pub async fn metrics(
         let given = req
             .headers()
             .get(header::AUTHORIZATION)
-            .and_then(crate::auth::bearer)
+            .and_then(crate::routes::principal::bearer)
             .unwrap_or("");
         if !crate::auth::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::Unauthorized(

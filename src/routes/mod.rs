@@ -17,8 +17,10 @@ pub mod media;
 pub mod menus;
 pub mod pagination;
 pub mod posts;
+pub mod principal;
 pub mod redirects;
 pub mod tags;
+pub mod terms;
 pub mod tokens;
 pub mod users;
 

@@ -8,14 +8,13 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::content::checks::Categories;
-use crate::content::terms::{self, NewTerm, TermEdit};
+use crate::content::terms::{NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Scope};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::routes::categories::{single, CategoryResponse};
-use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
-use crate::routes::{found, ApiQuery, Db};
+use crate::routes::extract::{ApiJson, IfMatch, NoParams};
+use crate::routes::{self, found, ApiQuery, Db};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,18 +104,8 @@ pub async fn create_category(
     principal: Principal,
     ApiJson(body): ApiJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let actor = Actor::from(&principal);
-    let (view, revision) = db
-        .run(move |conn| {
-            let id = terms::create::<Categories>(conn, actor, body.into())?;
-            category_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/categories/{}", view.id)))
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
+    routes::terms::create::<Categories, _>(db, principal, body.into(), category_reply, "categories")
+        .await
 }
 
 /// Update a category (send its `ETag` as `If-Match`).
@@ -139,18 +128,9 @@ pub async fn update_category(
     if_match: IfMatch,
     ApiJson(body): ApiJson<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let actor = Actor::from(&principal);
     let id = id.into_inner();
-    let (view, revision) = db
-        .run(move |conn| {
-            terms::update::<Categories>(conn, actor, id, &if_match, body.into())?;
-            category_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
+    routes::terms::update::<Categories, _>(db, principal, id, if_match, body.into(), category_reply)
+        .await
 }
 
 /// Delete a category; its posts stay, without it. A category with
@@ -173,9 +153,5 @@ pub async fn delete_category(
     if_match: IfMatch,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let id = id.into_inner();
-    db.run(move |conn| Ok(terms::delete::<Categories>(conn, id, &if_match)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    routes::terms::delete::<Categories>(db, principal, id.into_inner(), if_match).await
 }

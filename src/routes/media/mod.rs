@@ -6,7 +6,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
 use crate::db::Conn;
 use crate::domain::access::Scope;
 use crate::domain::search::{self, SearchQuery};
@@ -18,6 +17,7 @@ use crate::repo::editions::Editions;
 use crate::repo::media::{MediaFilter, MediaRow, MediaSort};
 use crate::routes::extract::NoParams;
 use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::principal::Viewer;
 use crate::routes::{edition_filter, found, ApiQuery, AppState, Db};
 
 /// A derived file of an image, for `srcset`.

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, Viewer};
+use crate::auth::Principal;
 use crate::db::Conn;
 use crate::domain::content::plain_text;
 use crate::domain::search::{self, SearchQuery};
@@ -23,6 +23,7 @@ use crate::routes::extract::etag;
 use crate::routes::fields::{Fields, Shape};
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::principal::Viewer;
 use crate::routes::{
     edition_filter, edition_param, found, groups_of, ApiQuery, AppState, Db, TermRef,
     TranslationIndex, TranslationRef,

@@ -6,14 +6,13 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::content::checks::Tags;
-use crate::content::terms::{self, NewTerm, TermEdit};
+use crate::content::terms::{NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Scope};
 use crate::error::{responses, ApiError};
 use crate::repo;
-use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::extract::{ApiJson, IfMatch, NoParams};
 use crate::routes::tags::{tag_views, TagResponse};
-use crate::routes::{found, ApiQuery, Db};
+use crate::routes::{self, found, ApiQuery, Db};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,18 +88,7 @@ pub async fn create_tag(
     principal: Principal,
     ApiJson(body): ApiJson<CreateTagRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let actor = Actor::from(&principal);
-    let (view, revision) = db
-        .run(move |conn| {
-            let id = terms::create::<Tags>(conn, actor, body.into())?;
-            tag_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/tags/{}", view.id)))
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
+    routes::terms::create::<Tags, _>(db, principal, body.into(), tag_reply, "tags").await
 }
 
 /// Update a tag (send its `ETag` as `If-Match`).
@@ -123,18 +111,8 @@ pub async fn update_tag(
     if_match: IfMatch,
     ApiJson(body): ApiJson<UpdateTagRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let actor = Actor::from(&principal);
     let id = id.into_inner();
-    let (view, revision) = db
-        .run(move |conn| {
-            terms::update::<Tags>(conn, actor, id, &if_match, body.into())?;
-            tag_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
+    routes::terms::update::<Tags, _>(db, principal, id, if_match, body.into(), tag_reply).await
 }
 
 /// Delete a tag; its posts stay, without it.
@@ -156,9 +134,5 @@ pub async fn delete_tag(
     if_match: IfMatch,
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::TaxonomyWrite)?;
-    let id = id.into_inner();
-    db.run(move |conn| Ok(terms::delete::<Tags>(conn, id, &if_match)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    routes::terms::delete::<Tags>(db, principal, id.into_inner(), if_match).await
 }
