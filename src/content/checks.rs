@@ -249,6 +249,55 @@ pub fn slug_for<K: PerEdition>(
     }
 }
 
+/// The slug and translation group of a new item of `edition` named
+/// `name`: the slug given (checked) or one made from the name, and the
+/// group of `translation_of` (see [`group_of`]) or one of its own.
+pub fn new_slug_and_group<K: PerEdition>(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    writer: impl Into<Actor>,
+    edition: (i64, &str),
+    slug: Option<&str>,
+    name: &str,
+    translation_of: Option<i64>,
+) -> Result<(String, Option<String>), WriteError> {
+    let writer = writer.into();
+    let group = match translation_of {
+        Some(of) => group_of::<K>(conn, errors, writer, edition, of, None)?,
+        None => Some(crate::repo::new_translation_group()),
+    };
+    let slug = slug_for::<K>(conn, errors, writer, edition, slug, name, None)?;
+    Ok((slug, group))
+}
+
+/// The slug and translation group an edit of item `this` asks for (each
+/// `None` when it stays as it is).
+pub fn edited_slug_and_group<K: PerEdition>(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    writer: impl Into<Actor>,
+    edition: (i64, &str),
+    slug: Option<&str>,
+    translation_of: Option<Option<i64>>,
+    this: i64,
+) -> Result<(Option<String>, Option<String>), WriteError> {
+    let writer = writer.into();
+    let group = regroup::<K>(conn, errors, writer, edition, translation_of, this)?;
+    let slug = match slug {
+        Some(given) => Some(slug_for::<K>(
+            conn,
+            errors,
+            writer,
+            edition,
+            Some(given),
+            "",
+            Some(this),
+        )?),
+        None => None,
+    };
+    Ok((slug, group))
+}
+
 /// The translation group an update asks for: `translation_of: N` joins
 /// N's group (see [`group_of`]), `null` leaves the group for one of its own,
 /// absent keeps it (`None`).

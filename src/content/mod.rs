@@ -3,8 +3,9 @@
 //!
 //! - [`checks`]: the rules of writing shared by every resource: text,
 //!   slugs, translation groups.
-//! - [`posts`], [`terms`] (categories and tags): the write commands, each
-//!   checking its input and the writer's rights, in one transaction.
+//! - [`posts`], [`terms`] (categories and tags), [`menus`]: the write
+//!   commands, each checking its input and the writer's rights, in one
+//!   transaction.
 //! - [`changes`]: the change log, one row per change of public meaning,
 //!   written in the same transaction as the change.
 //! - [`schedule`]: scheduled posts going live, recorded once across
@@ -15,6 +16,7 @@
 pub mod changes;
 pub mod checks;
 pub mod error;
+pub mod menus;
 pub mod posts;
 pub mod precondition;
 pub mod retention;

@@ -357,18 +357,14 @@ fn write_new(
     refs.media(conn, &mut errors, req.featured_media)?;
     refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (edition_id, editions.code(edition_id));
-    let group = match req.translation_of {
-        Some(of) => checks::group_of::<checks::Posts>(conn, &mut errors, actor, edition, of, None)?,
-        None => Some(repo::new_translation_group()),
-    };
-    let slug = checks::slug_for::<checks::Posts>(
+    let (slug, group) = checks::new_slug_and_group::<checks::Posts>(
         conn,
         &mut errors,
         actor,
         edition,
         req.slug.as_deref(),
         &title,
-        None,
+        req.translation_of,
     )?;
     errors.check()?;
 
@@ -506,26 +502,15 @@ fn write_edit(
     }
     refs.gallery(conn, &mut errors, req.gallery.as_deref())?;
     let edition = (current.edition_id, editions.code(current.edition_id));
-    let group = checks::regroup::<checks::Posts>(
+    let (slug, group) = checks::edited_slug_and_group::<checks::Posts>(
         conn,
         &mut errors,
         actor,
         edition,
+        req.slug.as_deref(),
         req.translation_of,
         id,
     )?;
-    let slug = match &req.slug {
-        Some(given) => Some(checks::slug_for::<checks::Posts>(
-            conn,
-            &mut errors,
-            actor,
-            edition,
-            Some(given),
-            "",
-            Some(id),
-        )?),
-        None => None,
-    };
     errors.check()?;
 
     let newly_public =

@@ -207,18 +207,14 @@ pub fn create<K: Term>(conn: &mut Conn, actor: Actor, new: NewTerm) -> Result<i6
         if let Some(parent) = new.parent {
             K::check_parent(conn, &mut errors, edition_id, parent, None)?;
         }
-        let group = match new.translation_of {
-            Some(of) => checks::group_of::<K>(conn, &mut errors, actor, edition, of, None)?,
-            None => Some(repo::new_translation_group()),
-        };
-        let slug = checks::slug_for::<K>(
+        let (slug, group) = checks::new_slug_and_group::<K>(
             conn,
             &mut errors,
             actor,
             edition,
             new.slug.as_deref(),
             &name,
-            None,
+            new.translation_of,
         )?;
         errors.check()?;
         let checked = Checked {
@@ -262,20 +258,15 @@ pub fn update<K: Term>(
         if let Some(Some(parent)) = edit.parent {
             K::check_parent(conn, &mut errors, edition_id, parent, Some(id))?;
         }
-        let group =
-            checks::regroup::<K>(conn, &mut errors, actor, edition, edit.translation_of, id)?;
-        let slug = match &edit.slug {
-            Some(s) => Some(checks::slug_for::<K>(
-                conn,
-                &mut errors,
-                actor,
-                edition,
-                Some(s),
-                "",
-                Some(id),
-            )?),
-            None => None,
-        };
+        let (slug, group) = checks::edited_slug_and_group::<K>(
+            conn,
+            &mut errors,
+            actor,
+            edition,
+            edit.slug.as_deref(),
+            edit.translation_of,
+            id,
+        )?;
         errors.check()?;
         let checked = Checked {
             slug,

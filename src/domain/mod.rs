@@ -120,6 +120,18 @@ pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 /// A reference to a resource by numeric id or by slug.
+/// What a menu item points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MenuItemType {
+    Category,
+    Tag,
+    Post,
+    Page,
+    /// A link given as a URL or path.
+    Url,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdOrSlug {
     Id(i64),

@@ -20,17 +20,7 @@ use crate::routes::{
     TranslationIndex, TranslationRef,
 };
 
-/// What a menu item points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MenuItemType {
-    Category,
-    Tag,
-    Post,
-    Page,
-    /// A link given as a URL or path.
-    Url,
-}
+pub use crate::domain::MenuItemType;
 
 /// The resource a menu item points at.
 #[derive(Debug, Clone, Serialize, ToSchema)]
