@@ -119,7 +119,6 @@ pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
     Err("must be an RFC 3339 time (2020-05-01T12:00:00Z) or a date (2020-05-01)".into())
 }
 
-/// A reference to a resource by numeric id or by slug.
 /// What a menu item points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -132,6 +131,7 @@ pub enum MenuItemType {
     Url,
 }
 
+/// A reference to a resource by numeric id or by slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdOrSlug {
     Id(i64),
