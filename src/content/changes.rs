@@ -142,9 +142,11 @@ pub struct Change {
     pub edition: Option<String>,
     pub slug: Option<String>,
     pub translation_group: Option<String>,
-    /// The cache keys whose responses this change makes stale: the
-    /// resource's own (`post:12`) and the collections it is, or was, in
-    /// (`posts:fa`, `category:3`).
+    /// The `Surrogate-Key`s of the responses this change makes stale, in
+    /// the vocabulary responses carry: the resource's own (`post-12`), the
+    /// items it shows or is shown with (`category-3`, `author-2`), and the
+    /// collections it is, or was, in (`posts`, `feeds`, `sitemap`).
+    /// Purging them purges every response that shows the change.
     pub surrogate_keys: Vec<String>,
 }
 
@@ -329,7 +331,7 @@ fn seen(
     now: NaiveDateTime,
 ) -> QueryResult<Option<Seen>> {
     let mut keys = BTreeSet::new();
-    let key = |k: &str, v: &dyn fmt::Display| format!("{k}:{v}");
+    let key = |k: &str, v: &dyn fmt::Display| format!("{k}-{v}");
     let seen = match resource {
         Resource::Post => return seen_post(conn, id, now),
         Resource::Category | Resource::Tag | Resource::Menu => {
@@ -352,8 +354,11 @@ fn seen(
                 _ => "menus",
             };
             keys.insert(key(resource.as_str(), &id));
-            keys.insert(key(collection, &edition));
-            keys.insert(key("translations", &group));
+            keys.insert(collection.to_string());
+            if resource != Resource::Menu {
+                // Feeds and sitemaps name posts' terms, unkeyed.
+                keys.extend(["feeds", "sitemap"].map(String::from));
+            }
             // Public while it exists.
             Seen {
                 public: true,
@@ -374,7 +379,7 @@ fn seen(
                 None => None,
             };
             keys.insert(key("media", &id));
-            keys.insert("media".to_string());
+            keys.extend(["media", "feeds"].map(String::from));
             Seen {
                 public: repo::media::is_public(conn, id, now)?,
                 trashed: false,
@@ -393,8 +398,8 @@ fn seen(
             else {
                 return Ok(None);
             };
-            keys.insert(key("edition", &row.code));
-            keys.insert("editions".to_string());
+            // Every response names its edition's code and direction.
+            keys.extend(EVERYTHING.map(String::from));
             Seen {
                 public: true,
                 trashed: false,
@@ -411,7 +416,7 @@ fn seen(
             };
             let author = repo::users::find_author(conn, id, now)?;
             keys.insert(key("author", &id));
-            keys.insert("authors".to_string());
+            keys.extend(["authors", "feeds"].map(String::from));
             keys.extend(user.avatar_media_id.map(|m| key("media", &m)));
             Seen {
                 public: author.is_some(),
@@ -430,18 +435,31 @@ fn seen(
     Ok(Some(seen))
 }
 
+/// The collections of every response: what an edition's change purges.
+const EVERYTHING: [&str; 9] = [
+    "editions",
+    "posts",
+    "categories",
+    "tags",
+    "menus",
+    "media",
+    "authors",
+    "feeds",
+    "sitemap",
+];
+
 /// What the public sees of post `id` at `now`.
 fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option<Seen>> {
     let mut keys = BTreeSet::new();
-    let key = |k: &str, v: &dyn fmt::Display| format!("{k}:{v}");
+    let key = |k: &str, v: &dyn fmt::Display| format!("{k}-{v}");
     let Some(post) = repo::posts::find(conn, id)? else {
         return Ok(None);
     };
     let edition = edition_code(conn, post.edition_id)?;
     let (categories, tags) = repo::posts::term_ids(conn, id)?;
+    // Its translations show it among theirs, so `post-<id>` purges them.
     keys.insert(key("post", &id));
-    keys.insert(key("posts", &edition));
-    keys.insert(key("translations", &post.translation_group));
+    keys.extend(["posts", "feeds", "sitemap"].map(String::from));
     if let Some(author) = post.author_id {
         keys.insert(key("author", &author));
         keys.insert("authors".to_string());

@@ -34,6 +34,11 @@ fn entry(resource: &str, id: i64, action: &str) -> (String, i64, String) {
     (resource.to_string(), id, action.to_string())
 }
 
+/// Whether purging the keys of `change` purges responses tagged `key`.
+fn purges(change: &ChangeRow, key: &str) -> bool {
+    change.surrogate_keys.split(' ').any(|k| k == key)
+}
+
 fn no_content(reply: Reply) {
     assert_eq!(reply.status, 204, "{:?}", reply.header("content-type"));
 }
@@ -152,14 +157,29 @@ async fn each_public_change_of_a_post_is_one_row_and_draft_work_is_none() {
     let published = rows_after(&app, start).pop().unwrap();
     assert_eq!(published.edition.as_deref(), Some("en"));
     assert_eq!(published.slug.as_deref(), Some("story"));
-    let keys: Vec<&str> = published.surrogate_keys.split(' ').collect();
-    for key in [
-        format!("post:{post}"),
-        "posts:en".into(),
-        format!("category:{cat}"),
-        format!("tag:{tag}"),
+    // Its keys purge every public response that now shows it: each of
+    // them carries one of them in `Surrogate-Key`.
+    for read in [
+        format!("/api/v1/posts/{post}"),
+        "/api/v1/posts?edition=en".into(),
+        "/api/v1/posts/by-slug/story?edition=en".into(),
+        "/api/v1/categories?edition=en".into(),
+        format!("/api/v1/categories/{cat}"),
+        "/api/v1/tags?edition=en".into(),
+        "/feeds/en/rss.xml".into(),
+        "/sitemap.xml".into(),
     ] {
-        assert!(keys.contains(&key.as_str()), "{key} not in {keys:?}");
+        let reply = app.get(&read).await;
+        assert_eq!(reply.status, 200, "{read}");
+        let shown = reply
+            .header("surrogate-key")
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            shown.split(' ').any(|k| purges(&published, k)),
+            "{read} shows {shown:?}, none of which the change names: {:?}",
+            published.surrogate_keys
+        );
     }
 
     assert_eq!(
@@ -184,10 +204,7 @@ async fn each_public_change_of_a_post_is_one_row_and_draft_work_is_none() {
         .expect(200);
     let row = rows_after(&app, before).pop().expect("a row");
     assert_eq!(row.action, "updated");
-    assert!(row
-        .surrogate_keys
-        .split(' ')
-        .any(|k| k == format!("category:{cat}")));
+    assert!(purges(&row, &format!("category-{cat}")), "{row:?}");
 
     let before = last_id(&app);
     no_content(app.delete_as(&path(post), &token, None).await);
