@@ -3,9 +3,9 @@
 //!
 //! - [`checks`]: the rules of writing shared by every resource: text,
 //!   slugs, translation groups.
-//! - [`posts`], [`terms`] (categories and tags), [`menus`]: the write
-//!   commands, each checking its input and the writer's rights, in one
-//!   transaction.
+//! - [`posts`], [`terms`] (categories and tags), [`menus`], [`editions`]:
+//!   the write commands, each checking its input and the writer's rights,
+//!   in one transaction.
 //! - [`changes`]: the change log, one row per change of public meaning,
 //!   written in the same transaction as the change.
 //! - [`schedule`]: scheduled posts going live, recorded once across
@@ -15,6 +15,7 @@
 
 pub mod changes;
 pub mod checks;
+pub mod editions;
 pub mod error;
 pub mod menus;
 pub mod posts;

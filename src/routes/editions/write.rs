@@ -1,18 +1,17 @@
-//! Writing language editions (admins).
+//! Writing language editions over HTTP (admins): the requests, and
+//! handlers that hand them to [`crate::content::editions`].
 
 use actix_web::{delete, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::content::changes::{self, Resource, Watch};
-use crate::content::checks;
+use crate::content::editions::{self, EditionEdit, NewEdition};
 use crate::db::Conn;
 use crate::domain::access::Scope;
-use crate::domain::{self, Direction};
-use crate::error::{responses, ApiError, FieldErrors};
+use crate::domain::Direction;
+use crate::error::{responses, ApiError};
 use crate::repo;
-use crate::repo::editions::{EditionChanges, Editions, NewEdition};
 use crate::routes::editions::EditionResponse;
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::{found, ApiQuery, Db};
@@ -47,18 +46,28 @@ pub struct UpdateEditionRequest {
     pub position: Option<i32>,
 }
 
-fn check_code(errors: &mut FieldErrors, code: &str) {
-    let mut parts = code.split('-');
-    let lang = parts.next().unwrap_or_default();
-    let ok = (2..=3).contains(&lang.len())
-        && lang.bytes().all(|b| b.is_ascii_lowercase())
-        && parts
-            .all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !ok {
-        errors.add(
-            "code",
-            "must be a BCP 47 code such as `fa`, `sq` or `pt-BR`",
-        );
+impl From<CreateEditionRequest> for NewEdition {
+    fn from(r: CreateEditionRequest) -> Self {
+        NewEdition {
+            code: r.code,
+            name: r.name,
+            native_name: r.native_name,
+            direction: r.direction,
+            is_default: r.is_default,
+            position: r.position,
+        }
+    }
+}
+
+impl From<UpdateEditionRequest> for EditionEdit {
+    fn from(r: UpdateEditionRequest) -> Self {
+        EditionEdit {
+            name: r.name,
+            native_name: r.native_name,
+            direction: r.direction,
+            is_default: r.is_default,
+            position: r.position,
+        }
     }
 }
 
@@ -87,48 +96,14 @@ pub async fn create_edition(
     ApiJson(body): ApiJson<CreateEditionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Admin)?;
-    let code = body.code.trim().to_string();
-    let reply_code = code.clone();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let mut errors = FieldErrors::default();
-                check_code(&mut errors, &code);
-                let name = checks::name(&mut errors, "name", &body.name, 1, 100);
-                let native_name =
-                    checks::name(&mut errors, "native_name", &body.native_name, 1, 100);
-                let editions = repo::editions::all(conn)?;
-                if editions.by_code(&code).is_some() {
-                    errors.add("code", "is already an edition");
-                }
-                errors.check()?;
-                let is_default = body.is_default.unwrap_or(false) || editions.0.is_empty();
-                if is_default {
-                    clear_default(conn, &editions)?;
-                }
-                let now = domain::now();
-                changes::tracking(conn, Resource::Edition, None, |conn| {
-                    repo::editions::insert(
-                        conn,
-                        &NewEdition {
-                            code: &code,
-                            name: &name,
-                            native_name: &native_name,
-                            direction: body.direction.as_str(),
-                            is_default,
-                            position: body.position.unwrap_or(editions.0.len() as i32),
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )
-                })?;
-                Ok::<_, ApiError>(())
-            })?;
+            let code = editions::create(conn, body.into())?;
             edition_reply(conn, &code)
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/editions/{reply_code}")))
+        .insert_header(("Location", format!("/api/v1/editions/{}", view.code)))
         .insert_header(("ETag", etag(revision)))
         .json(view))
 }
@@ -157,44 +132,7 @@ pub async fn update_edition(
     let code = code.into_inner();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let editions = repo::editions::all(conn)?;
-                let current = found(editions.by_code(&code), "edition")?.clone();
-                if_match.check(current.revision)?;
-                let mut errors = FieldErrors::default();
-                let name = body
-                    .name
-                    .as_deref()
-                    .map(|n| checks::name(&mut errors, "name", n, 1, 100));
-                let native_name = body
-                    .native_name
-                    .as_deref()
-                    .map(|n| checks::name(&mut errors, "native_name", n, 1, 100));
-                if body.is_default == Some(false) && current.is_default {
-                    errors.add("is_default", "make another edition the default instead");
-                }
-                errors.check()?;
-                let becomes_default = body.is_default == Some(true) && !current.is_default;
-                if becomes_default {
-                    clear_default(conn, &editions)?;
-                }
-                let changes = EditionChanges {
-                    name,
-                    native_name,
-                    direction: body.direction.map(|d| d.as_str().to_string()),
-                    is_default: becomes_default.then_some(true),
-                    position: body.position,
-                };
-                let now = domain::now();
-                let watch = Watch::existing(conn, Resource::Edition, current.id, now)?;
-                if !repo::editions::update(conn, current.id, current.revision, &changes, now)? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the edition changed meanwhile; fetch it again".into(),
-                    ));
-                }
-                watch.record(conn, current.id, now)?;
-                Ok(())
-            })?;
+            editions::update(conn, &code, &if_match, body.into())?;
             edition_reply(conn, &code)
         })
         .await?;
@@ -224,39 +162,7 @@ pub async fn delete_edition(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Admin)?;
     let code = code.into_inner();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let editions = repo::editions::all(conn)?;
-            let current = found(editions.by_code(&code), "edition")?;
-            if_match.check(current.revision)?;
-            if current.is_default {
-                return Err(ApiError::Conflict(
-                    "the default edition cannot be removed; make another the default first".into(),
-                ));
-            }
-            if repo::editions::in_use(conn, current.id)? {
-                return Err(ApiError::Conflict(
-                    "the edition holds content; move or delete it first".into(),
-                ));
-            }
-            let id = current.id;
-            changes::tracking(conn, Resource::Edition, Some(id), |conn| {
-                repo::editions::delete(conn, id).map(|_| id)
-            })?;
-            Ok(())
-        })
-    })
-    .await?;
+    db.run(move |conn| Ok(editions::delete(conn, &code, &if_match)?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Takes the default away from the edition that has it, as a change of
-/// that edition.
-fn clear_default(conn: &mut Conn, editions: &Editions) -> Result<(), ApiError> {
-    if let Some(previous) = editions.0.iter().find(|e| e.is_default).map(|e| e.id) {
-        changes::tracking(conn, Resource::Edition, Some(previous), |conn| {
-            repo::editions::clear_default(conn).map(|_| previous)
-        })?;
-    }
-    Ok(())
 }
