@@ -3,8 +3,8 @@
 //!
 //! - [`checks`]: the rules of writing shared by every resource: text,
 //!   slugs, translation groups.
-//! - [`posts`], [`terms`] (categories and tags), [`menus`], [`editions`]:
-//!   the write commands, each checking its input and the writer's rights,
+//! - [`posts`], [`terms`] (categories and tags), [`menus`], [`editions`],
+//!   [`media`] (descriptions, deletion): the write commands, each checking its input and the writer's rights,
 //!   in one transaction.
 //! - [`changes`]: the change log, one row per change of public meaning,
 //!   written in the same transaction as the change.
@@ -17,6 +17,7 @@ pub mod changes;
 pub mod checks;
 pub mod editions;
 pub mod error;
+pub mod media;
 pub mod menus;
 pub mod posts;
 pub mod precondition;

@@ -10,14 +10,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::content::changes::{self, Resource, Watch};
+use crate::content::changes::{self, Resource};
 use crate::content::checks;
+use crate::content::media::{self, MediaEdit};
 use crate::db::Conn;
 use crate::domain;
-use crate::domain::access::Scope;
+use crate::domain::access::{Actor, Scope};
 use crate::error::{responses, ApiError, FieldErrors};
 use crate::repo;
-use crate::repo::media::MediaChanges;
 use crate::routes::extract::NoParams;
 use crate::routes::extract::{etag, ApiJson, IfMatch};
 use crate::routes::media::{media_views, MediaResponse};
@@ -50,6 +50,20 @@ pub struct UpdateMediaRequest {
     pub listed: Option<bool>,
 }
 
+impl From<UpdateMediaRequest> for MediaEdit {
+    fn from(r: UpdateMediaRequest) -> Self {
+        MediaEdit {
+            title: r.title,
+            slug: r.slug,
+            alt_text: r.alt_text,
+            caption: r.caption,
+            credit: r.credit,
+            edition: r.edition,
+            listed: r.listed,
+        }
+    }
+}
+
 fn media_reply(
     conn: &mut Conn,
     state: &AppState,
@@ -62,18 +76,6 @@ fn media_reply(
         media_views(conn, &editions, state, vec![row], true)?.remove(0),
         revision,
     ))
-}
-
-/// Editors change any item; authors the ones they uploaded.
-fn may_change_media(principal: &Principal, uploaded_by: Option<i64>) -> Result<(), ApiError> {
-    if principal.role.edits_others() || uploaded_by == Some(principal.user_id) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "a {} may only change media they uploaded",
-            principal.role
-        )))
-    }
 }
 
 /// Update a media item's title, slug, alt text, caption, credit or edition.
@@ -101,72 +103,8 @@ pub async fn update_media(
     let id = id.into_inner();
     let (view, revision) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let current = found(repo::media::find(conn, id)?, "media item")?;
-                may_change_media(&principal, current.uploaded_by)?;
-                if_match.check(current.revision)?;
-                let mut errors = FieldErrors::default();
-                let editions = repo::editions::all(conn)?;
-                let edition_id = match &body.edition {
-                    Some(Some(code)) => match editions.by_code(code) {
-                        Some(e) => Some(Some(e.id)),
-                        None => {
-                            errors.add("edition", format!("no edition `{code}`"));
-                            None
-                        }
-                    },
-                    Some(None) => Some(None),
-                    None => None,
-                };
-                let title = body
-                    .title
-                    .as_deref()
-                    .map(|t| checks::name(&mut errors, "title", t, 0, 300));
-                let alt_text = body
-                    .alt_text
-                    .as_deref()
-                    .map(|t| checks::text(&mut errors, "alt_text", t, 0, 1000));
-                let caption = body
-                    .caption
-                    .as_deref()
-                    .map(|t| checks::text(&mut errors, "caption", t, 0, 5000));
-                let credit = body
-                    .credit
-                    .as_deref()
-                    .map(|t| checks::text(&mut errors, "credit", t, 0, 300));
-                let slug = body
-                    .slug
-                    .as_deref()
-                    .map(|s| checks::slug_field(&mut errors, s));
-                let target_edition = edition_id.unwrap_or(current.edition_id);
-                let target_slug = slug.clone().unwrap_or_else(|| current.slug.clone());
-                if let Some(other) = repo::media::find_by_slug(conn, target_edition, &target_slug)?
-                {
-                    if other != id {
-                        errors.add("slug", format!("is already used by media item {other}"));
-                    }
-                }
-                errors.check()?;
-                let changes = MediaChanges {
-                    edition_id,
-                    slug,
-                    title,
-                    alt_text,
-                    caption,
-                    credit,
-                    listed: body.listed,
-                    updated_by: Some(Some(principal.user_id)),
-                };
-                let now = domain::now();
-                let watch = Watch::existing(conn, Resource::Media, id, now)?;
-                if !repo::media::update(conn, id, current.revision, &changes, now)? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the item changed meanwhile; fetch it again".into(),
-                    ));
-                }
-                watch.record(conn, id, now)?;
-                Ok(())
-            })?;
+            let actor = Actor::from(&principal);
+            media::update(conn, actor, id, &if_match, body.into())?;
             media_reply(conn, &state, id)
         })
         .await?;
@@ -210,35 +148,8 @@ pub async fn delete_media(
     let id = id.into_inner();
     let runtime = tokio::runtime::Handle::current();
     db.run(move |conn| {
-        let keys = conn.transaction(|conn| {
-            let current = found(repo::media::find(conn, id)?, "media item")?;
-            may_change_media(&principal, current.uploaded_by)?;
-            if_match.check(current.revision)?;
-            let (featured, galleries) = repo::media::usage(conn, id)?;
-            if !featured.is_empty() || !galleries.is_empty() {
-                if !q.force.unwrap_or(false) {
-                    return Err(ApiError::Conflict(format!(
-                        "{} post(s) feature it and {} show it in a gallery; delete with force=true to remove it from them",
-                        featured.len(),
-                        galleries.len()
-                    )));
-                }
-                crate::content::posts::let_go_of_media(
-                    conn,
-                    (&principal).into(),
-                    &featured,
-                    &galleries,
-                )?;
-            }
-            let keys = repo::media::keys_of(conn, id)?;
-            changes::tracking(conn, Resource::Media, Some(id), |conn| {
-                repo::media::delete(conn, id).map(|_| id)
-            })?;
-            // Noted with the item's removal, so that a crash before the
-            // files go leaves them to the sweep.
-            repo::pending_files::note_released(conn, &keys, files::released_at())?;
-            Ok::<_, ApiError>(keys)
-        })?;
+        let force = q.force.unwrap_or(false);
+        let keys = media::delete(conn, Actor::from(&principal), id, &if_match, force)?;
         // Files are shared by content: those another item still uses, or
         // an upload is storing now, stay.
         let before = files::released_at() + chrono::Duration::seconds(1);
