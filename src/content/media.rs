@@ -152,7 +152,7 @@ pub fn delete(
         })?;
         // Noted with the item's removal, so that a crash before the
         // files go leaves them to the sweep.
-        repo::pending_files::note_released(conn, &keys, crate::media::files::released_at())?;
+        repo::pending_files::note_released(conn, &keys, repo::pending_files::released_at())?;
         Ok(keys)
     })
 }

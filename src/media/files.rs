@@ -29,11 +29,7 @@ pub enum FilesError {
 /// Keys looked at per round of a sweep.
 const BATCH: i64 = 200;
 
-/// The time a deleted item's files are noted with: before any upload's
-/// note, so that [`release`] of them never takes an upload's.
-pub fn released_at() -> NaiveDateTime {
-    chrono::DateTime::UNIX_EPOCH.naive_utc()
-}
+pub use crate::repo::pending_files::released_at;
 
 /// Removes the files of `keys` whose notes are older than `before` and
 /// that no item uses; answers how many went. `runtime` drives the store's

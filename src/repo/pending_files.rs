@@ -9,6 +9,12 @@ use crate::db::schema::pending_files::dsl as p;
 use crate::db::Conn;
 use crate::with_conn;
 
+/// The time a deleted item's files are noted with: before any upload's
+/// note, so that releasing them never takes an upload's.
+pub fn released_at() -> NaiveDateTime {
+    chrono::DateTime::UNIX_EPOCH.naive_utc()
+}
+
 /// Notes that `keys` are being stored now: a note already there is made
 /// current, so that nothing removes the files meanwhile.
 pub fn note_storing(conn: &mut Conn, keys: &[String], now: NaiveDateTime) -> QueryResult<()> {
