@@ -88,7 +88,7 @@ impl LocalStore {
         op: impl FnOnce(&LocalStore, &str) -> std::io::Result<T> + Send + 'static,
     ) -> std::io::Result<T> {
         let (local, key) = (self.clone(), key.to_string());
-        actix_web::web::block(move || op(&local, &key))
+        tokio::task::spawn_blocking(move || op(&local, &key))
             .await
             .map_err(std::io::Error::other)?
     }

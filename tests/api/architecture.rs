@@ -69,7 +69,6 @@ const KNOWN: &[&str] = &[
     "media/embed.rs: utoipa",
     "domain/access.rs: utoipa",
     "domain/mod.rs: utoipa",
-    "media/mod.rs: actix_web",
     "repo/categories.rs: utoipa",
     "repo/media.rs: crate::media",
     "repo/media.rs: utoipa",
