@@ -59,10 +59,6 @@ impl Resource {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Resource> {
-        Resource::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// The table of its rows.
     fn table(self) -> &'static str {
         match self {
@@ -99,16 +95,6 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
-        Action::Created,
-        Action::Published,
-        Action::WentLive,
-        Action::Updated,
-        Action::Unpublished,
-        Action::Trashed,
-        Action::Deleted,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Created => "created",
@@ -119,16 +105,6 @@ impl Action {
             Action::Trashed => "trashed",
             Action::Deleted => "deleted",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
