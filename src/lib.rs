@@ -1,6 +1,5 @@
 //! Nashr: a headless, multilingual content API.
 
-pub mod accounts;
 pub mod auth;
 pub mod backup;
 pub mod caching;

@@ -15,8 +15,8 @@
 //! - `nashr_uploads_total{outcome}` and `nashr_upload_bytes_total`;
 //! - `nashr_login_failures_total`, `nashr_rate_limited_total{limit}`.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -33,11 +33,6 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Request latency buckets, in seconds: 1 ms to 10 s.
 const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
-
-/// Query time buckets, in seconds: 0.1 ms to 5 s.
-const QUERY_BUCKETS: [f64; 12] = [
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 5.0,
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -81,43 +76,6 @@ struct OutcomeLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct LimitLabels {
     limit: &'static str,
-}
-
-/// Query timings of a pool's connections, and how many requests wait for
-/// one. Made with the pool, so that it measures every connection it opens.
-#[derive(Debug)]
-pub struct DbMetrics {
-    pub(crate) query_seconds: Histogram,
-    pub(crate) waiting: AtomicI64,
-}
-
-impl Default for DbMetrics {
-    fn default() -> Self {
-        DbMetrics {
-            query_seconds: Histogram::new(QUERY_BUCKETS),
-            waiting: AtomicI64::new(0),
-        }
-    }
-}
-
-impl DbMetrics {
-    pub fn observe_query(&self, elapsed: Duration) {
-        self.query_seconds.observe(elapsed.as_secs_f64());
-    }
-
-    /// Counts the caller as waiting for a connection until the guard drops.
-    pub fn waiting(&self) -> Waiting<'_> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        Waiting(&self.waiting)
-    }
-}
-
-pub struct Waiting<'a>(&'a AtomicI64);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 /// What an upload came to.

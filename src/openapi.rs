@@ -171,10 +171,10 @@ fn add_caching(doc: &mut utoipa::openapi::OpenApi) {
     );
     let vary = header("`Accept-Encoding` and `Authorization`.");
     let last_modified = header(
-        "Without a token: when published content last changed (any write, or a scheduled post going live), for `If-Modified-Since`.",
+        "Without a token: the last public change to anything the response shows (a write, or a scheduled post going live), for `If-Modified-Since`.",
     );
     let surrogate_key = header(
-        "Without a token: what the response shows, for purging a CDN by key: its collection (`posts`, `categories`, `feeds`, ...) and `<kind>-<id>` of every item in it, embedded ones included (`post-12 author-3 category-5 tag-9 media-40`), space-separated. After a write to post 12, purge `post-12` and `posts`.",
+        "Without a token: what the response shows, for purging a CDN by key: its collection (`posts`, `categories`, `feeds`, ...), `<kind>-<id>` of every item in it, embedded ones included (`post-12 author-3 category-5 tag-9 media-40`), and `<kind>-<id>-posts` for every count of live posts it shows (`category-5-posts`), space-separated. The change log names the keys each change makes stale: after a write to post 12, purge `post-12` and `posts`.",
     );
     let cache_tag =
         header("The same keys as `Surrogate-Key`, comma-separated (Cloudflare's `Cache-Tag`).");

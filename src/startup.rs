@@ -21,7 +21,7 @@ use crate::routes::health::MetricsAccess;
 use crate::routes::media::write::UploadLimits;
 use crate::routes::{self, extract, AppState, RouteTable};
 use crate::security::BrowserPolicy;
-use crate::{accounts, auth, content, demo, domain, openapi, ratelimit, repo, security, telemetry};
+use crate::{auth, content, demo, domain, openapi, ratelimit, repo, security, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -93,7 +93,7 @@ async fn prepare_database(
             }
         };
         let admin = admin_password.as_ref().map(|p| p.expose());
-        match accounts::bootstrap_admin(&mut conn.conn, admin) {
+        match content::users::bootstrap_admin(&mut conn.conn, admin) {
             Ok(Some(generated)) => {
                 tracing::warn!("created the user `admin`; its password is printed once on standard error");
                 eprintln!("\n  Created the user `admin` with the password: {generated}\n  It is not shown again; change it with `nashr user set-password admin`.\n");

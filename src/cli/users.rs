@@ -4,15 +4,15 @@ use std::io::BufRead;
 
 use clap::Subcommand;
 
-use crate::accounts::{self, NewAccount};
 use crate::auth::password;
 use crate::config::Settings;
-use crate::content::changes::{self, Resource};
 use crate::content::error::WriteError;
+use crate::content::precondition::IfMatch;
+use crate::content::users::{self, NewAccount, UserEdit};
 use crate::db::{self, Pool};
-use crate::domain::{self, Role};
+use crate::domain::access::Actor;
+use crate::domain::Role;
 use crate::repo;
-use crate::repo::users::UserChanges;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -63,7 +63,7 @@ fn password_from(stdin: bool) -> Result<(String, bool), Box<dyn std::error::Erro
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         Ok((password, false))
     } else {
-        Ok((accounts::generate_password(), true))
+        Ok((users::generate_password(), true))
     }
 }
 
@@ -86,12 +86,12 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
         repo::users::find_by_username(conn, &username.to_lowercase())?
             .ok_or_else(|| format!("no user `{username}`").into())
     };
-    let change = |conn: &mut db::Conn, id: i64, changes: UserChanges| -> CliResult {
+    // Whoever has a shell on the server may change anyone.
+    let change = |conn: &mut db::Conn, id: i64, edit: UserEdit| -> CliResult {
         conn.transaction(|conn| {
-            changes::tracking(conn, Resource::Author, Some(id), |conn| {
-                repo::users::update(conn, id, None, &changes, domain::now()).map(|_| id)
-            })
-        })?;
+            users::update(conn, &Actor::SYSTEM, id, &IfMatch::any(), edit, None)
+        })
+        .map_err(explain)?;
         Ok(())
     };
     match command {
@@ -112,7 +112,7 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
                 bio: None,
             };
             let id = conn
-                .transaction(|conn| accounts::create(conn, &account))
+                .transaction(|conn| users::create(conn, &account))
                 .map_err(explain)?;
             println!("created user {id} `{}` ({role})", username.to_lowercase());
             if generated {
@@ -149,20 +149,19 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
         } => {
             let user = find(conn, &username)?;
             let (password, generated) = password_from(password_stdin)?;
-            if let Some(problem) = accounts::check_password(&password) {
+            if let Some(problem) = users::check_password(&password) {
                 return Err(format!("password: {}", problem.message).into());
             }
             change(
                 conn,
                 user.id,
-                UserChanges {
-                    password_hash: Some(Some(password::hash(&password))),
+                UserEdit {
+                    password_hash: Some(password::hash(&password)),
                     ..Default::default()
                 },
             )?;
-            let revoked = accounts::end_sessions(conn, user.id, None)?;
             println!(
-                "password of `{}` changed; its logins ended, {revoked} script token(s) revoked",
+                "password of `{}` changed; its logins ended and its script tokens revoked",
                 user.username
             );
             if generated {
@@ -174,8 +173,8 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
             change(
                 conn,
                 user.id,
-                UserChanges {
-                    role: Some(role.as_str().into()),
+                UserEdit {
+                    role: Some(role),
                     ..Default::default()
                 },
             )?;
@@ -186,14 +185,13 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
             change(
                 conn,
                 user.id,
-                UserChanges {
+                UserEdit {
                     disabled: Some(true),
                     ..Default::default()
                 },
             )?;
-            let revoked = accounts::end_sessions(conn, user.id, None)?;
             println!(
-                "`{}` is disabled; its logins ended, {revoked} script token(s) revoked",
+                "`{}` is disabled; its logins ended and its script tokens revoked",
                 user.username
             );
         }
@@ -202,7 +200,7 @@ pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
             change(
                 conn,
                 user.id,
-                UserChanges {
+                UserEdit {
                     disabled: Some(false),
                     ..Default::default()
                 },

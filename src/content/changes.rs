@@ -136,7 +136,12 @@ struct Seen {
     /// author with a live post; any category, tag, menu or edition).
     public: bool,
     trashed: bool,
+    /// Keys of the responses that show it: itself, and where it is listed.
     keys: BTreeSet<String>,
+    /// Keys of the responses that only count it or show because of it (a
+    /// post's categories, tags, author, media): stale when it enters or
+    /// leaves them, not when its text changes.
+    related: BTreeSet<String>,
     /// The public fields, where a write may change only private ones (a
     /// user's e-mail or password): no change here, no row.
     public_fields: Option<String>,
@@ -202,7 +207,7 @@ impl Watch {
             (Some(b), Some(a))
                 if b.public_fields.is_some() && b.public_fields == a.public_fields =>
             {
-                if b.keys == a.keys && b.slug == a.slug {
+                if b.keys == a.keys && b.related == a.related && b.slug == a.slug {
                     return None;
                 }
                 Action::Updated
@@ -217,11 +222,18 @@ impl Watch {
         };
         // Described by the state the public sees now, or saw last.
         let described = shown.or(before).expect("one side is public");
-        let keys: BTreeSet<String> = before
+        let mut keys: BTreeSet<String> = before
             .into_iter()
             .chain(shown)
             .flat_map(|s| s.keys.iter().cloned())
             .collect();
+        match (before, shown) {
+            // Still public: what counts it or shows because of it is stale
+            // only where that changed (a category added, the featured
+            // image replaced), not for an edit of its text.
+            (Some(b), Some(a)) => keys.extend(b.related.symmetric_difference(&a.related).cloned()),
+            _ => keys.extend(described.related.iter().cloned()),
+        }
         Some(Change {
             resource: self.resource,
             id,
@@ -284,6 +296,30 @@ pub fn went_live(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Op
     Ok(Some(change))
 }
 
+/// The surrogate keys of the responses that posts going live in
+/// `(after, until]` make stale: readers see a scheduled post at its time,
+/// before the log records it. `None` when more went live than are worth
+/// naming one by one (everything is then stale).
+pub fn going_live(
+    conn: &mut Conn,
+    after: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<BTreeSet<String>>> {
+    const MOST: i64 = 100;
+    let ids = repo::posts::live_between(conn, after, until, MOST + 1)?;
+    if ids.len() as i64 > MOST {
+        return Ok(None);
+    }
+    let mut keys = BTreeSet::new();
+    for id in ids {
+        if let Some(seen) = seen_post(conn, id, until)? {
+            keys.extend(seen.keys);
+            keys.extend(seen.related);
+        }
+    }
+    Ok(Some(keys))
+}
+
 /// Records every public resource as new: what a restore into an empty
 /// database, or loading the demo, changed. Answers how many rows.
 pub fn record_everything(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
@@ -343,6 +379,7 @@ fn seen(
                 slug: Some(slug),
                 translation_group: Some(group),
                 keys,
+                related: BTreeSet::new(),
                 public_fields: None,
             }
         }
@@ -363,6 +400,7 @@ fn seen(
                 slug: Some(row.slug),
                 translation_group: None,
                 keys,
+                related: BTreeSet::new(),
                 public_fields: None,
             }
         }
@@ -383,6 +421,7 @@ fn seen(
                 edition: Some(row.code),
                 translation_group: None,
                 keys,
+                related: BTreeSet::new(),
                 public_fields: None,
             }
         }
@@ -405,6 +444,7 @@ fn seen(
                 slug: Some(user.slug),
                 translation_group: None,
                 keys,
+                related: BTreeSet::new(),
             }
         }
     };
@@ -436,17 +476,22 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
     // Its translations show it among theirs, so `post-<id>` purges them.
     keys.insert(key("post", &id));
     keys.extend(["posts", "feeds", "sitemap"].map(String::from));
+    // Authors, categories and tags count their live posts (`author-2-posts`
+    // names the responses that show author 2's count, not every post that
+    // names the author); media items are public while a live post shows
+    // them.
+    let mut related = BTreeSet::new();
     if let Some(author) = post.author_id {
-        keys.insert(key("author", &author));
-        keys.insert("authors".to_string());
+        related.insert(key("author", &author) + "-posts");
+        related.insert("authors".to_string());
     }
-    keys.extend(categories.iter().map(|c| key("category", c)));
-    keys.extend(tags.iter().map(|t| key("tag", t)));
-    keys.extend(post.featured_media_id.map(|m| key("media", &m)));
+    related.extend(categories.iter().map(|c| key("category", c) + "-posts"));
+    related.extend(tags.iter().map(|t| key("tag", t) + "-posts"));
+    related.extend(post.featured_media_id.map(|m| key("media", &m)));
     let gallery = repo::posts::galleries_of(conn, &[id])?;
-    keys.extend(gallery.iter().map(|(_, _, m, _)| key("media", m)));
+    related.extend(gallery.iter().map(|(_, _, m, _)| key("media", m)));
     if post.featured_media_id.is_some() || !gallery.is_empty() {
-        keys.insert("media".to_string());
+        related.insert("media".to_string());
     }
     let public_fields = format!(
         "{:?}",
@@ -467,6 +512,7 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
         slug: Some(post.slug),
         translation_group: Some(post.translation_group),
         keys,
+        related,
         public_fields: Some(public_fields),
     }))
 }

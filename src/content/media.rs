@@ -1,7 +1,7 @@
 //! Media items' descriptions (title, slug, alt text, caption, credit,
-//! edition, listed) and their deletion. Uploads themselves are stored by
-//! [`crate::media`]; the files of a deleted item go with
-//! [`crate::media::files`] once nothing uses them.
+//! edition, listed): a new item's row, changes, and deletion. The files
+//! of an upload are processed and stored by `media::upload`; those of a
+//! deleted item go with `media::files` once nothing uses them.
 
 use crate::content::changes::{self, Resource, Watch};
 use crate::content::checks;
@@ -12,7 +12,7 @@ use crate::db::Conn;
 use crate::domain;
 use crate::domain::access::Actor;
 use crate::repo;
-use crate::repo::media::MediaChanges;
+use crate::repo::media::{Described, MediaChanges};
 
 /// Changes to a media item; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -26,6 +26,97 @@ pub struct MediaEdit {
     pub edition: Option<Option<String>>,
     /// Public on its own, even while no live content uses it.
     pub listed: Option<bool>,
+}
+
+/// The descriptions a new item comes with; absent ones are empty.
+#[derive(Debug, Clone, Default)]
+pub struct NewItem {
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// Edition code; absent: shared by every edition.
+    pub edition: Option<String>,
+    /// Public on its own, even while no live content uses it.
+    pub listed: Option<bool>,
+}
+
+/// The descriptions title, alt text, caption and credit, each checked
+/// against its limit; answers them cleaned.
+fn check_texts(
+    errors: &mut FieldErrors,
+    [title, alt_text, caption, credit]: [Option<&str>; 4],
+) -> [Option<String>; 4] {
+    [
+        title.map(|t| checks::name(errors, "title", t, 0, 300)),
+        alt_text.map(|t| checks::text(errors, "alt_text", t, 0, 1000)),
+        caption.map(|t| checks::text(errors, "caption", t, 0, 5000)),
+        credit.map(|t| checks::text(errors, "credit", t, 0, 300)),
+    ]
+}
+
+/// The edition `code` names, as an id (`None` with a field error when
+/// there is no such edition).
+fn edition_id(
+    conn: &mut Conn,
+    errors: &mut FieldErrors,
+    code: &str,
+) -> Result<Option<i64>, WriteError> {
+    let editions = repo::editions::all(conn)?;
+    let id = editions.by_code(code).map(|e| e.id);
+    if id.is_none() {
+        errors.add("edition", format!("no edition `{code}`"));
+    }
+    Ok(id)
+}
+
+/// Writes a new item uploaded by `actor` with `item`'s descriptions: a
+/// title (`item`'s, else `fallback_title`), a free slug from it, and the
+/// row `write` makes of them (the stored files of an upload, or an
+/// embed), recorded in the change log. `errors` holds what the caller
+/// found wrong with the rest of the request: all are answered together.
+/// Answers the new id.
+pub fn create(
+    conn: &mut Conn,
+    actor: Actor,
+    item: &NewItem,
+    mut errors: FieldErrors,
+    fallback_title: &str,
+    write: impl FnOnce(&mut Conn, &Described<'_>) -> diesel::QueryResult<i64>,
+) -> Result<i64, WriteError> {
+    let [title, alt_text, caption, credit] = check_texts(
+        &mut errors,
+        [
+            item.title.as_deref(),
+            item.alt_text.as_deref(),
+            item.caption.as_deref(),
+            item.credit.as_deref(),
+        ],
+    );
+    let edition_id = match &item.edition {
+        Some(code) => edition_id(conn, &mut errors, code)?,
+        None => None,
+    };
+    errors.check()?;
+    let title = title.unwrap_or_else(|| fallback_title.trim().to_string());
+    let name = if title.is_empty() { "media" } else { &title };
+    let base = domain::slug::slugify(name).unwrap_or_else(|| "media".into());
+    let taken = repo::media::slugs_like(conn, edition_id, &base)?;
+    let slug = domain::slug::free(name, "media", &taken);
+    let described = Described {
+        edition_id,
+        slug: &slug,
+        title: &title,
+        alt_text: alt_text.as_deref().unwrap_or(""),
+        caption: caption.as_deref().unwrap_or(""),
+        credit: credit.as_deref().unwrap_or(""),
+        uploaded_by: Some(actor.user_id),
+        created_at: domain::now(),
+        listed: item.listed.unwrap_or(false),
+    };
+    Ok(changes::tracking(conn, Resource::Media, None, |conn| {
+        write(conn, &described)
+    })?)
 }
 
 fn no_such_item() -> WriteError {
@@ -57,34 +148,20 @@ pub fn update(
         may_change(actor, current.uploaded_by)?;
         if_match.check(current.revision)?;
         let mut errors = FieldErrors::default();
-        let editions = repo::editions::all(conn)?;
         let edition_id = match &edit.edition {
-            Some(Some(code)) => match editions.by_code(code) {
-                Some(e) => Some(Some(e.id)),
-                None => {
-                    errors.add("edition", format!("no edition `{code}`"));
-                    None
-                }
-            },
+            Some(Some(code)) => edition_id(conn, &mut errors, code)?.map(Some),
             Some(None) => Some(None),
             None => None,
         };
-        let title = edit
-            .title
-            .as_deref()
-            .map(|t| checks::name(&mut errors, "title", t, 0, 300));
-        let alt_text = edit
-            .alt_text
-            .as_deref()
-            .map(|t| checks::text(&mut errors, "alt_text", t, 0, 1000));
-        let caption = edit
-            .caption
-            .as_deref()
-            .map(|t| checks::text(&mut errors, "caption", t, 0, 5000));
-        let credit = edit
-            .credit
-            .as_deref()
-            .map(|t| checks::text(&mut errors, "credit", t, 0, 300));
+        let [title, alt_text, caption, credit] = check_texts(
+            &mut errors,
+            [
+                edit.title.as_deref(),
+                edit.alt_text.as_deref(),
+                edit.caption.as_deref(),
+                edit.credit.as_deref(),
+            ],
+        );
         let slug = edit
             .slug
             .as_deref()

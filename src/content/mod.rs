@@ -24,3 +24,4 @@ pub mod precondition;
 pub mod retention;
 pub mod schedule;
 pub mod terms;
+pub mod users;

@@ -9,6 +9,7 @@
 
 pub mod constraints;
 pub mod keyset;
+pub mod metrics;
 pub mod schema;
 pub mod search;
 
@@ -24,7 +25,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::metrics::DbMetrics;
+use metrics::DbMetrics;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -282,7 +282,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_failures,
     post_search,
     media_search,
-    content_state,
     import_sources,
     redirects,
     pending_files,
@@ -310,15 +309,6 @@ diesel::table! {
         target_kind -> Text,
         target_id -> BigInt,
         created_at -> Timestamp,
-    }
-}
-
-// Migration 000004: bumped by triggers on every content table.
-diesel::table! {
-    content_state (id) {
-        id -> Integer,
-        version -> BigInt,
-        changed_at -> Timestamp,
     }
 }
 

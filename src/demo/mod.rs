@@ -24,8 +24,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use image::ImageFormat;
 
 use crate::db::Conn;
+use crate::domain::embed;
 use crate::domain::{self, slug, MediaKind, PostKind, PostStatus, Role};
-use crate::media::embed;
 use crate::media::upload::{File, Processed};
 use crate::repo;
 use crate::repo::categories::NewCategory;
@@ -444,7 +444,7 @@ impl<'c> Loader<'c> {
             Some(e) => Self::unique_slug(&mut self.media_slugs[e], title),
             None => slugify(title),
         };
-        repo::media::insert_upload(
+        crate::media::upload::insert(
             self.conn,
             file,
             &Described {

@@ -9,14 +9,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::{PostStatus, Role};
 
 /// A power a token can carry.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Scope {
     /// See what the public cannot: drafts, scheduled posts, the trash, revisions.
     #[serde(rename = "read")]
@@ -159,6 +156,15 @@ impl Role {
 pub struct Actor {
     pub user_id: i64,
     pub role: Role,
+}
+
+impl Actor {
+    /// Whoever runs the server's own commands (the CLI, the importer, a
+    /// restore): may do anything, and is no user (ids start at 1).
+    pub const SYSTEM: Actor = Actor {
+        user_id: 0,
+        role: Role::Admin,
+    };
 }
 
 /// Why a post action is refused.

@@ -10,10 +10,9 @@
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// The markup of submitted content.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContentFormat {
     #[default]
@@ -21,6 +20,11 @@ pub enum ContentFormat {
     /// CommonMark with tables and strikethrough; raw HTML in it is cleaned
     /// like any other.
     Markdown,
+}
+
+impl ContentFormat {
+    /// Every value, in the order the API documents them.
+    pub const ALL: &'static [ContentFormat] = &[ContentFormat::Html, ContentFormat::Markdown];
 }
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod content;
+pub mod embed;
 pub mod limits;
 pub mod search;
 pub mod slug;
@@ -12,13 +13,12 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// Declares a closed set of lowercase string values stored as TEXT.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
@@ -120,7 +120,7 @@ pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 /// What a menu item points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MenuItemType {
     Category,
@@ -129,6 +129,17 @@ pub enum MenuItemType {
     Page,
     /// A link given as a URL or path.
     Url,
+}
+
+impl MenuItemType {
+    /// Every value, in the order the API documents them.
+    pub const ALL: &'static [MenuItemType] = &[
+        MenuItemType::Category,
+        MenuItemType::Tag,
+        MenuItemType::Post,
+        MenuItemType::Page,
+        MenuItemType::Url,
+    ];
 }
 
 /// A reference to a resource by numeric id or by slug.

@@ -8,7 +8,6 @@
 
 pub mod clean;
 pub mod detect;
-pub mod embed;
 pub mod files;
 pub mod images;
 pub mod probe;

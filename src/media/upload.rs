@@ -7,7 +7,10 @@ use serde_json::{json, Map, Value};
 use super::detect::{self, FileType};
 use super::images::{self, Encoded, Refused};
 use super::{content_key, probe};
+use crate::db::Conn;
 use crate::domain::MediaKind;
+use crate::repo;
+use crate::repo::media::{Described, NewMedia, NewRendition};
 
 /// An uploaded file, with what the client said about it.
 #[derive(Debug)]
@@ -205,6 +208,47 @@ pub fn process(incoming: Incoming, max_pixels: u64) -> Result<Processed, Rejecte
         filename,
         title,
     })
+}
+
+/// Writes the row of an upload whose files are stored, and its
+/// renditions; answers its id.
+pub fn insert(
+    conn: &mut Conn,
+    processed: &Processed,
+    described: &Described<'_>,
+) -> diesel::QueryResult<i64> {
+    let original = &processed.original;
+    let metadata = processed.metadata.to_string();
+    let renditions: Vec<NewRendition<'_>> = processed
+        .renditions
+        .iter()
+        .map(|(name, f)| NewRendition {
+            media_id: 0,
+            name,
+            storage_key: &f.key,
+            mime_type: f.mime,
+            width: f.width.unwrap_or_default() as i32,
+            height: f.height.unwrap_or_default() as i32,
+            file_size: f.bytes.len() as i64,
+        })
+        .collect();
+    repo::media::insert(
+        conn,
+        &NewMedia {
+            storage_key: Some(&original.key),
+            source_url: None,
+            original_filename: processed.filename.as_deref(),
+            mime_type: original.mime,
+            file_size: Some(original.bytes.len() as i64),
+            width: original.width.map(|w| w as i32),
+            height: original.height.map(|h| h as i32),
+            duration: processed.duration,
+            placeholder: processed.placeholder.as_deref(),
+            metadata: &metadata,
+            ..NewMedia::described(processed.kind, described)
+        },
+        &renditions,
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::db::keyset::{self, Key, KeyValue, Window};
 use crate::db::schema::{categories, post_categories, posts};
@@ -52,7 +51,7 @@ pub struct CategoryFilter {
 }
 
 /// Order of a category or tag list. Ties are broken by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TermSort {
     /// The editors' order (`position`), then name.
     #[default]
@@ -87,6 +86,16 @@ macro_rules! filtered {
 }
 
 impl TermSort {
+    /// Every value, in the order the API documents them.
+    pub const ALL: &'static [TermSort] = &[
+        TermSort::Position,
+        TermSort::NameAsc,
+        TermSort::NameDesc,
+        TermSort::SlugAsc,
+        TermSort::IdAsc,
+        TermSort::IdDesc,
+    ];
+
     /// The name a cursor records.
     pub fn name(self) -> &'static str {
         match self {

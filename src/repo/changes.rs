@@ -4,8 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::changes;
+use crate::db::schema::{changes, posts};
 use crate::db::Conn;
+use crate::domain::PostStatus;
+use crate::repo::posts::live;
 use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -80,6 +82,54 @@ pub fn last_id(conn: &mut Conn) -> QueryResult<i64> {
         .select(diesel::dsl::max(changes::id))
         .first(c))?;
     Ok(last.unwrap_or(0))
+}
+
+/// Where public content stands at some moment, as readers' caches check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogState {
+    /// The latest row's id (0 when the log is empty).
+    pub last_id: i64,
+    /// When the latest row was written.
+    pub last_at: Option<NaiveDateTime>,
+    /// When the latest live post went live (a scheduled one goes live at
+    /// its time, before the log records it).
+    pub last_live: Option<NaiveDateTime>,
+    /// When the next scheduled post goes live.
+    pub next_live: Option<NaiveDateTime>,
+}
+
+/// The log's state at `now`, in one query of three index lookups.
+pub fn state(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<LogState> {
+    let latest = changes::table.order(changes::id.desc()).limit(1);
+    let (last_id, last_at, last_live, next_live) = with_conn!(conn, c => diesel::select((
+            latest.select(changes::id).single_value(),
+            latest.select(changes::changed_at).single_value(),
+            // ORDER BY .. LIMIT 1 rather than max()/min(): both databases
+            // then walk the index on published_at from `now` and stop at
+            // the first row (PostgreSQL aggregated every live post
+            // otherwise: 14 ms for 10,000).
+            posts::table
+                .filter(live!(now))
+                .select(posts::published_at)
+                .order(posts::published_at.desc())
+                .limit(1)
+                .single_value(),
+            posts::table
+                .filter(posts::status.eq_any(PostStatus::MAYBE_LIVE))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::published_at.gt(now))
+                .select(posts::published_at)
+                .order(posts::published_at.asc())
+                .limit(1)
+                .single_value(),
+        ))
+        .get_result::<(Option<i64>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>)>(c))?;
+    Ok(LogState {
+        last_id: last_id.unwrap_or(0),
+        last_at,
+        last_live,
+        next_live,
+    })
 }
 
 /// Removes rows older than `before`; answers how many.

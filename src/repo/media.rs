@@ -1,15 +1,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::db::keyset::{Key, KeyValue, Window};
 use crate::db::schema::{media, media_renditions, post_gallery_items, posts, users};
 use crate::db::{search, Conn};
+use crate::domain::embed::Embed;
 use crate::domain::search::SearchQuery;
 use crate::domain::{MediaKind, PostStatus};
-use crate::media::embed::Embed;
-use crate::media::upload::Processed;
 use crate::repo::posts::live;
 use crate::with_conn;
 
@@ -104,7 +102,7 @@ pub struct MediaFilter {
 }
 
 /// Order of a media list; ties are broken by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MediaSort {
     #[default]
     #[serde(rename = "-created_at")]
@@ -172,6 +170,16 @@ macro_rules! filtered {
 }
 
 impl MediaSort {
+    /// Every value, in the order the API documents them.
+    pub const ALL: &'static [MediaSort] = &[
+        MediaSort::CreatedDesc,
+        MediaSort::CreatedAsc,
+        MediaSort::SizeDesc,
+        MediaSort::IdAsc,
+        MediaSort::IdDesc,
+        MediaSort::Relevance,
+    ];
+
     /// The name a cursor records.
     pub fn name(self) -> &'static str {
         match self {
@@ -307,47 +315,6 @@ pub struct Described<'a> {
     pub listed: bool,
 }
 
-/// Writes the row of an upload whose files are stored, and its
-/// renditions; answers its id.
-pub fn insert_upload(
-    conn: &mut Conn,
-    processed: &Processed,
-    described: &Described<'_>,
-) -> QueryResult<i64> {
-    let original = &processed.original;
-    let metadata = processed.metadata.to_string();
-    let renditions: Vec<NewRendition<'_>> = processed
-        .renditions
-        .iter()
-        .map(|(name, f)| NewRendition {
-            media_id: 0,
-            name,
-            storage_key: &f.key,
-            mime_type: f.mime,
-            width: f.width.unwrap_or_default() as i32,
-            height: f.height.unwrap_or_default() as i32,
-            file_size: f.bytes.len() as i64,
-        })
-        .collect();
-    insert(
-        conn,
-        &NewMedia {
-            storage_key: Some(&original.key),
-            source_url: None,
-            original_filename: processed.filename.as_deref(),
-            mime_type: original.mime,
-            file_size: Some(original.bytes.len() as i64),
-            width: original.width.map(|w| w as i32),
-            height: original.height.map(|h| h as i32),
-            duration: processed.duration,
-            placeholder: processed.placeholder.as_deref(),
-            metadata: &metadata,
-            ..NewMedia::described(processed.kind, described)
-        },
-        &renditions,
-    )
-}
-
 /// Writes the row of an embedded video; answers its id.
 pub fn insert_embed(conn: &mut Conn, embed: &Embed, described: &Described<'_>) -> QueryResult<i64> {
     let metadata = serde_json::json!({ "embed": embed }).to_string();
@@ -387,7 +354,7 @@ pub fn insert_remote(
 
 impl<'a> NewMedia<'a> {
     /// A row with these descriptions and no file.
-    fn described(kind: MediaKind, d: &Described<'a>) -> Self {
+    pub fn described(kind: MediaKind, d: &Described<'a>) -> Self {
         NewMedia {
             kind: kind.as_str(),
             edition_id: d.edition_id,
@@ -415,7 +382,7 @@ impl<'a> NewMedia<'a> {
 }
 
 /// Writes a media row and its renditions as given; answers its id. Uploads
-/// and embeds go through [`insert_upload`] and [`insert_embed`].
+/// go through `media::upload::insert`, embeds through [`insert_embed`].
 pub fn insert(
     conn: &mut Conn,
     new: &NewMedia<'_>,

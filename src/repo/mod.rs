@@ -96,7 +96,6 @@ macro_rules! update_at_revision {
 pub mod auth_failures;
 pub mod categories;
 pub mod changes;
-pub mod content_state;
 pub mod editions;
 pub mod imports;
 pub mod media;

@@ -1,7 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::db::keyset::{Key, KeyValue, Window};
 use crate::db::schema::{categories, post_categories, post_tags, posts, tags};
@@ -100,7 +99,7 @@ pub(crate) use live;
 
 /// A post's state as editors filter by it: `published` means live now,
 /// `scheduled` means waiting for its time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Published,
@@ -147,7 +146,7 @@ pub struct PostFilter {
 
 /// Order of a post list; a `-` prefix is descending. Ties are broken by id
 /// in the same direction, so pages never overlap.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PostSort {
     #[default]
     #[serde(rename = "-published_at")]
@@ -292,6 +291,21 @@ macro_rules! filtered {
 }
 
 impl PostSort {
+    /// Every value, in the order the API documents them.
+    pub const ALL: &'static [PostSort] = &[
+        PostSort::PublishedDesc,
+        PostSort::PublishedAsc,
+        PostSort::UpdatedDesc,
+        PostSort::UpdatedAsc,
+        PostSort::TitleAsc,
+        PostSort::TitleDesc,
+        PostSort::CommentsDesc,
+        PostSort::CommentsAsc,
+        PostSort::IdAsc,
+        PostSort::IdDesc,
+        PostSort::Relevance,
+    ];
+
     /// The name a cursor records.
     pub fn name(self) -> &'static str {
         match self {
@@ -761,6 +775,25 @@ pub fn due_scheduled(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryRe
     with_conn!(conn, c => posts::table
         .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
         .filter(posts::published_at.le(now))
+        .filter(posts::deleted_at.is_null())
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .limit(limit)
+        .select(posts::id)
+        .load(c))
+}
+
+/// Up to `limit` posts that went live in `(after, until]` (not in the
+/// trash), by their time, whether still `scheduled` or claimed since.
+pub fn live_between(
+    conn: &mut Conn,
+    after: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    with_conn!(conn, c => posts::table
+        .filter(posts::status.eq_any(PostStatus::MAYBE_LIVE))
+        .filter(posts::published_at.gt(after))
+        .filter(posts::published_at.le(until))
         .filter(posts::deleted_at.is_null())
         .order((posts::published_at.asc(), posts::id.asc()))
         .limit(limit)

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod posts;
 pub mod principal;
 pub mod redirects;
+pub mod schemas;
 pub mod tags;
 pub mod terms;
 pub mod tokens;

@@ -5,14 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::accounts::{self, NewAccount};
 use crate::auth::{password, Principal};
-use crate::content::changes::{Resource, Watch};
-use crate::domain::access::Scope;
-use crate::domain::{self, slug, text, Role};
-use crate::error::{responses, ApiError, FieldError, FieldErrors};
+use crate::content::users::{self, NewAccount, UserEdit};
+use crate::domain::access::{Actor, Scope};
+use crate::domain::{self, Role};
+use crate::error::{responses, ApiError, FieldError};
 use crate::repo;
-use crate::repo::users::{UserChanges, UserRow};
+use crate::repo::users::UserRow;
 use crate::routes::auth::LoginPolicy;
 use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
 use crate::routes::pagination::{list_query, ListResponse};
@@ -76,7 +75,7 @@ pub struct CreateUserRequest {
 }
 
 /// Changes to a user; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
@@ -173,7 +172,7 @@ pub async fn create_user(
                 email: body.email,
                 bio: body.bio,
             };
-            let id = conn.transaction(|conn| accounts::create(conn, &account))?;
+            let id = conn.transaction(|conn| users::create(conn, &account))?;
             found(repo::users::find_user(conn, id)?, "user")
         })
         .await?;
@@ -313,80 +312,39 @@ pub async fn update_me(
     change_user(&req, db, id, principal, if_match, body).await
 }
 
-/// Who may change what of user `id`: others need `admin`; yourself
-/// `account`; roles and `disabled` need `admin`; your own password or
-/// e-mail a login token and your current password.
+/// What the token must carry to change user `id`: `account` for
+/// yourself, `admin` for others and for roles and `disabled`, and a login
+/// token for your own password or e-mail. What the user's role allows is
+/// the content layer's ([`users::may_change`]).
 fn may_change(principal: &Principal, id: i64, body: &UpdateUserRequest) -> Result<(), ApiError> {
     let own = principal.user_id == id;
     if own {
         principal.require(Scope::Account)?;
     } else if principal.role == Role::Admin {
         principal.require(Scope::Admin)?;
-    } else {
-        return Err(ApiError::not_found("no such user"));
     }
-    if body.role.is_some() || body.disabled.is_some() {
-        if principal.role != Role::Admin {
-            return Err(ApiError::Forbidden(
-                "only admins change roles and disable users".into(),
-            ));
-        }
+    if (body.role.is_some() || body.disabled.is_some()) && principal.role == Role::Admin {
         principal.require(Scope::Admin)?;
     }
     if own && (body.password.is_some() || body.email.is_some()) {
         principal.require_login("changing your own password or e-mail")?;
     }
-    if own
-        && (body.disabled == Some(true)
-            || body
-                .role
-                .is_some_and(|r| r != Role::Admin && principal.role == Role::Admin))
-    {
-        return Err(ApiError::Conflict(
-            "admins cannot disable or demote themselves; ask another admin".into(),
-        ));
-    }
     Ok(())
 }
 
-/// The field errors of an update, before anything is read.
-fn update_errors(principal: &Principal, id: i64, body: &UpdateUserRequest) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    if let Some(p) = &body.password {
-        errors.extend(accounts::check_password(p));
-    }
-    if let Some(Some(e)) = &body.email {
-        errors.extend(accounts::check_email(e));
-    }
-    // Admins may give anyone any name; nobody else may sign as the site.
-    let reserved = |name: &str| principal.role != Role::Admin && text::is_reserved(name);
-    if let Some(name) = &body.display_name {
-        if name.trim().is_empty() || name.chars().count() > 100 {
-            errors.add("display_name", "must be 1 to 100 characters");
-        } else if let Some(problem) = text::name_problem(name.trim()) {
-            errors.add("display_name", problem);
-        } else if reserved(name) {
-            errors.add("display_name", "is reserved for the site's staff");
+impl UpdateUserRequest {
+    /// The change asked for, with the new password (if any) hashed.
+    fn edit(self, password_hash: Option<String>) -> UserEdit {
+        UserEdit {
+            email: self.email,
+            display_name: self.display_name,
+            slug: self.slug,
+            bio: self.bio,
+            password_hash,
+            role: self.role,
+            disabled: self.disabled,
         }
     }
-    if let Some(s) = &body.slug {
-        if !slug::is_valid(s) {
-            errors.add(
-                "slug",
-                "must be lower-case letters or digits joined by single hyphens",
-            );
-        } else if reserved(s) {
-            errors.add("slug", "is reserved for the site's staff");
-        }
-    }
-    let own = principal.user_id == id;
-    if own && (body.password.is_some() || body.email.is_some()) && body.current_password.is_none() {
-        errors.add(
-            "current_password",
-            "is needed to change your own password or e-mail",
-        );
-    }
-    errors
 }
 
 async fn change_user(
@@ -398,9 +356,20 @@ async fn change_user(
     body: UpdateUserRequest,
 ) -> Result<HttpResponse, ApiError> {
     may_change(&principal, id, &body)?;
-    update_errors(&principal, id, &body).check()?;
+    let actor = Actor::from(&principal);
     let own = principal.user_id == id;
-    if own && (body.password.is_some() || body.email.is_some()) {
+    let confirming = own && (body.password.is_some() || body.email.is_some());
+    let asked = body.clone().edit(None);
+    users::may_change(&actor, id, &asked)?;
+    let mut errors = users::check_edit(&actor, &asked, body.password.as_deref());
+    if confirming && body.current_password.is_none() {
+        errors.add(
+            "current_password",
+            "is needed to change your own password or e-mail",
+        );
+    }
+    errors.check()?;
+    if confirming {
         let policy = req
             .app_data::<web::Data<LoginPolicy>>()
             .ok_or_else(|| ApiError::internal("the login policy is not configured"))?;
@@ -410,40 +379,16 @@ async fn change_user(
         confirm_password(req, &db, &principal, &body, policy, metrics).await?;
     }
     let password_hash = match body.password.clone() {
-        Some(p) => Some(Some(web::block(move || password::hash(&p)).await?)),
+        Some(p) => Some(web::block(move || password::hash(&p)).await?),
         None => None,
     };
+    let keep = principal.session.clone();
+    let edit = body.edit(password_hash);
     let user = db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                let current = found(repo::users::find_user(conn, id)?, "user")?;
-                if_match.check(current.revision)?;
-                let ends_sessions = password_hash.is_some() || body.disabled == Some(true);
-                let changes = UserChanges {
-                    email: body.email,
-                    display_name: body.display_name.map(|n| n.trim().to_string()),
-                    slug: body.slug,
-                    bio: body.bio,
-                    avatar_media_id: None,
-                    password_hash,
-                    role: body.role.map(|r| r.as_str().to_string()),
-                    disabled: body.disabled,
-                };
-                let now = domain::now();
-                let watch = Watch::existing(conn, Resource::Author, id, now)?;
-                if !repo::users::update(conn, id, Some(current.revision), &changes, now)? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the user changed meanwhile; fetch it again".into(),
-                    ));
-                }
-                watch.record(conn, id, now)?;
-                if ends_sessions {
-                    // Your own password change keeps the login that made it.
-                    let keep = principal.session.as_deref().filter(|_| own);
-                    accounts::end_sessions(conn, id, keep)?;
-                }
-                found(repo::users::find_user(conn, id)?, "user")
-            })
+            Ok(conn.transaction(|conn| {
+                users::update(conn, &actor, id, &if_match, edit, keep.as_deref())
+            })?)
         })
         .await?;
     Ok(user_reply(HttpResponse::Ok(), user))
@@ -526,24 +471,8 @@ pub async fn delete_user(
     _: ApiQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Admin)?;
-    let id = id.into_inner();
-    if id == principal.user_id {
-        return Err(ApiError::Conflict("admins cannot delete themselves".into()));
-    }
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let user = found(repo::users::find_user(conn, id)?, "user")?;
-            if_match.check(user.revision)?;
-            if repo::users::has_content(conn, id)? {
-                return Err(ApiError::Conflict(
-                    "the user has posts or media; disable them instead (PATCH disabled: true)"
-                        .into(),
-                ));
-            }
-            repo::users::delete(conn, id)?;
-            Ok(())
-        })
-    })
-    .await?;
+    let (id, actor) = (id.into_inner(), Actor::from(&principal));
+    db.run(move |conn| Ok(conn.transaction(|conn| users::delete(conn, &actor, id, &if_match))?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

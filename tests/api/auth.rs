@@ -101,9 +101,9 @@ async fn login_answers_a_bearer_jwt_and_wrong_credentials_a_401() {
 
     // Users without a password (imported authors) cannot log in.
     app.db(|c| {
-        nashr::accounts::create(
+        nashr::content::users::create(
             c,
-            &nashr::accounts::NewAccount {
+            &nashr::content::users::NewAccount {
                 username: "imported".into(),
                 password: None,
                 role: "author".parse().unwrap(),

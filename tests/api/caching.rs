@@ -375,7 +375,7 @@ async fn responses_name_their_content_for_cdn_purges() {
     let categories = app.get("/api/v1/categories").await;
     assert_eq!(
         categories.header("surrogate-key"),
-        Some(format!("categories category-{news}").as_str())
+        Some(format!("categories category-{news} category-{news}-posts").as_str())
     );
     // Editors' answers are not for shared caches.
     let admin = app.admin().await;

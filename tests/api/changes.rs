@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use nashr::repo::changes::ChangeRow;
-use nashr::startup::Application;
 use serde_json::{json, Value};
 
 use crate::helpers::{fresh_db, nashr_command, seed, spawn_app, spawn_demo, Reply, TestApp};
@@ -40,7 +39,7 @@ fn purges(change: &ChangeRow, key: &str) -> bool {
 }
 
 fn no_content(reply: Reply) {
-    assert_eq!(reply.status, 204, "{:?}", reply.header("content-type"));
+    reply.expect_no_content();
 }
 
 fn id_of(v: &Value) -> i64 {
@@ -197,14 +196,15 @@ async fn each_public_change_of_a_post_is_one_row_and_draft_work_is_none() {
         step(json!({"status": "published"})).await,
         [entry("post", post, "published")]
     );
-    // Taken out of a category: the category's key is among the row's.
+    // Taken out of a category: the key of the category's post count is
+    // among the row's.
     let before = last_id(&app);
     app.patch_as(&path(post), &token, json!({"categories": []}), None)
         .await
         .expect(200);
     let row = rows_after(&app, before).pop().expect("a row");
     assert_eq!(row.action, "updated");
-    assert!(purges(&row, &format!("category-{cat}")), "{row:?}");
+    assert!(purges(&row, &format!("category-{cat}-posts")), "{row:?}");
 
     let before = last_id(&app);
     no_content(app.delete_as(&path(post), &token, None).await);
@@ -316,24 +316,12 @@ async fn logins_tokens_and_private_account_changes_leave_no_row() {
     assert_eq!(named, [entry("author", author, "updated")]);
 }
 
-/// Settings for one more instance on the database of `app`.
-async fn second_instance(app: &TestApp) -> String {
-    let mut settings = app.settings.clone();
-    settings.addr = "127.0.0.1:0".into();
-    let other = Application::build(settings)
-        .await
-        .expect("a second instance starts");
-    let address = format!("http://127.0.0.1:{}", other.port());
-    actix_web::rt::spawn(other.run_until_stopped());
-    address
-}
-
 #[actix_web::test]
 async fn a_scheduled_post_going_live_is_recorded_once_with_two_instances() {
     let app = spawn_app().await;
     let token = app.admin().await;
     english(&app, &token).await;
-    let other = second_instance(&app).await;
+    let other = app.second_instance().await;
     let reply = app
         .client
         .get(format!("{other}/readyz"))

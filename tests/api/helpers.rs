@@ -224,6 +224,12 @@ impl Reply {
         self.json()
     }
 
+    /// Asserts `204 No Content` with nothing in the body.
+    pub fn expect_no_content(&self) {
+        assert_eq!(self.status, 204, "{}", String::from_utf8_lossy(&self.body));
+        assert!(self.body.is_empty(), "a 204 with a body");
+    }
+
     /// Asserts a problem document with this status, and answers it.
     pub fn problem(&self, status: u16) -> Value {
         let doc = self.expect(status);
@@ -278,6 +284,19 @@ impl TestApp {
             .await
             .expect("the server answers");
         Reply::read(res).await.expect("a body")
+    }
+
+    /// Starts one more instance on this app's database (as behind a load
+    /// balancer); answers its base URL.
+    pub async fn second_instance(&self) -> String {
+        let mut settings = self.settings.clone();
+        settings.addr = "127.0.0.1:0".into();
+        let other = Application::build(settings)
+            .await
+            .expect("a second instance starts");
+        let address = format!("http://127.0.0.1:{}", other.port());
+        actix_web::rt::spawn(other.run_until_stopped());
+        address
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -366,9 +385,9 @@ impl TestApp {
     pub async fn user_with_role(&self, username: &str, role: &str) -> (i64, String) {
         let password = format!("{username}-password");
         let id = self.db(|c| {
-            nashr::accounts::create(
+            nashr::content::users::create(
                 c,
-                &nashr::accounts::NewAccount {
+                &nashr::content::users::NewAccount {
                     username: username.into(),
                     password: Some(password.clone()),
                     role: role.parse().unwrap(),
@@ -424,6 +443,7 @@ impl TestApp {
 /// Content for tests, written through the same repo functions the app uses.
 pub mod seed {
     use super::*;
+    use nashr::content::changes::Resource;
     use nashr::repo::categories::NewCategory;
     use nashr::repo::editions::NewEdition;
     use nashr::repo::media::{NewMedia, NewRendition};
@@ -446,23 +466,35 @@ pub mod seed {
             .naive_utc()
     }
 
+    /// Runs an insert as Nashr's own write paths do: with its change
+    /// recorded in the change log, so that caches see it.
+    fn recorded(
+        c: &mut nashr::db::Conn,
+        resource: Resource,
+        insert: impl FnOnce(&mut nashr::db::Conn) -> diesel::QueryResult<i64>,
+    ) -> diesel::QueryResult<i64> {
+        nashr::content::changes::tracking(c, resource, None, insert)
+    }
+
     /// Editions en (default), fa and ar, as (en, fa, ar) ids.
     pub fn editions(app: &TestApp) -> (i64, i64, i64) {
         app.db(|c| {
             let mut add = |code, name, native, direction, position| {
-                repo::editions::insert(
-                    c,
-                    &NewEdition {
-                        code,
-                        name,
-                        native_name: native,
-                        direction,
-                        is_default: position == 0,
-                        position,
-                        created_at: now(),
-                        updated_at: now(),
-                    },
-                )
+                recorded(c, Resource::Edition, |c| {
+                    repo::editions::insert(
+                        c,
+                        &NewEdition {
+                            code,
+                            name,
+                            native_name: native,
+                            direction,
+                            is_default: position == 0,
+                            position,
+                            created_at: now(),
+                            updated_at: now(),
+                        },
+                    )
+                })
                 .unwrap()
             };
             (
@@ -481,64 +513,70 @@ pub mod seed {
         group: &str,
     ) -> i64 {
         app.db(|c| {
-            repo::categories::insert(
-                c,
-                &NewCategory {
-                    edition_id: edition,
-                    parent_id: parent,
-                    slug,
-                    name: &format!("Category {slug}"),
-                    description: "",
-                    position: 0,
-                    translation_group: group,
-                    created_at: now(),
-                    updated_at: now(),
-                    created_by: None,
-                    updated_by: None,
-                },
-            )
+            recorded(c, Resource::Category, |c| {
+                repo::categories::insert(
+                    c,
+                    &NewCategory {
+                        edition_id: edition,
+                        parent_id: parent,
+                        slug,
+                        name: &format!("Category {slug}"),
+                        description: "",
+                        position: 0,
+                        translation_group: group,
+                        created_at: now(),
+                        updated_at: now(),
+                        created_by: None,
+                        updated_by: None,
+                    },
+                )
+            })
             .unwrap()
         })
     }
 
     pub fn tag(app: &TestApp, edition: i64, slug: &str) -> i64 {
         app.db(|c| {
-            repo::tags::insert(
-                c,
-                &NewTag {
-                    edition_id: edition,
-                    slug,
-                    name: &format!("Tag {slug}"),
-                    description: "",
-                    translation_group: &repo::new_translation_group(),
-                    created_at: now(),
-                    updated_at: now(),
-                    created_by: None,
-                    updated_by: None,
-                },
-            )
+            recorded(c, Resource::Tag, |c| {
+                repo::tags::insert(
+                    c,
+                    &NewTag {
+                        edition_id: edition,
+                        slug,
+                        name: &format!("Tag {slug}"),
+                        description: "",
+                        translation_group: &repo::new_translation_group(),
+                        created_at: now(),
+                        updated_at: now(),
+                        created_by: None,
+                        updated_by: None,
+                    },
+                )
+            })
             .unwrap()
         })
     }
 
     pub fn user(app: &TestApp, slug: &str) -> i64 {
         app.db(|c| {
-            repo::users::insert(
-                c,
-                &NewUser {
-                    username: slug,
-                    email: Some(&format!("{slug}@example.test")),
-                    display_name: &format!("User {slug}"),
-                    slug,
-                    bio: "",
-                    avatar_media_id: None,
-                    password_hash: Some("not-a-real-hash"),
-                    role: "editor",
-                    disabled: false,
-                    created_at: now(),
-                    updated_at: now(),
-                },
-            )
+            recorded(c, Resource::Author, |c| {
+                repo::users::insert(
+                    c,
+                    &NewUser {
+                        username: slug,
+                        email: Some(&format!("{slug}@example.test")),
+                        display_name: &format!("User {slug}"),
+                        slug,
+                        bio: "",
+                        avatar_media_id: None,
+                        password_hash: Some("not-a-real-hash"),
+                        role: "editor",
+                        disabled: false,
+                        created_at: now(),
+                        updated_at: now(),
+                    },
+                )
+            })
             .unwrap()
         })
     }
@@ -546,52 +584,54 @@ pub mod seed {
     /// An image media item with two renditions.
     pub fn image(app: &TestApp, slug: &str) -> i64 {
         app.db(|c| {
-            repo::media::insert(
-                c,
-                &NewMedia {
-                    kind: "image",
-                    edition_id: None,
-                    slug,
-                    title: slug,
-                    storage_key: Some(&format!("aa/bb/{slug}.jpg")),
-                    source_url: None,
-                    original_filename: Some("photo.jpg"),
-                    mime_type: "image/jpeg",
-                    file_size: Some(1234),
-                    width: Some(1200),
-                    height: Some(800),
-                    duration: None,
-                    alt_text: "alt",
-                    caption: "caption",
-                    credit: "credit",
-                    placeholder: None,
-                    metadata: "{}",
-                    uploaded_by: None,
-                    created_at: now(),
-                    listed: true,
-                    updated_at: now(),
-                },
-                &[
-                    NewRendition {
-                        media_id: 0,
-                        name: "thumbnail",
-                        storage_key: "aa/bb/t.jpg",
+            recorded(c, Resource::Media, |c| {
+                repo::media::insert(
+                    c,
+                    &NewMedia {
+                        kind: "image",
+                        edition_id: None,
+                        slug,
+                        title: slug,
+                        storage_key: Some(&format!("aa/bb/{slug}.jpg")),
+                        source_url: None,
+                        original_filename: Some("photo.jpg"),
                         mime_type: "image/jpeg",
-                        width: 150,
-                        height: 150,
-                        file_size: 100,
+                        file_size: Some(1234),
+                        width: Some(1200),
+                        height: Some(800),
+                        duration: None,
+                        alt_text: "alt",
+                        caption: "caption",
+                        credit: "credit",
+                        placeholder: None,
+                        metadata: "{}",
+                        uploaded_by: None,
+                        created_at: now(),
+                        listed: true,
+                        updated_at: now(),
                     },
-                    NewRendition {
-                        media_id: 0,
-                        name: "medium",
-                        storage_key: "aa/bb/m.jpg",
-                        mime_type: "image/jpeg",
-                        width: 300,
-                        height: 200,
-                        file_size: 200,
-                    },
-                ],
-            )
+                    &[
+                        NewRendition {
+                            media_id: 0,
+                            name: "thumbnail",
+                            storage_key: "aa/bb/t.jpg",
+                            mime_type: "image/jpeg",
+                            width: 150,
+                            height: 150,
+                            file_size: 100,
+                        },
+                        NewRendition {
+                            media_id: 0,
+                            name: "medium",
+                            storage_key: "aa/bb/m.jpg",
+                            mime_type: "image/jpeg",
+                            width: 300,
+                            height: 200,
+                            file_size: 200,
+                        },
+                    ],
+                )
+            })
             .unwrap()
         })
     }
@@ -636,32 +676,34 @@ pub mod seed {
 
         pub fn insert(self, app: &TestApp) -> i64 {
             app.db(|c| {
-                repo::posts::insert(
-                    c,
-                    &NewPost {
-                        edition_id: self.edition,
-                        kind: self.kind,
-                        slug: &self.slug,
-                        title: &self.title,
-                        excerpt: "",
-                        content: &self.content,
-                        status: self.status,
-                        published_at: Some(self.published_at),
-                        author_id: self.author,
-                        featured_media_id: self.featured_media,
-                        parent_id: None,
-                        featured: self.featured,
-                        comment_count: self.comment_count,
-                        translation_group: &self.group,
-                        created_at: self.published_at,
-                        updated_at: self.published_at,
-                        created_by: None,
-                        updated_by: None,
-                        published_by: None,
-                    },
-                    &self.categories,
-                    &self.tags,
-                )
+                recorded(c, Resource::Post, |c| {
+                    repo::posts::insert(
+                        c,
+                        &NewPost {
+                            edition_id: self.edition,
+                            kind: self.kind,
+                            slug: &self.slug,
+                            title: &self.title,
+                            excerpt: "",
+                            content: &self.content,
+                            status: self.status,
+                            published_at: Some(self.published_at),
+                            author_id: self.author,
+                            featured_media_id: self.featured_media,
+                            parent_id: None,
+                            featured: self.featured,
+                            comment_count: self.comment_count,
+                            translation_group: &self.group,
+                            created_at: self.published_at,
+                            updated_at: self.published_at,
+                            created_by: None,
+                            updated_by: None,
+                            published_by: None,
+                        },
+                        &self.categories,
+                        &self.tags,
+                    )
+                })
                 .unwrap()
             })
         }

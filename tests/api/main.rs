@@ -17,6 +17,7 @@ mod feeds;
 mod helpers;
 mod hostile;
 mod imports;
+mod invalidation;
 mod media;
 mod menus;
 mod openapi;

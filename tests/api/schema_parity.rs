@@ -29,11 +29,8 @@ struct Shape {
 
 /// What each engine does its own way, on purpose: full-text indexes are
 /// FTS5 virtual tables on SQLite and tables with a GIN-indexed `tsvector`
-/// on PostgreSQL (migration 000003); PostgreSQL's content-version trigger
-/// remembers the transaction that last bumped it (migration 000004).
-/// Nothing else may differ.
+/// on PostgreSQL (migration 000003). Nothing else may differ.
 const ENGINE_SPECIFIC_TABLES: &[&str] = &["post_search", "media_search"];
-const ENGINE_SPECIFIC_COLUMNS: &[(&str, &str)] = &[("content_state", "last_xact")];
 
 /// One name for each type both engines store alike.
 fn normalise(declared: &str) -> String {
@@ -220,12 +217,7 @@ fn postgres_shape(c: &mut PgConnection) -> Shape {
 /// Leaves out what each engine makes its own way.
 fn common(mut shape: Shape) -> Shape {
     let shared = |table: &String| !ENGINE_SPECIFIC_TABLES.contains(&table.as_str());
-    shape.columns.retain(|table, columns| {
-        columns.retain(|column, _| {
-            !ENGINE_SPECIFIC_COLUMNS.contains(&(table.as_str(), column.as_str()))
-        });
-        shared(table)
-    });
+    shape.columns.retain(|table, _| shared(table));
     shape.indexes.retain(|(table, ..)| shared(table));
     shape.unique_names.retain(|(table, ..)| shared(table));
     shape

@@ -160,6 +160,9 @@ async fn include_embeds_whole_objects_in_a_fixed_number_of_queries() {
         .insert(&app);
     }
     let all = "include=author,categories,tags,translations";
+    // The first read after those writes catches the response cache up with
+    // the change log (one query more); the two compared do not.
+    app.get("/api/v1/editions").await.expect(200);
     let one = app.get(&format!("/api/v1/posts?per_page=1&{all}")).await;
     let many = app.get(&format!("/api/v1/posts?per_page=22&{all}")).await;
     assert_eq!(one.expect(200)["data"].as_array().unwrap().len(), 1);
@@ -213,14 +216,15 @@ async fn lang_fallback_fills_missing_translations_and_says_so() {
     assert!(!got.iter().any(|(id, _)| *id == both_en));
 
     // A draft translation does not count: the English post stands in.
-    app.db(|c| {
-        use diesel::prelude::*;
-        use nashr::db::schema::posts;
-        nashr::with_conn!(c, c => diesel::update(posts::table.find(both_fa))
-            .set(posts::status.eq("draft"))
-            .execute(c))
-        .unwrap()
-    });
+    let admin = app.admin().await;
+    app.patch_as(
+        &format!("/api/v1/posts/{both_fa}"),
+        &admin,
+        serde_json::json!({"status": "draft"}),
+        None,
+    )
+    .await
+    .expect(200);
     let ids = app
         .ids("/api/v1/posts?edition=fa&lang_fallback=en&sort=id")
         .await;

@@ -40,8 +40,8 @@ use std::path::{Component, Path, PathBuf};
 use chrono::NaiveDateTime;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::accounts::{self, NewAccount};
 use crate::content::changes::{Resource, Watch};
+use crate::content::users::{self, NewAccount};
 use crate::db::Conn;
 use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_NAME, MAX_TITLE};
 use crate::domain::{self, content, slug, MediaKind, PostKind, PostStatus, Role};
@@ -521,10 +521,10 @@ impl Run<'_> {
                 }
                 .into(),
             ),
-            email: Some(a.email.trim().to_string()).filter(|e| accounts::check_email(e).is_none()),
+            email: Some(a.email.trim().to_string()).filter(|e| users::check_email(e).is_none()),
             bio: None,
         };
-        let id = accounts::create(conn, &account).map_err(|e| Skip::Reason(e.summary()))?;
+        let id = users::create(conn, &account).map_err(|e| Skip::Reason(e.summary()))?;
         let path = format!("{}/author/{}", self.blog_path, a.login);
         self.redirect(conn, &[path], None, Target::Author(id))?;
         self.users.insert(a.login.clone(), id);
@@ -1227,7 +1227,7 @@ impl Run<'_> {
                         if !self.options.dry_run {
                             (self.store)(&processed).map_err(Skip::Reason)?;
                         }
-                        repo::media::insert_upload(conn, &processed, &described)?
+                        crate::media::upload::insert(conn, &processed, &described)?
                     }
                     None => {
                         self.report.remote_media.push(item.attachment_url.clone());

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, HashMap};
 pub mod write;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::Conn;
@@ -11,7 +11,6 @@ use crate::domain::access::Scope;
 use crate::domain::search::{self, SearchQuery};
 use crate::domain::{self, MediaKind};
 use crate::error::{responses, ApiError};
-use crate::media::embed::Embed;
 use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::media::{MediaFilter, MediaRow, MediaSort};
@@ -67,12 +66,27 @@ pub struct MediaResponse {
     /// For documents: the number of pages.
     pub page_count: Option<i64>,
     /// For embeds: the provider, video and player.
-    pub embed: Option<Embed>,
+    pub embed: Option<EmbedResponse>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Search results only: the title, alt text or caption around the
     /// words searched for (HTML-escaped), each match in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_snippet: Option<String>,
+}
+
+/// An external video, as frontends embed it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = Embed)]
+pub struct EmbedResponse {
+    /// `youtube` or `vimeo`.
+    pub provider: String,
+    pub video_id: String,
+    /// The player's URL, for an `<iframe>` (YouTube's privacy-enhanced host).
+    pub embed_url: String,
+    /// The provider's still image; Vimeo derives none from the URL alone.
+    pub thumbnail_url: Option<String>,
+    /// The canonical page of the video.
+    pub url: String,
 }
 
 /// Media responses for `rows`, in the same order, with their renditions

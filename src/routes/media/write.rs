@@ -5,33 +5,28 @@
 //! to the database; if anything fails after files were stored, the files
 //! that were new are removed again, so a failed upload leaves nothing.
 
-use actix_web::{delete, patch, web, HttpResponse};
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::content::changes::{self, Resource};
-use crate::content::checks;
+use crate::content::error::WriteError;
 use crate::content::media::{self, MediaEdit};
 use crate::db::Conn;
-use crate::domain;
 use crate::domain::access::{Actor, Scope};
+use crate::domain::{self, embed};
 use crate::error::{responses, ApiError, FieldErrors};
-use crate::repo;
-use crate::routes::extract::NoParams;
-use crate::routes::extract::{etag, ApiJson, IfMatch};
-use crate::routes::media::{media_views, MediaResponse};
-use crate::routes::{found, ApiQuery, AppState, Db};
-use actix_multipart::Multipart;
-use actix_web::http::header;
-use actix_web::{post, HttpRequest};
-use futures_util::StreamExt;
-
 use crate::media::files;
 use crate::media::upload::{self, Incoming, Processed, Rejected};
-use crate::media::{embed, Store};
+use crate::media::Store;
 use crate::metrics::{self, Metrics};
-use crate::repo::media::Described;
+use crate::repo;
+use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::media::{media_views, MediaResponse};
+use crate::routes::{found, ApiQuery, AppState, Db};
 
 /// Changes to a media item's description; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -327,43 +322,18 @@ impl From<Rejected> for ApiError {
     }
 }
 
-/// Checks descriptions; answers the edition id they name.
-fn check_fields(
-    conn: &mut Conn,
-    errors: &mut FieldErrors,
-    fields: &UploadFields,
-) -> Result<Option<i64>, ApiError> {
-    if let Some(t) = &fields.title {
-        checks::name(errors, "title", t, 0, 300);
-    }
-    if let Some(t) = &fields.alt_text {
-        checks::text(errors, "alt_text", t, 0, 1000);
-    }
-    if let Some(t) = &fields.caption {
-        checks::text(errors, "caption", t, 0, 5000);
-    }
-    if let Some(t) = &fields.credit {
-        checks::text(errors, "credit", t, 0, 300);
-    }
-    let Some(code) = &fields.edition else {
-        return Ok(None);
-    };
-    let editions = repo::editions::all(conn)?;
-    match editions.by_code(code) {
-        Some(e) => Ok(Some(e.id)),
-        None => {
-            errors.add("edition", format!("no edition `{code}`"));
-            Ok(None)
+impl UploadFields {
+    /// The new item's descriptions.
+    fn item(&self) -> media::NewItem {
+        media::NewItem {
+            title: self.title.clone(),
+            alt_text: self.alt_text.clone(),
+            caption: self.caption.clone(),
+            credit: self.credit.clone(),
+            edition: self.edition.clone(),
+            listed: self.listed,
         }
     }
-}
-
-/// A free slug for a new item, from its title or file name.
-fn media_slug(conn: &mut Conn, edition_id: Option<i64>, name: &str) -> Result<String, ApiError> {
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let base = domain::slug::slugify(stem).unwrap_or_else(|| "media".into());
-    let taken = repo::media::slugs_like(conn, edition_id, &base)?;
-    Ok(crate::domain::slug::free(stem, "media", &taken))
 }
 
 /// Writes the row of a processed upload; answers its id.
@@ -372,54 +342,21 @@ fn insert_upload(
     principal: &Principal,
     processed: &Processed,
     fields: &UploadFields,
-) -> Result<i64, ApiError> {
-    let mut errors = FieldErrors::default();
-    let edition_id = check_fields(conn, &mut errors, fields)?;
-    errors.check()?;
-    let title = fields
-        .title
-        .clone()
-        .or_else(|| processed.title.clone())
-        .or_else(|| {
-            processed
-                .filename
-                .as_deref()
-                .map(|f| f.rsplit_once('.').map_or(f, |(stem, _)| stem).to_string())
-        })
-        .unwrap_or_default();
-    let slug = media_slug(
+) -> Result<i64, WriteError> {
+    let stem = processed
+        .filename
+        .as_deref()
+        .map(|f| f.rsplit_once('.').map_or(f, |(stem, _)| stem));
+    let fallback = processed.title.as_deref().or(stem).unwrap_or_default();
+    let errors = FieldErrors::default();
+    media::create(
         conn,
-        edition_id,
-        if title.is_empty() { "media" } else { &title },
-    )?;
-    let described = fields.described(edition_id, &slug, &title, principal);
-    Ok(changes::tracking(conn, Resource::Media, None, |conn| {
-        repo::media::insert_upload(conn, processed, &described)
-    })?)
-}
-
-impl UploadFields {
-    /// A new item's descriptions from these fields.
-    fn described<'a>(
-        &'a self,
-        edition_id: Option<i64>,
-        slug: &'a str,
-        title: &'a str,
-        principal: &Principal,
-    ) -> Described<'a> {
-        let text = |field: &'a Option<String>| field.as_deref().unwrap_or("").trim();
-        Described {
-            edition_id,
-            slug,
-            title: title.trim(),
-            alt_text: text(&self.alt_text),
-            caption: text(&self.caption),
-            credit: text(&self.credit),
-            uploaded_by: Some(principal.user_id),
-            created_at: domain::now(),
-            listed: self.listed.unwrap_or(false),
-        }
-    }
+        principal.into(),
+        &fields.item(),
+        errors,
+        fallback,
+        |conn, described| upload::insert(conn, processed, described),
+    )
 }
 
 /// Writes the row of an embed; answers its id.
@@ -427,7 +364,7 @@ fn insert_embed(
     conn: &mut Conn,
     principal: &Principal,
     body: &CreateEmbedRequest,
-) -> Result<i64, ApiError> {
+) -> Result<i64, WriteError> {
     let mut errors = FieldErrors::default();
     if body.kind != crate::domain::MediaKind::Embed {
         errors.add(
@@ -439,7 +376,7 @@ fn insert_embed(
     if found.is_none() {
         errors.add("url", "must be a YouTube or Vimeo video address");
     }
-    let fields = UploadFields {
+    let item = media::NewItem {
         title: body.title.clone(),
         alt_text: body.alt_text.clone(),
         caption: body.caption.clone(),
@@ -447,18 +384,21 @@ fn insert_embed(
         edition: body.edition.clone(),
         listed: body.listed,
     };
-    let edition_id = check_fields(conn, &mut errors, &fields)?;
-    errors.check()?;
-    let embed = found.expect("checked above");
-    let title = body
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("{} video {}", embed.provider, embed.video_id));
-    let slug = media_slug(conn, edition_id, &title)?;
-    let described = fields.described(edition_id, &slug, &title, principal);
-    Ok(changes::tracking(conn, Resource::Media, None, |conn| {
-        repo::media::insert_embed(conn, &embed, &described)
-    })?)
+    let fallback = found
+        .as_ref()
+        .map(|e| format!("{} video {}", e.provider, e.video_id))
+        .unwrap_or_default();
+    media::create(
+        conn,
+        principal.into(),
+        &item,
+        errors,
+        &fallback,
+        |conn, described| {
+            let embed = found.as_ref().expect("checked before writing");
+            repo::media::insert_embed(conn, embed, described)
+        },
+    )
 }
 
 /// Puts the files of an upload in the store. A store that cannot take them

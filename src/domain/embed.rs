@@ -2,10 +2,9 @@
 //! with everything derived from the URL itself (no network call).
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// An external video, as frontends embed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Embed {
     /// `youtube` or `vimeo`.
     pub provider: String,

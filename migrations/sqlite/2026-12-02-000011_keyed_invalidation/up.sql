@@ -1,0 +1,40 @@
+-- Caches now drop what each change names (the change log, 000010), so the
+-- global content version and the triggers that bumped it on every write
+-- (a draft saved included) go.
+DROP TRIGGER editions_insert_changes_content;
+DROP TRIGGER editions_update_changes_content;
+DROP TRIGGER editions_delete_changes_content;
+DROP TRIGGER users_insert_changes_content;
+DROP TRIGGER users_update_changes_content;
+DROP TRIGGER users_delete_changes_content;
+DROP TRIGGER media_insert_changes_content;
+DROP TRIGGER media_update_changes_content;
+DROP TRIGGER media_delete_changes_content;
+DROP TRIGGER media_renditions_insert_changes_content;
+DROP TRIGGER media_renditions_update_changes_content;
+DROP TRIGGER media_renditions_delete_changes_content;
+DROP TRIGGER categories_insert_changes_content;
+DROP TRIGGER categories_update_changes_content;
+DROP TRIGGER categories_delete_changes_content;
+DROP TRIGGER tags_insert_changes_content;
+DROP TRIGGER tags_update_changes_content;
+DROP TRIGGER tags_delete_changes_content;
+DROP TRIGGER posts_insert_changes_content;
+DROP TRIGGER posts_update_changes_content;
+DROP TRIGGER posts_delete_changes_content;
+DROP TRIGGER post_categories_insert_changes_content;
+DROP TRIGGER post_categories_update_changes_content;
+DROP TRIGGER post_categories_delete_changes_content;
+DROP TRIGGER post_tags_insert_changes_content;
+DROP TRIGGER post_tags_update_changes_content;
+DROP TRIGGER post_tags_delete_changes_content;
+DROP TRIGGER post_gallery_items_insert_changes_content;
+DROP TRIGGER post_gallery_items_update_changes_content;
+DROP TRIGGER post_gallery_items_delete_changes_content;
+DROP TRIGGER menus_insert_changes_content;
+DROP TRIGGER menus_update_changes_content;
+DROP TRIGGER menus_delete_changes_content;
+DROP TRIGGER menu_items_insert_changes_content;
+DROP TRIGGER menu_items_update_changes_content;
+DROP TRIGGER menu_items_delete_changes_content;
+DROP TABLE content_state;

@@ -1,0 +1,424 @@
+//! Invalidation by what changed: a change drops, on every instance, the
+//! kept responses that show (or could show) what it changed, and only
+//! those. Each case writes through one instance and reads through a
+//! second one on the same database, as behind a load balancer: what the
+//! change shows is new on the next read there; what cannot show it is
+//! still answered from memory (one query: where the change log stands)
+//! with the same bytes, `ETag` and `Last-Modified`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{seed, spawn_app, Reply, TestApp};
+
+/// A small site: two live posts in two categories, a tag, an author, a
+/// picture, a menu that points at the first post and its category.
+struct Site {
+    a: i64,
+    b: i64,
+    news: i64,
+    sport: i64,
+    author: i64,
+    picture: i64,
+    menu: i64,
+}
+
+async fn build_site(app: &TestApp, admin: &str) -> Site {
+    seed::editions(app);
+    let id = |v: Value| v["id"].as_i64().expect("an id");
+    let category = |name: &'static str| {
+        app.post_as(
+            "/api/v1/categories",
+            admin,
+            json!({"edition": "en", "name": name}),
+        )
+    };
+    let news = id(category("News").await.expect(201));
+    let sport = id(category("Sport").await.expect(201));
+    let press = app
+        .post_as(
+            "/api/v1/tags",
+            admin,
+            json!({"edition": "en", "name": "Press"}),
+        )
+        .await;
+    let press = id(press.expect(201));
+    let author = seed::user(app, "writer");
+    let picture = seed::image(app, "cover");
+    let post = |body: Value| app.post_as("/api/v1/posts", admin, body);
+    let a = id(post(json!({
+        "edition": "en", "title": "Alpha", "content": "<p>A</p>", "status": "published",
+        "categories": [news], "tags": [press], "featured_media": picture, "author": author
+    }))
+    .await
+    .expect(201));
+    let b = id(post(json!({
+        "edition": "en", "title": "Beta", "content": "<p>B</p>", "status": "published",
+        "categories": [sport]
+    }))
+    .await
+    .expect(201));
+    let menu = app
+        .post_as(
+            "/api/v1/menus",
+            admin,
+            json!({"edition": "en", "name": "Main", "items": [
+                {"label": "Alpha", "type": "post", "target": a},
+                {"label": "News", "type": "category", "target": news}
+            ]}),
+        )
+        .await;
+    let menu = id(menu.expect(201));
+    Site {
+        a,
+        b,
+        news,
+        sport,
+        author,
+        picture,
+        menu,
+    }
+}
+
+/// The public responses watched, by name.
+fn watched(s: &Site) -> Vec<(&'static str, String)> {
+    vec![
+        ("list", "/api/v1/posts".into()),
+        ("a", format!("/api/v1/posts/{}", s.a)),
+        ("b", format!("/api/v1/posts/{}", s.b)),
+        ("categories", "/api/v1/categories".into()),
+        ("news", format!("/api/v1/categories/{}", s.news)),
+        ("sport", format!("/api/v1/categories/{}", s.sport)),
+        ("tags", "/api/v1/tags".into()),
+        ("author", format!("/api/v1/authors/{}", s.author)),
+        ("picture", format!("/api/v1/media/{}", s.picture)),
+        ("menu", format!("/api/v1/menus/{}", s.menu)),
+        ("editions", "/api/v1/editions".into()),
+        ("feed", "/feeds/en/rss.xml".into()),
+    ]
+}
+
+/// A reader of the second instance, remembering what it was last told.
+struct Reader {
+    base: String,
+    client: reqwest::Client,
+    urls: Vec<(&'static str, String)>,
+    seen: BTreeMap<&'static str, Seen>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    status: u16,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    body: Vec<u8>,
+}
+
+/// What a change did to the watched responses.
+#[derive(Debug)]
+struct Outcome {
+    /// Answered differently than before.
+    changed: BTreeSet<&'static str>,
+    /// Answered from memory, as before.
+    kept: BTreeSet<&'static str>,
+}
+
+impl Reader {
+    async fn get(&self, path: &str) -> Reply {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the second instance answers");
+        Reply::read(res).await.expect("a whole answer")
+    }
+
+    /// Reads every watched response twice, so that each is kept.
+    async fn warm(&mut self) {
+        for (name, path) in self.urls.clone() {
+            self.get(&path).await;
+            let r = self.get(&path).await;
+            self.seen.insert(name, seen(&r));
+        }
+    }
+
+    /// Reads every watched response after a change made elsewhere.
+    async fn after_change(&mut self) -> Outcome {
+        // The first read catches this instance up with the change log;
+        // the API description shows no content, so it is never dropped.
+        self.get("/openapi.json").await;
+        let mut outcome = Outcome {
+            changed: BTreeSet::new(),
+            kept: BTreeSet::new(),
+        };
+        for (name, path) in self.urls.clone() {
+            let r = self.get(&path).await;
+            let now = seen(&r);
+            if r.status == 200 && r.queries() == 1 {
+                assert_eq!(self.seen[name], now, "{name} kept, but not as it was");
+                outcome.kept.insert(name);
+            }
+            if self.seen[name] != now {
+                outcome.changed.insert(name);
+            }
+            // Kept again for the next case.
+            self.get(&path).await;
+            self.seen.insert(name, now);
+        }
+        outcome
+    }
+}
+
+fn seen(r: &Reply) -> Seen {
+    Seen {
+        status: r.status,
+        etag: r.header("etag").map(str::to_string),
+        last_modified: r.header("last-modified").map(str::to_string),
+        body: r.body.clone(),
+    }
+}
+
+/// Checks one case: `changed` are all new, `kept` all answered from
+/// memory as before.
+fn check(case: &str, outcome: &Outcome, changed: &[&str], kept: &[&str]) {
+    for name in changed {
+        assert!(
+            outcome.changed.contains(name),
+            "{case}: {name} should show the change; {outcome:?}"
+        );
+    }
+    for name in kept {
+        assert!(
+            outcome.kept.contains(name),
+            "{case}: {name} cannot show the change and should be kept; {outcome:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let site = build_site(&app, &admin).await;
+    let mut reader = Reader {
+        base: app.second_instance().await,
+        client: app.client.clone(),
+        urls: watched(&site),
+        seen: BTreeMap::new(),
+    };
+    reader.warm().await;
+    let everything: Vec<&str> = reader.urls.iter().map(|(n, _)| *n).collect();
+    let post = |id: i64| format!("/api/v1/posts/{id}");
+
+    // Saving a draft (new, then edited) drops nothing anywhere.
+    let draft = app
+        .post_as(
+            "/api/v1/posts",
+            &admin,
+            json!({"edition": "en", "title": "Draft", "status": "draft", "categories": [site.news]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.patch_as(&post(draft), &admin, json!({"content": "<p>More</p>"}), None)
+        .await
+        .expect(200);
+    let o = reader.after_change().await;
+    check("draft saved", &o, &[], &everything);
+    assert!(o.changed.is_empty(), "{o:?}");
+
+    // A live post's text edited: the post, the lists and feeds that show
+    // it; not the other post, nor what only counts it. Last-Modified
+    // moves only where it shows.
+    std::thread::sleep(Duration::from_millis(1100));
+    app.patch_as(&post(site.a), &admin, json!({"title": "Alpha, revised"}), None)
+        .await
+        .expect(200);
+    let before = reader.seen.clone();
+    let o = reader.after_change().await;
+    check(
+        "live post edited",
+        &o,
+        &["list", "a", "feed"],
+        &["b", "categories", "news", "sport", "tags", "author", "picture", "editions"],
+    );
+    assert_ne!(before["list"].last_modified, reader.seen["list"].last_modified);
+    assert_eq!(before["b"].last_modified, reader.seen["b"].last_modified);
+
+    // Unpublished: also what counts it (its category, tag and author).
+    app.patch_as(&post(site.a), &admin, json!({"status": "draft"}), None)
+        .await
+        .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "unpublished",
+        &o,
+        &["list", "a", "news", "tags", "author", "feed"],
+        &["b", "sport", "editions"],
+    );
+    assert_eq!(reader.seen["a"].status, 404);
+
+    // Published again.
+    app.patch_as(&post(site.a), &admin, json!({"status": "published"}), None)
+        .await
+        .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "published",
+        &o,
+        &["list", "a", "news", "tags", "author"],
+        &["b", "sport", "editions"],
+    );
+
+    // Trashed and restored: the other post and its category stay.
+    app.delete_as(&post(site.b), &admin, None).await.expect_no_content();
+    let o = reader.after_change().await;
+    check(
+        "trashed",
+        &o,
+        &["list", "b", "sport"],
+        &["a", "news", "tags", "menu", "editions"],
+    );
+    app.post_as(&format!("{}/restore", post(site.b)), &admin, json!({}))
+        .await
+        .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "restored",
+        &o,
+        &["list", "b", "sport"],
+        &["a", "news", "tags", "menu", "editions"],
+    );
+
+    // Purging a post already in the trash changes nothing public.
+    app.delete_as(&post(draft), &admin, None).await.expect_no_content();
+    app.delete_as(&format!("{}?force=true", post(draft)), &admin, None)
+        .await
+        .expect_no_content();
+    let o = reader.after_change().await;
+    check("draft trashed and purged", &o, &[], &everything);
+
+    // A category renamed: it, the lists of categories, the posts that
+    // embed it.
+    app.patch_as(
+        &format!("/api/v1/categories/{}", site.news),
+        &admin,
+        json!({"name": "World"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "category renamed",
+        &o,
+        &["categories", "news", "a", "list"],
+        &["b", "sport", "tags", "picture", "author", "editions"],
+    );
+
+    // A category moved under another.
+    app.patch_as(
+        &format!("/api/v1/categories/{}", site.sport),
+        &admin,
+        json!({"parent": site.news}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "category moved",
+        &o,
+        &["categories", "sport"],
+        &["a", "tags", "picture", "author", "editions"],
+    );
+
+    // A menu renamed: the menu only.
+    app.patch_as(
+        &format!("/api/v1/menus/{}", site.menu),
+        &admin,
+        json!({"name": "Main menu"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "menu edited",
+        &o,
+        &["menu"],
+        &["list", "a", "b", "categories", "tags", "picture", "editions"],
+    );
+
+    // A picture's alt text: it and the posts that show it.
+    app.patch_as(
+        &format!("/api/v1/media/{}", site.picture),
+        &admin,
+        json!({"alt_text": "A new description"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "media edited",
+        &o,
+        &["picture", "a", "list"],
+        &["b", "categories", "sport", "tags", "menu", "editions"],
+    );
+
+    // An author renamed: the author and the posts that name them.
+    app.patch_as(
+        &format!("/api/v1/users/{}", site.author),
+        &admin,
+        json!({"display_name": "A. Writer"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "author renamed",
+        &o,
+        &["author", "a", "list"],
+        &["b", "categories", "tags", "picture", "menu", "editions"],
+    );
+
+    // An edition renamed: the editions, and everything may show it.
+    app.patch_as(
+        "/api/v1/editions/en",
+        &admin,
+        json!({"name": "English (world)"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check("edition edited", &o, &["editions"], &[]);
+
+    // A scheduled post: nothing until its time; then the lists and its
+    // category, with no write to announce it.
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "en", "title": "Gamma", "status": "scheduled",
+               "published_at": at.to_rfc3339(), "categories": [site.sport]}),
+    )
+    .await
+    .expect(201);
+    let o = reader.after_change().await;
+    check("scheduled", &o, &[], &everything);
+    std::thread::sleep(Duration::from_millis(1700));
+    let o = reader.after_change().await;
+    check(
+        "scheduled post live",
+        &o,
+        &["list", "sport", "feed"],
+        &["a", "b", "tags", "picture", "menu", "editions"],
+    );
+}
