@@ -406,6 +406,7 @@ pub fn restore(
     // Everything restored is new to whoever follows the change log here.
     let rows = conn.transaction(|conn| {
         restore_rows(conn, dir, &manifest, &mut restored)?;
+        crate::repo::counts::recount(conn)?;
         crate::content::changes::record_everything(conn, crate::domain::now())?;
         Ok(())
     });

@@ -33,6 +33,7 @@ diesel::table! {
         revision -> Integer,
         session_version -> Integer,
         kept_session -> Nullable<Text>,
+        published_posts -> BigInt,
     }
 }
 
@@ -93,6 +94,7 @@ diesel::table! {
         revision -> Integer,
         created_by -> Nullable<BigInt>,
         updated_by -> Nullable<BigInt>,
+        published_posts -> BigInt,
     }
 }
 
@@ -109,6 +111,7 @@ diesel::table! {
         revision -> Integer,
         created_by -> Nullable<BigInt>,
         updated_by -> Nullable<BigInt>,
+        published_posts -> BigInt,
     }
 }
 

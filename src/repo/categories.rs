@@ -3,10 +3,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::keyset::{self, Key, KeyValue, Window};
-use crate::db::schema::{categories, post_categories, posts};
+use crate::db::schema::categories;
 use crate::db::Conn;
-use crate::domain::PostStatus;
-use crate::repo::posts::live;
 use crate::repo::TranslationRow;
 use crate::with_conn;
 
@@ -212,24 +210,6 @@ pub fn find_by_slug(
         .select(CategoryRow::as_select())
         .first(c)
         .optional())
-}
-
-/// Live posts directly in each of the given categories: `(category_id, count)`.
-pub fn live_post_counts(
-    conn: &mut Conn,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => post_categories::table
-        .inner_join(posts::table)
-        .filter(post_categories::category_id.eq_any(ids))
-        .filter(live!(now))
-        .group_by(post_categories::category_id)
-        .select((post_categories::category_id, diesel::dsl::count_star()))
-        .load(c))
 }
 
 pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {

@@ -2,11 +2,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::keyset::{self, Window};
-use crate::db::schema::{post_tags, posts, tags};
+use crate::db::schema::tags;
 use crate::db::Conn;
-use crate::domain::PostStatus;
 use crate::repo::categories::TermSort;
-use crate::repo::posts::live;
 use crate::repo::TranslationRow;
 use crate::with_conn;
 
@@ -104,24 +102,6 @@ pub fn resolve(
         }
         q.load(c)
     })
-}
-
-/// Live posts with each of the given tags: `(tag_id, count)`.
-pub fn live_post_counts(
-    conn: &mut Conn,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => post_tags::table
-        .inner_join(posts::table)
-        .filter(post_tags::tag_id.eq_any(ids))
-        .filter(live!(now))
-        .group_by(post_tags::tag_id)
-        .select((post_tags::tag_id, diesel::dsl::count_star()))
-        .load(c))
 }
 
 pub fn translations(conn: &mut Conn, groups: &[String]) -> QueryResult<Vec<TranslationRow>> {

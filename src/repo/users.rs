@@ -108,23 +108,6 @@ pub fn resolve(conn: &mut Conn, ids: &[i64], slugs: &[String]) -> QueryResult<Ve
         .load(c))
 }
 
-/// Live posts by each of the given authors: `(author_id, count)`.
-pub fn live_post_counts(
-    conn: &mut Conn,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    with_conn!(conn, c => posts::table
-        .filter(posts::author_id.eq_any(ids))
-        .filter(live!(now))
-        .group_by(posts::author_id)
-        .select((posts::author_id.assume_not_null(), diesel::dsl::count_star()))
-        .load(c))
-}
-
 pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<i64> {
     with_conn!(conn, c => diesel::insert_into(users::table)
         .values(new)

@@ -9,6 +9,7 @@ use crate::db::Conn;
 use crate::domain::{self, paths};
 use crate::error::{responses, ApiError};
 use crate::repo;
+use crate::repo::counts::Counted;
 use crate::repo::users::AuthorRow;
 use crate::routes::extract::NoParams;
 use crate::routes::media::{media_views, MediaResponse};
@@ -37,9 +38,7 @@ pub fn author_views(
     now: NaiveDateTime,
 ) -> Result<Vec<AuthorResponse>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-    let counts: HashMap<i64, i64> = repo::users::live_post_counts(conn, &ids, now)?
-        .into_iter()
-        .collect();
+    let counts = repo::counts::live_posts(conn, Counted::Authors, &ids, now)?;
     let avatar_ids: Vec<i64> = rows.iter().filter_map(|a| a.avatar_media_id).collect();
     let media_rows = repo::media::by_ids(conn, &avatar_ids)?;
     let avatars: HashMap<i64, MediaResponse> = if media_rows.is_empty() {

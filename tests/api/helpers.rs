@@ -869,8 +869,13 @@ pub fn backend_name() -> &'static str {
 /// The database's own check of itself: SQLite's `integrity_check` and
 /// `foreign_key_check`; on PostgreSQL, that every post's edition, author
 /// and terms exist (constraints PostgreSQL enforces itself) and that no
-/// revision or rendition points at a row that is gone.
+/// revision or rendition points at a row that is gone; on both, that
+/// every kept post count agrees with a fresh count.
 pub fn database_is_consistent(conn: &mut nashr::db::Conn) -> bool {
+    nashr::repo::counts::drift(conn).unwrap() == 0 && sound(conn)
+}
+
+fn sound(conn: &mut nashr::db::Conn) -> bool {
     #[derive(diesel::QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::Text)]

@@ -224,9 +224,14 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         .expect(201)["id"]
         .as_i64()
         .unwrap();
-    app.patch_as(&post(draft), &admin, json!({"content": "<p>More</p>"}), None)
-        .await
-        .expect(200);
+    app.patch_as(
+        &post(draft),
+        &admin,
+        json!({"content": "<p>More</p>"}),
+        None,
+    )
+    .await
+    .expect(200);
     let o = reader.after_change().await;
     check("draft saved", &o, &[], &everything);
     assert!(o.changed.is_empty(), "{o:?}");
@@ -235,18 +240,35 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
     // it; not the other post, nor what only counts it. Last-Modified
     // moves only where it shows.
     std::thread::sleep(Duration::from_millis(1100));
-    app.patch_as(&post(site.a), &admin, json!({"title": "Alpha, revised"}), None)
-        .await
-        .expect(200);
+    app.patch_as(
+        &post(site.a),
+        &admin,
+        json!({"title": "Alpha, revised"}),
+        None,
+    )
+    .await
+    .expect(200);
     let before = reader.seen.clone();
     let o = reader.after_change().await;
     check(
         "live post edited",
         &o,
         &["list", "a", "feed"],
-        &["b", "categories", "news", "sport", "tags", "author", "picture", "editions"],
+        &[
+            "b",
+            "categories",
+            "news",
+            "sport",
+            "tags",
+            "author",
+            "picture",
+            "editions",
+        ],
     );
-    assert_ne!(before["list"].last_modified, reader.seen["list"].last_modified);
+    assert_ne!(
+        before["list"].last_modified,
+        reader.seen["list"].last_modified
+    );
     assert_eq!(before["b"].last_modified, reader.seen["b"].last_modified);
 
     // Unpublished: also what counts it (its category, tag and author).
@@ -275,7 +297,9 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
     );
 
     // Trashed and restored: the other post and its category stay.
-    app.delete_as(&post(site.b), &admin, None).await.expect_no_content();
+    app.delete_as(&post(site.b), &admin, None)
+        .await
+        .expect_no_content();
     let o = reader.after_change().await;
     check(
         "trashed",
@@ -295,7 +319,9 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
     );
 
     // Purging a post already in the trash changes nothing public.
-    app.delete_as(&post(draft), &admin, None).await.expect_no_content();
+    app.delete_as(&post(draft), &admin, None)
+        .await
+        .expect_no_content();
     app.delete_as(&format!("{}?force=true", post(draft)), &admin, None)
         .await
         .expect_no_content();
@@ -351,7 +377,15 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         "menu edited",
         &o,
         &["menu"],
-        &["list", "a", "b", "categories", "tags", "picture", "editions"],
+        &[
+            "list",
+            "a",
+            "b",
+            "categories",
+            "tags",
+            "picture",
+            "editions",
+        ],
     );
 
     // A picture's alt text: it and the posts that show it.

@@ -8,6 +8,7 @@ mod backup;
 mod caching;
 mod camera;
 mod changes;
+mod counts;
 mod cursors;
 mod demo;
 mod editions;

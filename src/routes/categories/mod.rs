@@ -12,6 +12,7 @@ use crate::domain::{self, paths};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::categories::{CategoryFilter, CategoryRow, TermSort};
+use crate::repo::counts::Counted;
 use crate::repo::editions::Editions;
 use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
@@ -53,9 +54,7 @@ pub fn category_views(
     now: NaiveDateTime,
 ) -> Result<HashMap<i64, CategoryResponse>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let counts: HashMap<i64, i64> = repo::categories::live_post_counts(conn, &ids, now)?
-        .into_iter()
-        .collect();
+    let counts = repo::counts::live_posts(conn, Counted::Categories, &ids, now)?;
     let groups = groups_of(rows.iter().map(|c| &c.translation_group));
     let translations = TranslationIndex::new(repo::categories::translations(conn, &groups)?);
     Ok(rows

@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 pub mod write;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -11,6 +9,7 @@ use crate::domain::{self, paths};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::categories::TermSort;
+use crate::repo::counts::Counted;
 use crate::repo::editions::Editions;
 use crate::repo::tags::TagRow;
 use crate::routes::extract::etag;
@@ -45,9 +44,7 @@ pub fn tag_views(
     rows: Vec<TagRow>,
 ) -> Result<Vec<TagResponse>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
-    let counts: HashMap<i64, i64> = repo::tags::live_post_counts(conn, &ids, domain::now())?
-        .into_iter()
-        .collect();
+    let counts = repo::counts::live_posts(conn, Counted::Tags, &ids, domain::now())?;
     let groups = groups_of(rows.iter().map(|t| &t.translation_group));
     let translations = TranslationIndex::new(repo::tags::translations(conn, &groups)?);
     Ok(rows

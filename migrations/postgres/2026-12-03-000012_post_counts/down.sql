@@ -1,0 +1,11 @@
+DROP TRIGGER posts_count_write ON posts;
+DROP TRIGGER posts_count_delete ON posts;
+DROP FUNCTION nashr_count_posts();
+DROP TRIGGER post_tags_count ON post_tags;
+DROP FUNCTION nashr_count_post_tags();
+DROP TRIGGER post_categories_count ON post_categories;
+DROP FUNCTION nashr_count_post_categories();
+DROP FUNCTION nashr_post_counted(BIGINT);
+ALTER TABLE users DROP COLUMN published_posts;
+ALTER TABLE tags DROP COLUMN published_posts;
+ALTER TABLE categories DROP COLUMN published_posts;

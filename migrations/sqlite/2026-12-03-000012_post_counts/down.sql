@@ -1,0 +1,10 @@
+DROP TRIGGER posts_count_delete;
+DROP TRIGGER posts_count_update;
+DROP TRIGGER posts_count_insert;
+DROP TRIGGER post_tags_count_delete;
+DROP TRIGGER post_tags_count_insert;
+DROP TRIGGER post_categories_count_delete;
+DROP TRIGGER post_categories_count_insert;
+ALTER TABLE users DROP COLUMN published_posts;
+ALTER TABLE tags DROP COLUMN published_posts;
+ALTER TABLE categories DROP COLUMN published_posts;
