@@ -197,25 +197,28 @@ for db in $DBS; do
     echo "== $db, $mode: $total posts at $base; deep page $deep; slug $slug; $(wc -l < "$WORK/paths-tail") tail pages"
 
     # The editor of the writing runs: a published article in the middle
-    # of the site (not one the runs read by slug), or a draft of its own.
+    # of the English edition, a third of the way in (not one the runs read
+    # by slug), or a draft of its own.
     if [ "$mode" = editing ] || [ "$mode" = drafting ]; then
       token=$(curl -sf -X POST -H 'Content-Type: application/json' \
         -d '{"username":"benchwriter","password":"bench-writer-password"}' "$base/api/v1/auth/token" | jq -r .access_token)
       if [ "$mode" = editing ]; then
-        target=$(curl -sf "$base/api/v1/posts?edition=en&per_page=1&page=$((total / 3))&fields=id" | jq -r '.data[0].id')
+        target=$(curl -sf "$base/api/v1/posts?edition=en&per_page=1&page=$((total / 12))&fields=id" | jq -r '.data[0].id')
       else
         target=$(curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
           -d '{"edition":"en","title":"A draft in the works","content":"<p>First words.</p>","status":"draft"}' \
           "$base/api/v1/posts" | jq -r .id)
       fi
+      [[ "$target" =~ ^[0-9]+$ ]] || { echo "no post for the editor to write" >&2; exit 1; }
       ( n=0
         while :; do
           n=$((n + 1))
           if [ "$mode" = editing ]; then body="{\"title\":\"Edited while readers read, take $n\"}"
           else body="{\"content\":\"<p>Draft words, take $n.</p>\"}"; fi
-          code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H "Authorization: Bearer $token" \
+          code=$(curl -s -o "$WORK/write.json" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $token" \
             -H 'Content-Type: application/json' -H 'If-Match: *' -d "$body" "$base/api/v1/posts/$target")
           echo "$code" >> "$WORK/writes"
+          [ "$code" = 200 ] || { echo "write $n: $code $(head -c 300 "$WORK/write.json")" >&2; }
           sleep 0.5
         done ) &
       writer=$!

@@ -367,6 +367,14 @@ fn seen(
             };
             keys.insert(key(resource.as_str(), &id));
             keys.insert(collection.to_string());
+            // Its translations show it among theirs.
+            let groups = [group.clone()];
+            let siblings = match resource {
+                Resource::Category => repo::categories::translations(conn, &groups)?,
+                Resource::Tag => repo::tags::translations(conn, &groups)?,
+                _ => repo::menus::translations(conn, &groups)?,
+            };
+            keys.extend(siblings.iter().map(|t| key(resource.as_str(), &t.0)));
             if resource != Resource::Menu {
                 // Feeds and sitemaps name posts' terms, unkeyed.
                 keys.extend(["feeds", "sitemap"].map(String::from));
@@ -473,8 +481,13 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
     };
     let edition = edition_code(conn, post.edition_id)?;
     let (categories, tags) = repo::posts::term_ids(conn, id)?;
-    // Its translations show it among theirs, so `post-<id>` purges them.
+    // Its translations show it among theirs: `post-<id>` purges those
+    // that show it already, their own keys those that will from now on.
     keys.insert(key("post", &id));
+    let group = [post.translation_group.clone()];
+    for sibling in repo::posts::live_translations(conn, &group, now)? {
+        keys.insert(key("post", &sibling.0));
+    }
     keys.extend(["posts", "feeds", "sitemap"].map(String::from));
     // Authors, categories and tags count their live posts (`author-2-posts`
     // names the responses that show author 2's count, not every post that

@@ -422,6 +422,37 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         &["b", "categories", "tags", "picture", "menu", "editions"],
     );
 
+    // A translation published: the post and category it translates now
+    // list it among their translations; the other post does not.
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "fa", "title": "آلفا", "status": "published", "translation_of": site.a}),
+    )
+    .await
+    .expect(201);
+    let o = reader.after_change().await;
+    check(
+        "translation published",
+        &o,
+        &["a", "list"],
+        &["b", "categories", "news", "tags", "picture", "menu", "editions"],
+    );
+    app.post_as(
+        "/api/v1/categories",
+        &admin,
+        json!({"edition": "fa", "name": "اخبار", "translation_of": site.news}),
+    )
+    .await
+    .expect(201);
+    let o = reader.after_change().await;
+    check(
+        "category translated",
+        &o,
+        &["news", "categories"],
+        &["b", "sport", "tags", "picture", "editions"],
+    );
+
     // An edition renamed: the editions, and everything may show it.
     app.patch_as(
         "/api/v1/editions/en",
