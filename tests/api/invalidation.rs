@@ -436,7 +436,7 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         "translation published",
         &o,
         &["a", "list"],
-        &["b", "categories", "news", "tags", "picture", "menu", "editions"],
+        &["b", "categories", "news", "tags", "picture", "editions"],
     );
     app.post_as(
         "/api/v1/categories",
