@@ -92,11 +92,17 @@ pub struct Settings {
     )]
     pub cache_stale_while_revalidate: u32,
 
-    /// Memory for whole responses to public reads, in MiB, reused until
-    /// content changes (any write, or a scheduled post going live); 0
-    /// turns the response cache off.
+    /// Memory for whole responses to public reads, in MiB, each reused
+    /// until a change names what it shows (a write, or a scheduled post
+    /// going live); 0 turns the response cache off.
     #[arg(long, env = "NASHR_RESPONSE_CACHE_MB", default_value_t = 64)]
     pub response_cache_mb: usize,
+
+    /// Memory for the parts public responses are built from (each live
+    /// post's public view), in MiB, reused by every response that shows
+    /// the post until a change names it; 0 turns it off.
+    #[arg(long, env = "NASHR_VIEW_CACHE_MB", default_value_t = 32)]
+    pub view_cache_mb: usize,
 
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]

@@ -253,6 +253,7 @@ impl Application {
             settings.cache_max_age,
             settings.cache_stale_while_revalidate,
             settings.response_cache_mb * 1024 * 1024,
+            settings.view_cache_mb * 1024 * 1024,
         ));
         let login_policy = web::Data::new(LoginPolicy {
             max_failures: settings.login_max_failures,

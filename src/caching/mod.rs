@@ -43,12 +43,12 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::routes::Db;
 use coding::Coding;
-use store::{Cached, ResponseCache};
+use store::{Cached, ResponseCache, Stamp};
 
 /// Bodies smaller than this are sent as they are.
 const COMPRESS_FROM: usize = 1024;
@@ -64,13 +64,63 @@ pub struct CachePolicy {
 }
 
 impl CachePolicy {
-    pub fn new(max_age: u32, stale_while_revalidate: u32, cache_bytes: usize) -> CachePolicy {
+    /// `cache_bytes` for whole responses, `parts_bytes` for the parts
+    /// they are built from ([`Parts`]).
+    pub fn new(
+        max_age: u32,
+        stale_while_revalidate: u32,
+        cache_bytes: usize,
+        parts_bytes: usize,
+    ) -> CachePolicy {
         let value =
             format!("public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}");
         CachePolicy {
             public: HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("no-cache")),
-            responses: ResponseCache::new(cache_bytes),
+            responses: ResponseCache::new(cache_bytes, parts_bytes),
         }
+    }
+}
+
+/// The parts public responses are built from (a post's public view with
+/// what it embeds), kept across responses until a change names what they
+/// show, so that a response built anew (another page, another filter, a
+/// response dropped by an unrelated change) reuses them. Only for public
+/// reads, which this middleware has brought up to the change log first.
+#[derive(Clone)]
+pub struct Parts {
+    policy: web::Data<CachePolicy>,
+    stamp: Stamp,
+}
+
+impl Parts {
+    /// The parts for `req`, if it is a public read.
+    pub fn for_request(req: &HttpRequest) -> Option<Parts> {
+        let stamp = *req.extensions().get::<Stamp>()?;
+        let policy = req.app_data::<web::Data<CachePolicy>>()?.clone();
+        Some(Parts { policy, stamp })
+    }
+
+    pub fn get<T: std::any::Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        id: i64,
+    ) -> Option<Arc<T>> {
+        self.policy.responses.part((kind, id))
+    }
+
+    /// Keeps `value` until a change names one of `keys`; `size` is about
+    /// what it holds, in bytes.
+    pub fn put<T: std::any::Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        id: i64,
+        value: Arc<T>,
+        keys: std::collections::BTreeSet<String>,
+        size: usize,
+    ) {
+        self.policy
+            .responses
+            .put_part(self.stamp, (kind, id), value, keys, size);
     }
 }
 
@@ -135,6 +185,7 @@ pub async fn public_reads(
         Ok(stamp) => stamp,
         Err(e) => return Ok(req.error_response(e)),
     };
+    req.extensions_mut().insert(stamp);
     let coding = Coding::negotiate(req.headers());
     let key = (req.uri().to_string(), coding);
     if let Some(cached) = policy.responses.get(&key) {

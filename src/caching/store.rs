@@ -11,6 +11,7 @@
 //! nothing. Instances sharing a database each follow the log, so none
 //! serves a copy older than a write acknowledged before the request came.
 
+use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -67,6 +68,7 @@ pub struct Stamp(u64);
 #[derive(Debug)]
 pub struct ResponseCache {
     budget: usize,
+    parts_budget: usize,
     state: Mutex<State>,
     probe: Probe,
     /// Held by the one request reading new log rows.
@@ -81,6 +83,13 @@ struct State {
     epoch: u64,
     entries: HashMap<Key, Arc<Cached>>,
     bytes: usize,
+    /// Parts that responses are built from (a post's public view), kept
+    /// within their own budget, so that a response built anew reuses
+    /// them; dropped like responses, by the keys of what they show.
+    parts: HashMap<PartKey, Part>,
+    parts_bytes: usize,
+    /// Counts parts kept, so that the oldest go first.
+    parts_seq: u64,
     /// When each key was last named by a change.
     key_times: HashMap<String, NaiveDateTime>,
     /// The `Last-Modified` of keys no change has named since.
@@ -112,9 +121,10 @@ struct Caught {
 }
 
 impl ResponseCache {
-    pub fn new(budget: usize) -> ResponseCache {
+    pub fn new(budget: usize, parts_budget: usize) -> ResponseCache {
         ResponseCache {
             budget,
+            parts_budget,
             state: Mutex::new(State::default()),
             probe: Probe::default(),
             catching_up: tokio::sync::Mutex::new(()),
@@ -231,6 +241,15 @@ impl ResponseCache {
                 !stale
             });
             state.bytes -= freed.min(state.bytes);
+            let mut freed = 0;
+            state.parts.retain(|_, part| {
+                let stale = part.keys.iter().any(|k| changed.contains(k));
+                if stale {
+                    freed += part.size;
+                }
+                !stale
+            });
+            state.parts_bytes -= freed.min(state.parts_bytes);
         }
         state.epoch += 1;
     }
@@ -290,7 +309,80 @@ impl ResponseCache {
     }
 }
 
+/// What a part is kept under: its kind (`"post"`) and id.
+pub type PartKey = (&'static str, i64);
+
+/// A part of responses as the cache keeps it.
+#[derive(Debug)]
+struct Part {
+    value: Arc<dyn Any + Send + Sync>,
+    /// The surrogate keys of what it shows: a change naming one drops it.
+    keys: BTreeSet<String>,
+    size: usize,
+    seq: u64,
+}
+
+impl ResponseCache {
+    /// The part kept under `key`, if it is a `T`.
+    pub fn part<T: Any + Send + Sync>(&self, key: PartKey) -> Option<Arc<T>> {
+        if self.parts_budget == 0 {
+            return None;
+        }
+        let value = self.lock().parts.get(&key)?.value.clone();
+        value.downcast::<T>().ok()
+    }
+
+    /// Keeps `value` under `key` until a change names one of `keys`,
+    /// unless something was dropped since `stamp`; when the budget is
+    /// spent, the oldest half goes.
+    pub fn put_part<T: Any + Send + Sync>(
+        &self,
+        stamp: Stamp,
+        key: PartKey,
+        value: Arc<T>,
+        keys: BTreeSet<String>,
+        size: usize,
+    ) {
+        let size = size + keys.iter().map(|k| k.len() + 24).sum::<usize>() + 128;
+        if self.parts_budget == 0 || size > self.parts_budget / 8 {
+            return;
+        }
+        let mut state = self.lock();
+        if state.epoch != stamp.0 {
+            return;
+        }
+        if state.parts_bytes + size > self.parts_budget {
+            state.shrink_parts(self.parts_budget / 2);
+        }
+        state.parts_seq += 1;
+        let part = Part {
+            value,
+            keys,
+            size,
+            seq: state.parts_seq,
+        };
+        state.parts_bytes += size;
+        if let Some(old) = state.parts.insert(key, part) {
+            state.parts_bytes -= old.size.min(state.parts_bytes);
+        }
+    }
+}
+
 impl State {
+    /// Drops parts until at most `target` bytes are kept, the oldest first.
+    fn shrink_parts(&mut self, target: usize) {
+        let mut by_age: Vec<(u64, PartKey)> = self.parts.iter().map(|(k, p)| (p.seq, *k)).collect();
+        by_age.sort_unstable();
+        for (_, key) in by_age {
+            if self.parts_bytes <= target {
+                break;
+            }
+            if let Some(old) = self.parts.remove(&key) {
+                self.parts_bytes -= old.size.min(self.parts_bytes);
+            }
+        }
+    }
+
     fn note(&mut self, key: &str, at: NaiveDateTime) {
         if self.key_times.len() >= MAX_KEY_TIMES && !self.key_times.contains_key(key) {
             self.key_times.clear();
@@ -304,6 +396,8 @@ impl State {
     fn clear(&mut self, latest: NaiveDateTime) {
         self.entries.clear();
         self.bytes = 0;
+        self.parts.clear();
+        self.parts_bytes = 0;
         self.key_times.clear();
         self.base = Some(latest);
         self.latest = Some(latest);

@@ -204,7 +204,7 @@ async fn feed(
                 after: None,
             };
             let (rows, _) = repo::posts::list(conn, &filter, PostSort::PublishedDesc, &window)?;
-            let posts = post_views(conn, &editions, &st, rows, now, false)?;
+            let posts = post_views(conn, &editions, &st, rows, now, false, None)?;
             Ok((channel, posts))
         })
         .await?;

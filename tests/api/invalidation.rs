@@ -487,3 +487,82 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         &["a", "b", "tags", "picture", "menu", "editions"],
     );
 }
+
+/// With whole responses not kept, each response is built anew, from the
+/// posts' views where they are kept: another page or filter showing the
+/// same posts reuses them (fewer queries), and a change drops the views
+/// that show it on every instance, so no response is built from a stale
+/// one.
+#[actix_web::test]
+async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
+    let app = crate::helpers::spawn_with(|s| s.response_cache_mb = 0).await;
+    let admin = app.admin().await;
+    let site = build_site(&app, &admin).await;
+    let other = app.second_instance().await;
+    let read = |path: String| {
+        let client = app.client.clone();
+        let base = other.clone();
+        async move {
+            let res = client.get(format!("{base}{path}")).send().await.unwrap();
+            Reply::read(res).await.unwrap()
+        }
+    };
+    let first = read("/api/v1/posts?per_page=10".into()).await;
+    first.expect(200);
+    let again = read("/api/v1/posts?per_page=10&sort=-published_at".into()).await;
+    assert_eq!(first.json()["data"], again.json()["data"]);
+    assert!(
+        again.queries() < first.queries(),
+        "the second list reuses the views: {} then {} queries",
+        first.queries(),
+        again.queries()
+    );
+    let one = read(format!("/api/v1/posts/{}", site.a)).await;
+    assert!(one.queries() < first.queries());
+
+    // A category renamed through the first instance: the second builds
+    // the post anew with the new name.
+    app.patch_as(
+        &format!("/api/v1/categories/{}", site.news),
+        &admin,
+        json!({"name": "World"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let after = read(format!("/api/v1/posts/{}", site.a)).await.expect(200);
+    assert_eq!(after["categories"][0]["name"], "World");
+    // The other post's view is still kept.
+    let b = read(format!("/api/v1/posts/{}", site.b)).await;
+    let b_again = read(format!("/api/v1/posts/{}?fields=id,title", site.b)).await;
+    assert_eq!(b.expect(200)["title"], "Beta");
+    assert!(b_again.queries() <= b.queries());
+
+    // The post's text edited, and its picture described anew.
+    app.patch_as(
+        &format!("/api/v1/posts/{}", site.a),
+        &admin,
+        json!({"title": "Alpha, revised"}),
+        None,
+    )
+    .await
+    .expect(200);
+    app.patch_as(
+        &format!("/api/v1/media/{}", site.picture),
+        &admin,
+        json!({"alt_text": "Described anew"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let list = read("/api/v1/posts?per_page=10".into()).await.expect(200);
+    let a = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == site.a)
+        .expect("post a listed")
+        .clone();
+    assert_eq!(a["title"], "Alpha, revised");
+    assert_eq!(a["featured_media"]["alt_text"], "Described anew");
+}

@@ -48,9 +48,9 @@ async fn fields_keep_only_what_was_asked_for_in_the_same_queries() {
         assert_eq!(keys(thumbnail), ["url".to_string()].into());
         assert!(thumbnail["url"].as_str().unwrap().ends_with("t.jpg"));
     }
-    assert_eq!(
-        shaped.queries(),
-        whole.queries(),
+    // (Fewer, even: the posts' views, built for the first list, are kept.)
+    assert!(
+        shaped.queries() <= whole.queries(),
         "fields change the answer, not the queries"
     );
 

@@ -83,7 +83,7 @@ pub struct TranslatedPost {
 }
 
 /// Whole objects a post refers to, as `include` asked for them.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct PostEmbedded {
     /// The author's public profile (`include=author`; absent when the post
     /// has none).

@@ -1,5 +1,5 @@
-use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock};
 
 pub mod embed;
 pub mod revisions;
@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::caching::Parts;
 use crate::db::Conn;
 use crate::domain::content::plain_text;
 use crate::domain::search::{self, SearchQuery};
@@ -47,7 +48,7 @@ pub struct GalleryItem {
 }
 
 /// An article or a page.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PostResponse {
     pub id: i64,
     pub kind: PostKind,
@@ -162,11 +163,87 @@ pub fn may_view(post: &PostRow, viewer: Option<&Principal>, now: NaiveDateTime) 
         || viewer.is_some_and(|p| p.role.edits_others() || post.author_id == Some(p.user_id))
 }
 
-/// Post responses for `rows`, in the same order. Whatever the number of
-/// rows, this makes the same few queries: one each for categories, tags,
-/// authors, galleries, media (featured and gallery), their renditions and
-/// translations.
+/// A post's public view as [`Parts`] keep it, with the revision it shows.
+struct KeptView {
+    revision: i32,
+    view: PostResponse,
+}
+
+/// Post responses for `rows`, in the same order. Public views come from
+/// `parts` where they are kept there (for this revision of the post), and
+/// are kept there once built; the rest are built in the same few queries
+/// whatever their number ([`build_views`]).
 pub fn post_views(
+    conn: &mut Conn,
+    editions: &Editions,
+    state: &AppState,
+    rows: Vec<PostRow>,
+    now: NaiveDateTime,
+    private: bool,
+    parts: Option<&Parts>,
+) -> Result<Vec<PostResponse>, ApiError> {
+    let Some(parts) = parts.filter(|_| !private) else {
+        return build_views(conn, editions, state, rows, now, private);
+    };
+    let mut views: Vec<Option<PostResponse>> = rows
+        .iter()
+        .map(|row| {
+            parts
+                .get::<KeptView>("post", row.id)
+                .filter(|kept| kept.revision == row.revision)
+                .map(|kept| kept.view.clone())
+        })
+        .collect();
+    let missing: Vec<PostRow> = rows
+        .into_iter()
+        .zip(&views)
+        .filter(|(_, view)| view.is_none())
+        .map(|(row, _)| row)
+        .collect();
+    if missing.is_empty() {
+        return Ok(views.into_iter().flatten().collect());
+    }
+    let revisions: Vec<i32> = missing.iter().map(|row| row.revision).collect();
+    let mut built = build_views(conn, editions, state, missing, now, false)?
+        .into_iter()
+        .zip(revisions);
+    for slot in views.iter_mut().filter(|view| view.is_none()) {
+        let Some((view, revision)) = built.next() else {
+            break;
+        };
+        let size = view.content.len() + view.excerpt.len() + view.title.len() + 4096;
+        let kept = KeptView {
+            revision,
+            view: view.clone(),
+        };
+        parts.put("post", view.id, Arc::new(kept), view_keys(&view), size);
+        *slot = Some(view);
+    }
+    Ok(views.into_iter().flatten().collect())
+}
+
+/// The surrogate keys of what a post's view shows: a change that names
+/// one of them changes the view.
+fn view_keys(view: &PostResponse) -> BTreeSet<String> {
+    let mut keys = BTreeSet::from([format!("post-{}", view.id), "editions".to_string()]);
+    keys.extend(view.author.iter().map(|a| format!("author-{}", a.id)));
+    keys.extend(view.categories.iter().map(|c| format!("category-{}", c.id)));
+    keys.extend(view.tags.iter().map(|t| format!("tag-{}", t.id)));
+    keys.extend(
+        view.featured_media
+            .iter()
+            .map(|m| format!("media-{}", m.id)),
+    );
+    keys.extend(view.gallery.iter().map(|g| format!("media-{}", g.media.id)));
+    keys.extend(view.translations.iter().map(|t| format!("post-{}", t.id)));
+    keys
+}
+
+/// Post responses for `rows`, built from the database, in the same
+/// order. Whatever the number of rows, this makes the same few queries:
+/// one each for categories, tags, authors, galleries, media (featured and
+/// gallery), their renditions and translations.
+fn build_views(
     conn: &mut Conn,
     editions: &Editions,
     state: &AppState,
@@ -569,6 +646,7 @@ pub async fn list_posts(
     let fields = post_fields(q.fields.as_deref())?;
     let includes = Includes::parse(q.include.as_deref())?;
     let private = viewer.reader().is_some();
+    let parts = Parts::for_request(&req);
     let st = state.clone();
     let request = page.clone();
     let (data, total, next) = db
@@ -591,7 +669,7 @@ pub async fn list_posts(
             } else {
                 page.next_cursor(sort.name(), &mut rows, total, |p| (sort.values(p), p.id))
             };
-            let mut views = post_views(conn, &editions, &st, rows, now, private)?;
+            let mut views = post_views(conn, &editions, &st, rows, now, private, parts.as_ref())?;
             if let Some(words) = &filter.search {
                 add_snippets(&mut views, words);
             }
@@ -672,12 +750,14 @@ pub fn single_view(
     row: Option<PostRow>,
     viewer: Option<&Principal>,
     includes: Includes,
+    parts: Option<&Parts>,
 ) -> Result<(PostResponse, i32), ApiError> {
     let now = domain::now();
     let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
     let revision = row.revision;
     let editions = repo::editions::all(conn)?;
-    let mut views = post_views(conn, &editions, state, vec![row], now, viewer.is_some())?;
+    let private = viewer.is_some();
+    let mut views = post_views(conn, &editions, state, vec![row], now, private, parts)?;
     embed::embed(conn, &editions, state, &mut views, includes, now)?;
     Ok((views.remove(0), revision))
 }
@@ -700,6 +780,7 @@ pub fn single_view(
 )]
 #[get("/posts/{id}")]
 pub async fn get_post(
+    req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -709,10 +790,11 @@ pub async fn get_post(
     let id = id.into_inner();
     let fields = post_fields(q.fields.as_deref())?;
     let includes = Includes::parse(q.include.as_deref())?;
+    let parts = Parts::for_request(&req);
     let (post, revision) = db
         .run(move |conn| {
             let row = repo::posts::find(conn, id)?;
-            single_view(conn, &state, row, viewer.reader(), includes)
+            single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
         })
         .await?;
     Ok(post_reply(post, revision, fields.as_ref()))
@@ -734,6 +816,7 @@ pub async fn get_post(
 )]
 #[get("/posts/by-slug/{slug}")]
 pub async fn get_post_by_slug(
+    req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -743,12 +826,13 @@ pub async fn get_post_by_slug(
     let slug = slug.into_inner();
     let fields = post_fields(q.fields.as_deref())?;
     let includes = Includes::parse(q.include.as_deref())?;
+    let parts = Parts::for_request(&req);
     let (post, revision) = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = repo::posts::find_by_slug(conn, edition.id, &slug)?;
-            single_view(conn, &state, row, viewer.reader(), includes)
+            single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
         })
         .await?;
     Ok(post_reply(post, revision, fields.as_ref()))

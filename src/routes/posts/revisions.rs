@@ -219,7 +219,14 @@ pub async fn restore_revision(
                 Ok(())
             })?;
             let row = repo::posts::find(conn, id)?;
-            single_view(conn, &state, row, Some(&principal), Default::default())
+            single_view(
+                conn,
+                &state,
+                row,
+                Some(&principal),
+                Default::default(),
+                None,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()

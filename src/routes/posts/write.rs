@@ -168,7 +168,7 @@ fn written(
     id: i64,
 ) -> Result<(PostResponse, i32), ApiError> {
     let row = repo::posts::find(conn, id)?;
-    single_view(conn, state, row, Some(principal), Default::default())
+    single_view(conn, state, row, Some(principal), Default::default(), None)
 }
 
 /// Create a post or page.
