@@ -7,9 +7,13 @@
 //! the cache drops a response when a change names one of its keys, and a
 //! CDN purges by them (`Surrogate-Key`, `Cache-Tag`).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::fmt;
 
-use serde_json::Value;
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// Longest `Surrogate-Key` header; beyond it only the collection is named,
 /// which a CDN purges all the same.
@@ -96,57 +100,206 @@ pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
         _ => return Some(keys(BTreeSet::new(), true)),
     };
     let mut items = BTreeSet::new();
-    let mut list = true;
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        match value.get("data") {
-            Some(found) => collect(found, kind, &mut items),
-            None => {
-                list = false;
-                collect(&value, kind, &mut items);
-            }
-        }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let list = Top {
+        kind,
+        keys: &mut items,
     }
+    .deserialize(&mut de)
+    // Not JSON (or not an object): it names nothing of its own.
+    .unwrap_or(true);
     Some(Keys {
         list,
         ..keys(items, false)
     })
 }
 
-/// Adds `<kind>-<id>` for `value` and what it embeds.
-fn collect(value: &Value, kind: &str, keys: &mut BTreeSet<String>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|v| collect(v, kind, keys)),
-        Value::Object(fields) => {
-            if let Some(id) = fields.get("id").and_then(Value::as_i64) {
-                keys.insert(format!("{kind}-{id}"));
-                // A count of its live posts changes with them, where its
-                // name alone does not.
-                if fields.contains_key("post_count") {
-                    keys.insert(format!("{kind}-{id}-posts"));
+/// The kind of what a field of an object of `kind` holds, if it names
+/// things: `None` for fields that name nothing (skipped unread).
+fn inner_kind<'k>(kind: &'k str, field: &str) -> Option<&'k str> {
+    Some(match field {
+        "author" => "author",
+        "categories" => "category",
+        "tags" => "tag",
+        "featured_media" | "media" | "avatar" => "media",
+        "gallery" => "gallery",
+        "translations" | "children" | "embedded" => kind,
+        "items" => "menu-item",
+        _ => return None,
+    })
+}
+
+/// The kind a menu item's `target` is of, by the item's `type`.
+fn target_kind(item_type: &str) -> Option<&'static str> {
+    match item_type {
+        "post" | "page" => Some("post"),
+        "category" => Some("category"),
+        "tag" => Some("tag"),
+        _ => None,
+    }
+}
+
+/// A whole response body: a list envelope (`data`), or one item. Answers
+/// whether it is a list. Bodies are read as a stream: what names nothing
+/// (texts, contents) is skipped, not copied.
+struct Top<'a> {
+    kind: &'a str,
+    keys: &'a mut BTreeSet<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a response body")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        let mut list = false;
+        Item {
+            kind: self.kind,
+            keys: self.keys,
+            data: Some(&mut list),
+        }
+        .visit_map(map)?;
+        Ok(list)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        Item::new(self.kind, self.keys).visit_seq(seq)?;
+        Ok(false)
+    }
+}
+
+/// A value inside a body: adds `<kind>-<id>` for every object with an
+/// `id` and what it embeds (and `<kind>-<id>-posts` where it shows a
+/// `post_count`).
+struct Item<'a, 'b> {
+    kind: &'a str,
+    keys: &'a mut BTreeSet<String>,
+    /// At the top: a `data` field is the list, and is noted here.
+    data: Option<&'b mut bool>,
+}
+
+impl<'a> Item<'a, '_> {
+    fn new(kind: &'a str, keys: &'a mut BTreeSet<String>) -> Item<'a, 'static> {
+        Item {
+            kind,
+            keys,
+            data: None,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Item<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Item<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(Item::new(self.kind, &mut *self.keys))?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut id = None;
+        let mut counted = false;
+        let mut item_type: Option<String> = None;
+        // A menu item's target, until its `type` (before or after it) says
+        // what it is.
+        let mut target = BTreeSet::new();
+        while let Some(field) = map.next_key::<Cow<'de, str>>()? {
+            match field.as_ref() {
+                "id" => id = map.next_value::<Id>()?.0,
+                "post_count" => {
+                    counted = true;
+                    map.next_value::<IgnoredAny>()?;
                 }
-            }
-            for (name, v) in fields {
-                let inner = match name.as_str() {
-                    "author" => "author",
-                    "categories" => "category",
-                    "tags" => "tag",
-                    "featured_media" | "media" | "avatar" => "media",
-                    "gallery" => "gallery",
-                    "translations" | "children" | "embedded" => kind,
-                    "items" => "menu-item",
-                    // A menu item's target: a post, page, category or tag.
-                    "target" => match fields.get("type").and_then(Value::as_str) {
-                        Some("post" | "page") => "post",
-                        Some("category") => "category",
-                        Some("tag") => "tag",
-                        _ => continue,
-                    },
-                    _ => continue,
-                };
-                collect(v, inner, keys);
+                "type" => item_type = map.next_value::<Option<String>>().ok().flatten(),
+                "target" => map.next_value_seed(Item::new("?", &mut target))?,
+                "data" if self.data.is_some() => {
+                    if let Some(list) = self.data.take() {
+                        *list = true;
+                    }
+                    map.next_value_seed(Item::new(self.kind, &mut *self.keys))?;
+                }
+                name => match inner_kind(self.kind, name) {
+                    Some(inner) => map.next_value_seed(Item::new(inner, &mut *self.keys))?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
         }
-        _ => {}
+        if let Some(id) = id {
+            self.keys.insert(format!("{}-{id}", self.kind));
+            // A count of its live posts changes with them, where its name
+            // alone does not.
+            if counted {
+                self.keys.insert(format!("{}-{id}-posts", self.kind));
+            }
+        }
+        if let Some(kind) = item_type.as_deref().and_then(target_kind) {
+            for key in target {
+                match key.strip_prefix("?-") {
+                    Some(rest) => self.keys.insert(format!("{kind}-{rest}")),
+                    None => self.keys.insert(key),
+                };
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// An `id` field: a whole number, or anything else (named by nothing).
+struct Id(Option<i64>);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Id, D::Error> {
+        Ok(Id(serde_json::Value::deserialize(de)?.as_i64()))
     }
 }
 
@@ -178,6 +331,16 @@ mod tests {
         // So is one menu: it goes with `menu-1`, not with `menus`.
         assert!(!keys.stale_after(&BTreeSet::from(["menus".to_string()])));
         assert!(keys.stale_after(&BTreeSet::from(["menu-1".to_string()])));
+        // A target's kind comes from its item's `type`, before or after it;
+        // what names nothing (a post's text) is skipped.
+        let menu = br#"{"id":2,"items":[{"target":{"id":31},"type":"page","label":"x"}]}"#;
+        let keys = of_response("/api/v1/menus/2", menu).unwrap();
+        assert_eq!(keys.header(), "menus menu-2 post-31");
+        let post = br#"{"id":5,"content":"<p>\"id\": 9</p>","tags":[{"id":4,"slug":"a"}]}"#;
+        assert_eq!(
+            of_response("/api/v1/posts/5", post).unwrap().header(),
+            "posts post-5 tag-4"
+        );
         // A count of posts is named apart from the name it is shown with.
         let category = of_response("/api/v1/categories/5", br#"{"id":5,"post_count":2}"#).unwrap();
         assert_eq!(category.header(), "categories category-5 category-5-posts");

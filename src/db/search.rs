@@ -100,9 +100,13 @@ pub(crate) use by_relevance;
 /// the rows and the count from the enclosing function.
 macro_rules! page_of {
     ($c:ident, $make:expr, $row:ty, $backend:expr, $table:literal, $id_col:expr, $id:literal,
-     $relevance:expr, $keys:expr, $id_desc:expr, $w:expr) => {{
+     $relevance:expr, $keys:expr, $id_desc:expr, $w:expr, $known_total:expr) => {{
         let w: &$crate::db::keyset::Window = $w;
-        let total: i64 = $make.count().get_result($c)?;
+        let known: Option<i64> = $known_total;
+        let total: i64 = match known {
+            Some(total) => total,
+            None => $make.count().get_result($c)?,
+        };
         if w.offset >= total {
             return Ok((vec![], total));
         }

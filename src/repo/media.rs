@@ -237,7 +237,8 @@ macro_rules! page {
             relevance,
             keys,
             id_desc,
-            $window
+            $window,
+            None
         )
     }};
 }

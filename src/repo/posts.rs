@@ -364,7 +364,7 @@ impl PostSort {
 /// Counts the posts boxed query `$make` selects and loads those of
 /// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
-    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr) => {{
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr, $total:expr) => {{
         let relevance = $filter
             .search
             .as_ref()
@@ -381,21 +381,25 @@ macro_rules! page {
             relevance,
             keys,
             id_desc,
-            $window
+            $window,
+            $total
         )
     }};
 }
 
-/// The posts `filter` selects in `window`, and how many it selects in all.
+/// The posts `filter` selects in `window`, and how many it selects in all
+/// (`known_total` when the caller knows it already: counting is the most
+/// a page of a large list costs).
 pub fn list(
     conn: &mut Conn,
     filter: &PostFilter,
     sort: PostSort,
     window: &Window,
+    known_total: Option<i64>,
 ) -> QueryResult<(Vec<PostRow>, i64)> {
     let backend = conn.backend();
     with_conn!(conn, c => match &filter.search {
-        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window),
+        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window, known_total),
         Some(words) => page!(
             c,
             {
@@ -405,7 +409,7 @@ pub fn list(
                 );
                 search::search_filter!(q, backend, "post_search", words)
             },
-            filter, backend, sort, window
+            filter, backend, sort, window, known_total
         ),
     })
 }

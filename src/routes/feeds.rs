@@ -203,7 +203,8 @@ async fn feed(
                 offset: 0,
                 after: None,
             };
-            let (rows, _) = repo::posts::list(conn, &filter, PostSort::PublishedDesc, &window)?;
+            let (rows, _) =
+                repo::posts::list(conn, &filter, PostSort::PublishedDesc, &window, None)?;
             let posts = post_views(conn, &editions, &st, rows, now, false, None)?;
             Ok((channel, posts))
         })

@@ -222,6 +222,60 @@ pub fn post_views(
     Ok(views.into_iter().flatten().collect())
 }
 
+/// How many posts a public list's filter selects, kept in [`Parts`] under
+/// a hash of the filter (all of it but the moment) until a post changes
+/// (`posts`: anything published, edited while live, unpublished, trashed,
+/// or going live by its time) or an edition does: counting is the most a
+/// page of a large list costs.
+struct KeptTotal {
+    filter: String,
+    total: i64,
+}
+
+impl KeptTotal {
+    /// The filter as the key of its total: every field but `now`, named
+    /// one by one so that a new field cannot be left out.
+    fn key(filter: &PostFilter) -> (i64, String) {
+        let PostFilter {
+            now: _,
+            visibility,
+            edition_id,
+            fallback_edition_id,
+            kind,
+            category_ids,
+            tag_ids,
+            author_ids,
+            after,
+            before,
+            featured,
+            search,
+        } = filter;
+        let text = format!(
+            "{visibility:?} {edition_id:?} {fallback_edition_id:?} {kind:?} {category_ids:?} \
+             {tag_ids:?} {author_ids:?} {after:?} {before:?} {featured:?} {search:?}"
+        );
+        (xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as i64, text)
+    }
+
+    /// The kept total of `filter`, with the key it is kept under.
+    fn of(parts: &Parts, filter: &PostFilter) -> Option<(i64, i64)> {
+        let (hash, text) = Self::key(filter);
+        let kept = parts.get::<KeptTotal>("total", hash)?;
+        (kept.filter == text).then_some((hash, kept.total))
+    }
+
+    fn keep(parts: &Parts, filter: &PostFilter, total: i64) {
+        let (hash, text) = Self::key(filter);
+        let size = text.len() + 64;
+        let keys = BTreeSet::from(["posts".to_string(), "editions".to_string()]);
+        let kept = KeptTotal {
+            filter: text,
+            total,
+        };
+        parts.put("total", hash, Arc::new(kept), keys, size);
+    }
+}
+
 /// The surrogate keys of what a post's view shows: a change that names
 /// one of them changes the view.
 fn view_keys(view: &PostResponse) -> BTreeSet<String> {
@@ -663,7 +717,13 @@ pub async fn list_posts(
                     &sort.keys(matches!(filter.visibility, Visibility::Live)).0,
                 )?
             };
-            let (mut rows, total) = repo::posts::list(conn, &filter, sort, &window)?;
+            let public = parts.as_ref().filter(|_| !private);
+            let kept = public.and_then(|parts| KeptTotal::of(parts, &filter));
+            let (mut rows, total) =
+                repo::posts::list(conn, &filter, sort, &window, kept.map(|(_, t)| t))?;
+            if let (Some(parts), None) = (public, kept) {
+                KeptTotal::keep(parts, &filter, total);
+            }
             let next = if by_relevance {
                 page.next_offset_cursor(sort.name(), &window, &mut rows, total)
             } else {
