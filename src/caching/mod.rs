@@ -188,10 +188,13 @@ pub async fn public_reads(
     req.extensions_mut().insert(stamp);
     let coding = Coding::negotiate(req.headers());
     let key = (req.uri().to_string(), coding);
-    if let Some(cached) = policy.responses.get(&key) {
-        let (req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(req.clone(), replay(&req, &cached)));
-    }
+    let building = match policy.responses.get_or_wait(&key).await {
+        Ok(cached) => {
+            let (req, _) = req.into_parts();
+            return Ok(ServiceResponse::new(req.clone(), replay(&req, &cached)));
+        }
+        Err(building) => building,
+    };
     let res = next.call(req).await?;
     if res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
@@ -258,6 +261,8 @@ pub async fn public_reads(
     });
     let res = replay(&req, &cached);
     policy.responses.put(stamp, key, cached);
+    // Those waiting for it take it now.
+    drop(building);
     Ok(ServiceResponse::new(req, res))
 }
 

@@ -73,6 +73,30 @@ pub struct ResponseCache {
     probe: Probe,
     /// Held by the one request reading new log rows.
     catching_up: tokio::sync::Mutex<()>,
+    /// Responses being built, each by one request while the others that
+    /// ask for it wait ([`ResponseCache::get_or_wait`]).
+    building: Mutex<HashMap<Key, Arc<tokio::sync::Notify>>>,
+}
+
+/// The one request building a response that others wait for: they are
+/// told when this goes.
+pub struct Building<'a> {
+    cache: &'a ResponseCache,
+    key: Key,
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        let waiting = self
+            .cache
+            .building
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+        if let Some(done) = waiting {
+            done.notify_waiters();
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +152,7 @@ impl ResponseCache {
             state: Mutex::new(State::default()),
             probe: Probe::default(),
             catching_up: tokio::sync::Mutex::new(()),
+            building: Mutex::new(HashMap::new()),
         }
     }
 
@@ -286,6 +311,42 @@ impl ResponseCache {
             return None;
         }
         self.lock().entries.get(key).cloned()
+    }
+
+    /// The kept response for `key`; or, when none is kept, to build it
+    /// (with a guard when others will wait for it). A response that
+    /// another request is building already is waited for: a change makes
+    /// every connection miss at once; one builds, the others take its
+    /// answer (or build their own, if it was not kept).
+    pub async fn get_or_wait(&self, key: &Key) -> Result<Arc<Cached>, Option<Building<'_>>> {
+        if self.budget == 0 {
+            return Err(None);
+        }
+        if let Some(found) = self.get(key) {
+            return Ok(found);
+        }
+        let done = {
+            let mut building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+            match building.get(key) {
+                Some(done) => done.clone(),
+                None => {
+                    building.insert(key.clone(), Arc::new(tokio::sync::Notify::new()));
+                    return Err(Some(Building {
+                        cache: self,
+                        key: key.clone(),
+                    }));
+                }
+            }
+        };
+        let notified = done.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        // Built and kept between the look and now?
+        if let Some(found) = self.get(key) {
+            return Ok(found);
+        }
+        notified.await;
+        self.get(key).ok_or(None)
     }
 
     /// Keeps `cached` unless something was dropped since `stamp` (it may
