@@ -565,4 +565,38 @@ async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
         .clone();
     assert_eq!(a["title"], "Alpha, revised");
     assert_eq!(a["featured_media"]["alt_text"], "Described anew");
+
+    // Totals are kept too, and stay exact: a post published, one trashed,
+    // one going live at its time.
+    let total = |path: &'static str| {
+        let read = &read;
+        async move { read(path.into()).await.expect(200)["meta"]["total"].clone() }
+    };
+    assert_eq!(total("/api/v1/posts?edition=en").await, 2);
+    let again = read("/api/v1/posts?edition=en".into()).await;
+    assert!(again.queries() < first.queries(), "the total is kept");
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "en", "title": "Gamma", "status": "published"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(total("/api/v1/posts?edition=en").await, 3);
+    app.delete_as(&format!("/api/v1/posts/{}", site.b), &admin, None)
+        .await
+        .expect_no_content();
+    assert_eq!(total("/api/v1/posts?edition=en").await, 2);
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1200);
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "en", "title": "Delta", "status": "scheduled",
+               "published_at": at.to_rfc3339()}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(total("/api/v1/posts?edition=en").await, 2);
+    std::thread::sleep(Duration::from_millis(1300));
+    assert_eq!(total("/api/v1/posts?edition=en").await, 3);
 }
