@@ -432,16 +432,9 @@ impl ResponseCache {
 impl State {
     /// Drops parts until at most `target` bytes are kept, the oldest first.
     fn shrink_parts(&mut self, target: usize) {
-        let mut by_age: Vec<(u64, PartKey)> = self.parts.iter().map(|(k, p)| (p.seq, *k)).collect();
-        by_age.sort_unstable();
-        for (_, key) in by_age {
-            if self.parts_bytes <= target {
-                break;
-            }
-            if let Some(old) = self.parts.remove(&key) {
-                self.parts_bytes -= old.size.min(self.parts_bytes);
-            }
-        }
+        evict(&mut self.parts, &mut self.parts_bytes, target, |_, p| {
+            (p.seq, p.size)
+        });
     }
 
     fn note(&mut self, key: &str, at: NaiveDateTime) {
@@ -468,19 +461,59 @@ impl State {
     /// changed longest ago first (a cheap stand-in for least recently
     /// used).
     fn shrink(&mut self, target: usize) {
-        let mut by_age: Vec<(NaiveDateTime, Key)> = self
-            .entries
-            .iter()
-            .map(|(k, c)| (c.last_modified, k.clone()))
-            .collect();
-        by_age.sort_unstable_by_key(|(at, _)| *at);
-        for (_, key) in by_age {
-            if self.bytes <= target {
-                break;
-            }
-            if let Some(old) = self.entries.remove(&key) {
-                self.bytes -= old.size(&key).min(self.bytes);
-            }
+        evict(&mut self.entries, &mut self.bytes, target, |key, c| {
+            (c.last_modified, c.size(key))
+        });
+    }
+}
+
+/// Removes entries of `map`, lowest `age_and_size` age first, until
+/// `bytes` (what `map` holds, kept up to date) is at most `target`.
+fn evict<K, V, A>(
+    map: &mut HashMap<K, V>,
+    bytes: &mut usize,
+    target: usize,
+    age_and_size: impl Fn(&K, &V) -> (A, usize),
+) where
+    K: Clone + Eq + std::hash::Hash,
+    A: Ord,
+{
+    let mut by_age: Vec<(A, K)> = map
+        .iter()
+        .map(|(k, v)| (age_and_size(k, v).0, k.clone()))
+        .collect();
+    by_age.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, key) in by_age {
+        if *bytes <= target {
+            break;
         }
+        if let Some(old) = map.remove(&key) {
+            *bytes -= age_and_size(&key, &old).1.min(*bytes);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_drops_the_oldest_until_the_target_is_met() {
+        // key -> (age, size)
+        let mut map: HashMap<&str, (u32, usize)> = HashMap::from([
+            ("c", (3, 10)),
+            ("a", (1, 10)),
+            ("d", (4, 10)),
+            ("b", (2, 10)),
+        ]);
+        let mut bytes = 40;
+        evict(&mut map, &mut bytes, 20, |_, v| *v);
+        assert_eq!(bytes, 20);
+        let mut left: Vec<&str> = map.keys().copied().collect();
+        left.sort_unstable();
+        assert_eq!(left, ["c", "d"]);
+        // Nothing goes when the target is met already.
+        evict(&mut map, &mut bytes, 30, |_, v| *v);
+        assert_eq!(map.len(), 2);
     }
 }
