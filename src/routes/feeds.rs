@@ -5,9 +5,10 @@
 
 use std::fmt::Write;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::caching::Parts;
 use crate::db::keyset::Window;
 use crate::db::Conn;
 use crate::domain::{self, paths, PostKind};
@@ -77,6 +78,7 @@ impl Format {
 )]
 #[get("/feeds/{edition}/{file}")]
 pub async fn edition_feed(
+    req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -84,7 +86,7 @@ pub async fn edition_feed(
 ) -> Result<HttpResponse, ApiError> {
     let (edition, file) = path.into_inner();
     let format = Format::from_file(&file)?;
-    feed(db, state, edition, None, format).await
+    feed(db, state, edition, None, format, Parts::for_request(&req)).await
 }
 
 /// The latest articles in a category (and its subcategories), as RSS 2.0
@@ -109,6 +111,7 @@ pub async fn edition_feed(
 )]
 #[get("/feeds/{edition}/category/{slug}/{file}")]
 pub async fn category_feed(
+    req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
@@ -116,7 +119,15 @@ pub async fn category_feed(
 ) -> Result<HttpResponse, ApiError> {
     let (edition, slug, file) = path.into_inner();
     let format = Format::from_file(&file)?;
-    feed(db, state, edition, Some(slug), format).await
+    feed(
+        db,
+        state,
+        edition,
+        Some(slug),
+        format,
+        Parts::for_request(&req),
+    )
+    .await
 }
 
 /// What a feed is about.
@@ -136,6 +147,7 @@ async fn feed(
     edition: String,
     category: Option<String>,
     format: Format,
+    parts: Option<Parts>,
 ) -> Result<HttpResponse, ApiError> {
     let st = state.clone();
     let (channel, posts) = db
@@ -205,7 +217,7 @@ async fn feed(
             };
             let (rows, _) =
                 repo::posts::list(conn, &filter, PostSort::PublishedDesc, &window, None)?;
-            let posts = post_views(conn, &editions, &st, rows, now, false, None)?;
+            let posts = post_views(conn, &editions, &st, rows, now, false, parts.as_ref())?;
             Ok((channel, posts))
         })
         .await?;
