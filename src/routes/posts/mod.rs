@@ -257,11 +257,11 @@ impl KeptTotal {
         (xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as i64, text)
     }
 
-    /// The kept total of `filter`, with the key it is kept under.
-    fn of(parts: &Parts, filter: &PostFilter) -> Option<(i64, i64)> {
+    /// The kept total of `filter`.
+    fn of(parts: &Parts, filter: &PostFilter) -> Option<i64> {
         let (hash, text) = Self::key(filter);
         let kept = parts.get::<KeptTotal>("total", hash)?;
-        (kept.filter == text).then_some((hash, kept.total))
+        (kept.filter == text).then_some(kept.total)
     }
 
     fn keep(parts: &Parts, filter: &PostFilter, total: i64) {
@@ -719,8 +719,7 @@ pub async fn list_posts(
             };
             let public = parts.as_ref().filter(|_| !private);
             let kept = public.and_then(|parts| KeptTotal::of(parts, &filter));
-            let (mut rows, total) =
-                repo::posts::list(conn, &filter, sort, &window, kept.map(|(_, t)| t))?;
+            let (mut rows, total) = repo::posts::list(conn, &filter, sort, &window, kept)?;
             if let (Some(parts), None) = (public, kept) {
                 KeptTotal::keep(parts, &filter, total);
             }
