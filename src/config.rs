@@ -104,6 +104,13 @@ pub struct Settings {
     #[arg(long, env = "NASHR_VIEW_CACHE_MB", default_value_t = 32)]
     pub view_cache_mb: usize,
 
+    /// How many of the newest matches of a search are ranked by
+    /// relevance; beyond it a list's total is an estimate
+    /// (`meta.total_is_estimate`) and pages end with the ranked ones.
+    #[arg(long, env = "NASHR_SEARCH_WINDOW", default_value_t = 1000,
+          value_parser = clap::value_parser!(i64).range(20..=100_000))]
+    pub search_window: i64,
+
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: usize,

@@ -297,6 +297,7 @@ impl Application {
                 |u| u.trim_end_matches('/').to_string(),
             ),
             public_url: public_url.clone(),
+            search_window: settings.search_window,
         });
         let upload_limits = web::Data::new(UploadLimits {
             max_bytes: settings.max_upload_bytes,

@@ -17,7 +17,7 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::schema::{media, media_search, post_search, posts};
 use crate::db::Conn;
 use crate::domain::content::plain_text;
-use crate::domain::search::index_text;
+use crate::domain::search::{index_text, SearchQuery};
 use crate::with_conn;
 
 /// Which index.
@@ -93,6 +93,36 @@ macro_rules! by_relevance {
 }
 pub(crate) use by_relevance;
 
+/// Loads `(id, score)` of the newest `$limit` rows of boxed query `$q`
+/// (filtered by [`search_filter!`]) by index id: lower scores are more
+/// relevant on both backends (FTS5's bm25 rank; PostgreSQL's `ts_rank`,
+/// negated).
+macro_rules! newest_scored {
+    ($c:ident, $q:ident, $backend:expr, $table:literal, $id:expr, $query:expr, $limit:expr) => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Double, Text};
+        let newest = sql::<BigInt>(concat!($table, ".rowid")).desc();
+        match $backend {
+            $crate::db::Backend::Sqlite => $q
+                .select(($id, sql::<Double>(concat!($table, ".rank"))))
+                .order(newest)
+                .limit($limit)
+                .load::<(i64, f64)>($c),
+            $crate::db::Backend::Postgres => $q
+                .select((
+                    $id,
+                    sql::<Double>(concat!("(-ts_rank(", $table, ".doc, to_tsquery('simple', "))
+                        .bind::<Text, _>($query.tsquery())
+                        .sql("))::float8)"),
+                ))
+                .order(newest)
+                .limit($limit)
+                .load::<(i64, f64)>($c),
+        }
+    }};
+}
+pub(crate) use newest_scored;
+
 /// Counts the rows boxed query `$make` selects and loads the `$row`s of
 /// window `$w`: most relevant to `$relevance` first when it is
 /// `Some(query)` (the index `$table` joined), otherwise in the keyset order
@@ -122,6 +152,37 @@ macro_rules! page_of {
     }};
 }
 pub(crate) use page_of;
+
+/// How many items of `index` match `query` with an id of at least
+/// `from_id`: the index alone, no other filter (for estimates).
+pub fn matches(
+    conn: &mut Conn,
+    index: Index,
+    query: &SearchQuery,
+    from_id: i64,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let table = index.table();
+    let count: Count = match conn {
+        Conn::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE {table} MATCH ? AND rowid >= ?"
+        ))
+        .bind::<Text, _>(query.fts5())
+        .bind::<BigInt, _>(from_id)
+        .get_result(c)?,
+        Conn::Pg(c) => diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE doc @@ to_tsquery('simple', $1) AND rowid >= $2"
+        ))
+        .bind::<Text, _>(query.tsquery())
+        .bind::<BigInt, _>(from_id)
+        .get_result(c)?,
+    };
+    Ok(count.n)
+}
 
 /// Indexes item `id` of `index` with its `title` and `body` (plain text),
 /// replacing what was indexed before.

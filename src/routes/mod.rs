@@ -48,6 +48,8 @@ pub struct AppState {
     /// Base URL of the frontend site, for feeds and sitemaps, without a
     /// trailing slash.
     pub site_url: String,
+    /// How many of the newest matches of a search are ranked.
+    pub search_window: i64,
 }
 
 /// Every route of the API. The OpenAPI document is collected from here too,

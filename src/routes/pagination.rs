@@ -303,10 +303,17 @@ pub struct PageMeta {
     /// This page's number, from 1 (null for a page asked for by `cursor`).
     pub page: Option<u32>,
     pub per_page: u32,
-    /// Items in the whole list.
+    /// Items in the whole list (an estimate when `total_is_estimate`).
     pub total: i64,
-    /// Pages in the whole list (0 for an empty list).
+    /// Pages that can be asked for (0 for an empty list). Exact counts
+    /// give `total / per_page` rounded up; with an estimate, the pages of
+    /// the items that were ranked.
     pub total_pages: i64,
+    /// Whether `total` (and `X-Total-Count`) is an estimate: a search
+    /// matching more posts than the server ranks (the newest
+    /// `NASHR_SEARCH_WINDOW`, 1,000 unless set) estimates how many match
+    /// in all rather than count them; its pages end with the ranked ones.
+    pub total_is_estimate: bool,
     /// Pass as `cursor` for the items after this page; null on the last.
     pub next_cursor: Option<String>,
 }
@@ -375,10 +382,21 @@ impl<T: Serialize> ListResponse<T> {
                 per_page: page.per_page,
                 total,
                 total_pages,
+                total_is_estimate: false,
                 next_cursor,
             },
             links,
         }
+    }
+
+    /// The same list with `Some(estimate)` of its total where it was
+    /// estimated: its pages and links stay those of the items at hand.
+    pub fn estimated(mut self, estimate: Option<i64>) -> Self {
+        if let Some(total) = estimate {
+            self.meta.total = total;
+            self.meta.total_is_estimate = true;
+        }
+        self
     }
 
     /// The `200` answer with only `fields` of each item (all without).

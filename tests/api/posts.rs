@@ -43,7 +43,7 @@ async fn pages_have_meta_links_link_header_and_total() {
     );
     assert_eq!(
         meta,
-        serde_json::json!({"page": 2, "per_page": 20, "total": 45, "total_pages": 3, "next_cursor": null})
+        serde_json::json!({"page": 2, "per_page": 20, "total": 45, "total_pages": 3, "total_is_estimate": false, "next_cursor": null})
     );
     let after = app
         .ids(&format!(

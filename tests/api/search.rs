@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::seed;
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_with, TestApp};
 
 /// Publishes a post through the API; answers its id.
 async fn publish(app: &TestApp, token: &str, edition: &str, title: &str, content: &str) -> i64 {
@@ -328,4 +328,109 @@ async fn hostile_search_strings_never_fail_the_server() {
         .await
         .bad_parameter("search");
     assert_eq!(app.get_json("/api/v1/posts").await["meta"]["total"], 1);
+}
+
+#[actix_web::test]
+async fn a_common_word_is_ranked_among_its_newest_matches_with_an_estimated_total() {
+    let app = spawn_with(|s| {
+        s.search_window = 20;
+        s.response_cache_mb = 0;
+    })
+    .await;
+    let (en, fa, _) = seed::editions(&app);
+    let admin = app.admin().await;
+    let insert = |edition: i64, slug: &str, title: &str| {
+        let mut post = seed::Post::new(edition, slug);
+        post.title = title.to_string();
+        post.content = "<p>The river rose again this week.</p>".to_string();
+        post.insert(&app)
+    };
+    // The oldest match says it in its title: it would rank first if every
+    // match were ranked, but it is older than the newest 20.
+    let oldest = insert(en, "river-old", "River");
+    for n in 0..49 {
+        insert(en, &format!("en-{n}"), &format!("Week {n}"));
+    }
+    let titled = insert(en, "river-new", "River again");
+    for n in 0..10 {
+        insert(fa, &format!("fa-{n}"), &format!("Hafte {n}"));
+    }
+    let rare = {
+        let mut post = seed::Post::new(en, "delta");
+        post.title = "Delta".to_string();
+        post.insert(&app)
+    };
+
+    let first = app
+        .get("/api/v1/posts?search=river&edition=en&per_page=10")
+        .await;
+    let body = first.expect(200);
+    let meta = &body["meta"];
+    assert_eq!(meta["total_is_estimate"], true, "{meta}");
+    let total = meta["total"].as_i64().unwrap();
+    assert!((21..=122).contains(&total), "an estimate near 51: {total}");
+    assert_eq!(
+        first.header("x-total-count"),
+        Some(total.to_string().as_str())
+    );
+    assert_eq!(meta["total_pages"], 2, "pages of the ranked 20");
+    assert_eq!(body["data"][0]["id"], titled, "a title match ranks first");
+
+    let mut seen: Vec<i64> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    let cursor = meta["next_cursor"].as_str().unwrap().to_string();
+    let second = app
+        .get_json(&format!(
+            "/api/v1/posts?search=river&edition=en&per_page=10&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        second["meta"]["next_cursor"],
+        Value::Null,
+        "the ranked ones end here"
+    );
+    seen.extend(
+        second["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap()),
+    );
+    assert_eq!(seen.len(), 20);
+    assert!(!seen.contains(&oldest), "older than the ranked window");
+    assert!(!seen.contains(&rare));
+    let page3 = app
+        .get_json("/api/v1/posts?search=river&edition=en&per_page=10&page=3")
+        .await;
+    assert_eq!(page3["data"], json!([]));
+
+    // Fewer matches than the window: ranked in full, counted exactly.
+    let exact = app.get_json("/api/v1/posts?search=delta").await;
+    assert_eq!(exact["meta"]["total_is_estimate"], false);
+    assert_eq!(exact["meta"]["total"], 1);
+    let weeks = app
+        .get_json("/api/v1/posts?search=week&edition=en&per_page=5")
+        .await;
+    assert_eq!(weeks["meta"]["total_is_estimate"], true);
+    let hafte = app.get_json("/api/v1/posts?search=hafte").await;
+    assert_eq!(
+        (
+            hafte["meta"]["total"].clone(),
+            hafte["meta"]["total_is_estimate"].clone()
+        ),
+        (json!(10), json!(false))
+    );
+
+    // The kept ranking follows writes: a new match is ranked at once.
+    let newest = publish(&app, &admin, "en", "River river river", "<p>river</p>").await;
+    let after = app
+        .get_json("/api/v1/posts?search=river&edition=en&per_page=10")
+        .await;
+    assert_eq!(after["data"][0]["id"], newest);
+    assert_eq!(after["meta"]["total_is_estimate"], true);
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::caching::Parts;
+use crate::db::keyset::Window;
 use crate::db::Conn;
 use crate::domain::content::plain_text;
 use crate::domain::search::{self, SearchQuery};
@@ -19,7 +20,7 @@ use crate::domain::{self, paths, Direction, IdOrSlug, PostKind, PostStatus};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::editions::Editions;
-use crate::repo::posts::{PostFilter, PostRow, PostSort, State, Visibility};
+use crate::repo::posts::{PostFilter, PostRow, PostSort, Ranked, State, Visibility};
 use crate::routes::extract::etag;
 use crate::routes::fields::{Fields, Shape};
 use crate::routes::media::{media_views, MediaResponse};
@@ -222,19 +223,20 @@ pub fn post_views(
     Ok(views.into_iter().flatten().collect())
 }
 
-/// How many posts a public list's filter selects, kept in [`Parts`] under
-/// a hash of the filter (all of it but the moment) until a post changes
-/// (`posts`: anything published, edited while live, unpublished, trashed,
-/// or going live by its time) or an edition does: counting is the most a
-/// page of a large list costs.
-struct KeptTotal {
+/// What a public list's filter selects (its total, or a search's
+/// ranking), kept in [`Parts`] under a hash of the filter (all of it but
+/// the moment) until a post changes (`posts`: anything published, edited
+/// while live, unpublished, trashed, or going live by its time) or an
+/// edition does: counting and ranking are the most a page of a large list
+/// costs.
+struct ByFilter<T> {
     filter: String,
-    total: i64,
+    value: T,
 }
 
-impl KeptTotal {
-    /// The filter as the key of its total: every field but `now`, named
-    /// one by one so that a new field cannot be left out.
+impl<T: Clone + Send + Sync + 'static> ByFilter<T> {
+    /// The filter as the key of what it selects: every field but `now`,
+    /// named one by one so that a new field cannot be left out.
     fn key(filter: &PostFilter) -> (i64, String) {
         let PostFilter {
             now: _,
@@ -257,23 +259,63 @@ impl KeptTotal {
         (xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as i64, text)
     }
 
-    /// The kept total of `filter`.
-    fn of(parts: &Parts, filter: &PostFilter) -> Option<i64> {
+    /// What is kept as `kind` for `filter`.
+    fn of(parts: &Parts, kind: &'static str, filter: &PostFilter) -> Option<T> {
         let (hash, text) = Self::key(filter);
-        let kept = parts.get::<KeptTotal>("total", hash)?;
-        (kept.filter == text).then_some(kept.total)
+        let kept = parts.get::<ByFilter<T>>(kind, hash)?;
+        (kept.filter == text).then(|| kept.value.clone())
     }
 
-    fn keep(parts: &Parts, filter: &PostFilter, total: i64) {
+    /// Keeps `value` as `kind` for `filter`; `size` is about what it holds.
+    fn keep(parts: &Parts, kind: &'static str, filter: &PostFilter, value: T, size: usize) {
         let (hash, text) = Self::key(filter);
-        let size = text.len() + 64;
+        let size = size + text.len() + 64;
         let keys = BTreeSet::from(["posts".to_string(), "editions".to_string()]);
-        let kept = KeptTotal {
+        let kept = ByFilter {
             filter: text,
-            total,
+            value,
         };
-        parts.put("total", hash, Arc::new(kept), keys, size);
+        parts.put(kind, hash, Arc::new(kept), keys, size);
     }
+}
+
+/// The rows of `window` of a list and how many are in it: ranked by
+/// relevance (`Some` estimate of all matches when more match than are
+/// ranked), or in `sort` order. `parts` for a public list.
+fn list_rows(
+    conn: &mut Conn,
+    filter: &PostFilter,
+    sort: PostSort,
+    window: &Window,
+    search_window: i64,
+    parts: Option<&Parts>,
+) -> Result<(Vec<PostRow>, i64, Option<i64>), ApiError> {
+    if sort == PostSort::Relevance && filter.search.is_some() {
+        let ranked = match parts.and_then(|p| ByFilter::<Arc<Ranked>>::of(p, "ranking", filter)) {
+            Some(ranked) => ranked,
+            None => {
+                let ranked = Arc::new(repo::posts::rank(conn, filter, search_window)?);
+                if let Some(parts) = parts {
+                    let size = ranked.ids.len() * 8;
+                    ByFilter::keep(parts, "ranking", filter, ranked.clone(), size);
+                }
+                ranked
+            }
+        };
+        let len = ranked.ids.len();
+        let from = usize::try_from(window.offset)
+            .unwrap_or(usize::MAX)
+            .min(len);
+        let to = from.saturating_add(window.limit as usize).min(len);
+        let rows = repo::posts::by_ids(conn, &ranked.ids[from..to])?;
+        return Ok((rows, len as i64, ranked.estimated.then_some(ranked.total)));
+    }
+    let kept = parts.and_then(|p| ByFilter::<i64>::of(p, "total", filter));
+    let (rows, total) = repo::posts::list(conn, filter, sort, window, kept)?;
+    if let (Some(parts), None) = (parts, kept) {
+        ByFilter::keep(parts, "total", filter, total, 8);
+    }
+    Ok((rows, total, None))
 }
 
 /// The surrogate keys of what a post's view shows: a change that names
@@ -703,7 +745,7 @@ pub async fn list_posts(
     let parts = Parts::for_request(&req);
     let st = state.clone();
     let request = page.clone();
-    let (data, total, next) = db
+    let (data, total, estimate, next) = db
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
@@ -718,11 +760,8 @@ pub async fn list_posts(
                 )?
             };
             let public = parts.as_ref().filter(|_| !private);
-            let kept = public.and_then(|parts| KeptTotal::of(parts, &filter));
-            let (mut rows, total) = repo::posts::list(conn, &filter, sort, &window, kept)?;
-            if let (Some(parts), None) = (public, kept) {
-                KeptTotal::keep(parts, &filter, total);
-            }
+            let (mut rows, total, estimate) =
+                list_rows(conn, &filter, sort, &window, st.search_window, public)?;
             let next = if by_relevance {
                 page.next_offset_cursor(sort.name(), &window, &mut rows, total)
             } else {
@@ -739,11 +778,12 @@ pub async fn list_posts(
                 }
             }
             embed::embed(conn, &editions, &st, &mut views, includes, now)?;
-            Ok((views, total, next))
+            Ok((views, total, estimate, next))
         })
         .await?;
     Ok(
         ListResponse::new(&req, &state.public_url, data, total, request, next)
+            .estimated(estimate)
             .respond_with(fields.as_ref()),
     )
 }
