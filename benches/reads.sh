@@ -13,14 +13,16 @@
 # what the database and the code cost, not only what memory does; then
 # with the cache while an editor writes: `editing` PATCHes the title of a
 # published post twice a second, `drafting` saves a draft twice a second
-# (what a newsroom does all day). The server logs at warn (no line per
+# (what a newsroom does all day); `bare` keeps nothing at all (response
+# cache and kept post views, totals and rankings off: every request built
+# from the database). The server logs at warn (no line per
 # request). Server memory (RSS) is sampled during the runs.
 # Last, the ceiling: a bare actix-web handler (examples/ceiling.rs)
 # answering the bytes of list page 1, the most any server could do here.
 #
 # Knobs: POSTS=10000 DBS="sqlite postgres" CONNS=64 THREADS=2 DURATION=10s
 #        WARMUP=2s PG_URL=postgres://postgres@127.0.0.1:5432
-#        MODES="cached uncached editing drafting" CEILING=1
+#        MODES="cached uncached editing drafting" (also: bare) CEILING=1
 #        ENDPOINTS="list_page_1 post_by_slug ..." (default: all)
 # Output: target-independent folder bench-out/reads-<UTC time>/ with one wrk
 # report per run, summary.tsv and summary.md (also printed).
@@ -141,12 +143,14 @@ for db in $DBS; do
 
   for mode in $MODES; do
     cache_mb=64
+    views_mb=32
     [ "$mode" = uncached ] && cache_mb=0
+    [ "$mode" = bare ] && cache_mb=0 && views_mb=0
     # Logs at warn: no line per request.
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     addr="127.0.0.1:$port"
     DATABASE_URL="$url" NASHR_MEDIA_DIR="$WORK/media" NASHR_ADDR="$addr" NASHR_WORKERS=2 \
-      NASHR_RESPONSE_CACHE_MB=$cache_mb NASHR_RATE_LIMIT_READS=0 NASHR_RATE_LIMIT_WRITES=0 \
+      NASHR_RESPONSE_CACHE_MB=$cache_mb NASHR_VIEW_CACHE_MB=$views_mb NASHR_RATE_LIMIT_READS=0 NASHR_RATE_LIMIT_WRITES=0 \
       RUST_LOG=warn "$BIN" serve 2>"$WORK/server.log" &
     server=$!
     for _ in $(seq 1 600); do

@@ -111,6 +111,33 @@ pub struct Settings {
           value_parser = clap::value_parser!(i64).range(20..=100_000))]
     pub search_window: i64,
 
+    /// Allow webhooks to targets on loopback, private and link-local
+    /// networks (a receiver on the same host or network).
+    #[arg(long, env = "NASHR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Each webhook attempt's time limit, in seconds.
+    #[arg(long, env = "NASHR_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub webhook_timeout_secs: u64,
+
+    /// The wait before a failed delivery's first retry, in milliseconds;
+    /// it doubles each time (up to an hour), with jitter.
+    #[arg(long, env = "NASHR_WEBHOOK_FIRST_RETRY_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_first_retry_ms: u64,
+
+    /// How long a delivery is retried before it is marked failed, in hours.
+    #[arg(long, env = "NASHR_WEBHOOK_RETRY_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub webhook_retry_hours: u64,
+
+    /// A webhook whose deliveries have failed for this many hours, with
+    /// none delivered since, is disabled with the reason shown.
+    #[arg(long, env = "NASHR_WEBHOOK_DISABLE_AFTER_HOURS", default_value_t = 72,
+          value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub webhook_disable_after_hours: u64,
+
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: usize,

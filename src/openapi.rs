@@ -34,6 +34,7 @@ operator lists (CORS). `GET /metrics` serves Prometheus metrics."
         (name = "authors", description = "Public author profiles"),
         (name = "auth", description = "Logging in"),
         (name = "tokens", description = "Script tokens"),
+        (name = "webhooks", description = "Webhooks: signed deliveries of every public change (Standard Webhooks)"),
         (name = "users", description = "User accounts"),
         (name = "redirects", description = "Old addresses of imported content and where they lead now"),
         (name = "feeds", description = "RSS and Atom feeds per edition and category; sitemaps with hreflang alternates"),
@@ -64,7 +65,7 @@ impl utoipa::Modify for BearerAuth {
                          of the user's role; a script token with its own scopes, intersected \
                          with its owner's current role. Scopes: `read` (drafts, scheduled, \
                          trash, revisions), `posts:write`, `media:write`, `taxonomy:write`, \
-                         `menus:write`, `admin`. Roles: admin (everything), editor (all \
+                         `menus:write`, `webhooks:write`, `admin`. Roles: admin (everything), editor (all \
                          content), author (own posts, media), contributor (own drafts).",
                     ))
                     .build(),

@@ -19,8 +19,10 @@ use crate::ratelimit::{RateLimits, TrustedProxies};
 use crate::routes::auth::LoginPolicy;
 use crate::routes::health::MetricsAccess;
 use crate::routes::media::write::UploadLimits;
+use crate::routes::webhooks::WebhookKeys;
 use crate::routes::{self, extract, AppState, RouteTable};
 use crate::security::BrowserPolicy;
+use crate::webhooks::{self, secret::Sealer};
 use crate::{auth, content, demo, domain, openapi, ratelimit, repo, security, telemetry};
 
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +226,17 @@ async fn prune_changes(pool: Pool, days: u32) {
     }
 }
 
+/// How webhooks are delivered, from the settings.
+fn webhook_policy(settings: &Settings) -> webhooks::deliver::Policy {
+    webhooks::deliver::Policy {
+        timeout: Duration::from_secs(settings.webhook_timeout_secs),
+        first_retry: Duration::from_millis(settings.webhook_first_retry_ms),
+        retry_for: chrono::Duration::hours(settings.webhook_retry_hours as i64),
+        disable_after: chrono::Duration::hours(settings.webhook_disable_after_hours as i64),
+        allow_private: settings.webhook_allow_private,
+    }
+}
+
 pub struct Application {
     port: u16,
     public_url: String,
@@ -249,6 +262,15 @@ impl Application {
         }
         spawn_background_work(&pool, &store, &settings);
         let keys = web::Data::new(JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_secs));
+        let webhook_keys = web::Data::new(WebhookKeys {
+            sealer: Sealer::new(jwt_secret.as_bytes()),
+            allow_private: settings.webhook_allow_private,
+        });
+        actix_web::rt::spawn(webhooks::deliver::run(
+            pool.clone(),
+            webhook_keys.sealer.clone(),
+            webhook_policy(&settings),
+        ));
         let cache_policy = web::Data::new(CachePolicy::new(
             settings.cache_max_age,
             settings.cache_stale_while_revalidate,
@@ -319,6 +341,7 @@ impl Application {
                 .app_data(pool_data.clone())
                 .app_data(route_table.clone())
                 .app_data(keys.clone())
+                .app_data(webhook_keys.clone())
                 .app_data(store.clone())
                 .app_data(upload_limits.clone())
                 .app_data(login_policy.clone())

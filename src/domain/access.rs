@@ -30,6 +30,9 @@ pub enum Scope {
     /// Create, edit and delete menus.
     #[serde(rename = "menus:write")]
     MenusWrite,
+    /// Webhooks: make, change, test and delete them (admins).
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
     /// Users, editions, and other people's tokens.
     #[serde(rename = "admin")]
     Admin,
@@ -41,12 +44,13 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::Read,
         Scope::PostsWrite,
         Scope::MediaWrite,
         Scope::TaxonomyWrite,
         Scope::MenusWrite,
+        Scope::WebhooksWrite,
         Scope::Admin,
         Scope::Account,
     ];
@@ -58,6 +62,7 @@ impl Scope {
             Scope::MediaWrite => "media:write",
             Scope::TaxonomyWrite => "taxonomy:write",
             Scope::MenusWrite => "menus:write",
+            Scope::WebhooksWrite => "webhooks:write",
             Scope::Admin => "admin",
             Scope::Account => "account",
         }

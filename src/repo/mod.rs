@@ -108,6 +108,7 @@ pub mod secrets;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// A sibling in a translation group: `(id, edition_id, slug, translation_group)`.
 pub type TranslationRow = (i64, i64, String, String);

@@ -24,6 +24,7 @@ pub mod tags;
 pub mod terms;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::collections::HashMap;
 
@@ -117,7 +118,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::get_user)
                 .service(users::update_me)
                 .service(users::update_user)
-                .service(users::delete_user),
+                .service(users::delete_user)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::test_webhook)
+                .service(webhooks::list_deliveries)
+                .service(webhooks::retry_delivery),
         );
 }
 

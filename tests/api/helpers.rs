@@ -67,12 +67,13 @@ static TRACING: Once = Once::new();
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// Every scope a token can hold.
-pub const ALL_SCOPES: [&str; 7] = [
+pub const ALL_SCOPES: [&str; 8] = [
     "read",
     "posts:write",
     "media:write",
     "taxonomy:write",
     "menus:write",
+    "webhooks:write",
     "admin",
     "account",
 ];

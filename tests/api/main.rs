@@ -36,4 +36,5 @@ mod snapshots;
 mod startup;
 mod taxonomies;
 mod uploads;
+mod webhooks;
 mod writes;
