@@ -106,6 +106,13 @@ pub struct Metrics {
     upload_bytes: Counter,
     login_failures: Counter,
     rate_limited: Family<LimitLabels, Counter>,
+    webhook_deliveries: Family<StatusLabels, Gauge>,
+    webhook_oldest_pending: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -188,6 +195,18 @@ impl Metrics {
             "Requests refused with 429 by a rate limit",
             rate_limited.clone(),
         );
+        let webhook_deliveries = Family::<StatusLabels, Gauge>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook deliveries kept, by status: pending (the queue), delivered, failed (all instances)",
+            webhook_deliveries.clone(),
+        );
+        let webhook_oldest_pending = Gauge::default();
+        registry.register(
+            "webhook_oldest_pending_seconds",
+            "Age of the oldest undelivered webhook delivery (0 when none waits)",
+            webhook_oldest_pending.clone(),
+        );
         Metrics {
             registry,
             pool: pool.clone(),
@@ -201,7 +220,26 @@ impl Metrics {
             upload_bytes,
             login_failures,
             rate_limited,
+            webhook_deliveries,
+            webhook_oldest_pending,
         }
+    }
+
+    /// The webhook queue as the database holds it: deliveries by status,
+    /// and the age in seconds of the oldest pending one.
+    pub fn webhook_queue(&self, by_status: &[(String, i64)], oldest_pending_secs: i64) {
+        for status in ["pending", "delivered", "failed"] {
+            let n = by_status
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n);
+            self.webhook_deliveries
+                .get_or_create(&StatusLabels {
+                    status: status.to_string(),
+                })
+                .set(n);
+        }
+        self.webhook_oldest_pending.set(oldest_pending_secs);
     }
 
     /// Counts a request as in flight until the guard drops.

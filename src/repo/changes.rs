@@ -132,10 +132,15 @@ pub fn state(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<LogState> {
     })
 }
 
-/// Removes rows older than `before`; answers how many.
-pub fn prune(conn: &mut Conn, before: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, c => diesel::delete(changes::table.filter(changes::changed_at.lt(before)))
-        .execute(c))
+/// Removes rows older than `before` with ids up to `up_to_id`; answers
+/// how many.
+pub fn prune(conn: &mut Conn, before: NaiveDateTime, up_to_id: i64) -> QueryResult<usize> {
+    with_conn!(conn, c => diesel::delete(
+        changes::table
+            .filter(changes::changed_at.lt(before))
+            .filter(changes::id.le(up_to_id)),
+    )
+    .execute(c))
 }
 
 /// The ids of every row of `table` (one of the content tables), in order.

@@ -128,6 +128,14 @@ pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<WebhookRow>> {
         .optional())
 }
 
+/// Whether any webhook is enabled.
+pub fn any_enabled(conn: &mut Conn) -> QueryResult<bool> {
+    with_conn!(conn, c => diesel::select(diesel::dsl::exists(
+        webhooks::table.filter(webhooks::enabled.eq(true)),
+    ))
+    .get_result(c))
+}
+
 /// Every webhook, oldest first.
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<WebhookRow>> {
     with_conn!(conn, c => webhooks::table
@@ -358,7 +366,13 @@ pub fn attempts(
 }
 
 /// Deliveries by status, and when the oldest pending one was made.
-pub fn queue(conn: &mut Conn) -> QueryResult<(Vec<(String, i64)>, Option<NaiveDateTime>)> {
+pub struct Queue {
+    pub by_status: Vec<(String, i64)>,
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+/// The queue as the database holds it (every instance's).
+pub fn queue(conn: &mut Conn) -> QueryResult<Queue> {
     with_conn!(conn, c => {
         let by_status = webhook_deliveries::table
             .group_by(webhook_deliveries::status)
@@ -368,7 +382,10 @@ pub fn queue(conn: &mut Conn) -> QueryResult<(Vec<(String, i64)>, Option<NaiveDa
             .filter(webhook_deliveries::status.eq("pending"))
             .select(diesel::dsl::min(webhook_deliveries::created_at))
             .first(c)?;
-        Ok((by_status, oldest))
+        Ok(Queue {
+            by_status,
+            oldest_pending: oldest,
+        })
     })
 }
 

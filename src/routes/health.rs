@@ -71,6 +71,7 @@ pub struct MetricsAccess {
 #[get("/metrics")]
 pub async fn metrics(
     req: HttpRequest,
+    db: Db,
     metrics: web::Data<Metrics>,
     access: web::Data<MetricsAccess>,
     _: ApiQuery<NoParams>,
@@ -86,6 +87,13 @@ pub async fn metrics(
                 "the metrics need the token set in NASHR_METRICS_TOKEN".into(),
             ));
         }
+    }
+    let queue = db.run(|conn| Ok(crate::repo::webhooks::queue(conn)?)).await;
+    if let Ok(queue) = queue {
+        let age = queue
+            .oldest_pending
+            .map_or(0, |t| (crate::domain::now() - t).num_seconds().max(0));
+        metrics.webhook_queue(&queue.by_status, age);
     }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

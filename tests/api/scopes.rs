@@ -116,6 +116,7 @@ async fn every_write_needs_the_scope_it_declares_and_that_scope_is_enough() {
                     },
                 )
                 .replace("{code}", "zz")
+                .replace("{delivery_id}", "987654")
                 .replace("{revision}", "1");
             let content = &op["requestBody"]["content"];
             let body = content["application/json"]["schema"]
