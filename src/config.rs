@@ -113,7 +113,8 @@ pub struct Settings {
 
     /// Allow webhooks to targets on loopback, private and link-local
     /// networks (a receiver on the same host or network).
-    #[arg(long, env = "NASHR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, env = "NASHR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub webhook_allow_private: bool,
 
     /// Each webhook attempt's time limit, in seconds.
