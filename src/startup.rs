@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::JwtKeys;
 use crate::caching::{self, CachePolicy};
 use crate::config::Settings;
-use crate::db::{self, Pool};
+use crate::db::{self, on_connection, Pool};
 use crate::media::Store;
 use crate::metrics::Metrics;
 use crate::ratelimit::{RateLimits, TrustedProxies};
@@ -157,32 +157,6 @@ fn spawn_background_work(pool: &Pool, store: &Store, settings: &Settings) {
     ));
     actix_web::rt::spawn(record_going_live(pool.clone()));
     actix_web::rt::spawn(prune_changes(pool.clone(), settings.changes_retention_days));
-}
-
-/// Runs `work` on a pooled connection off the async workers; a failure is
-/// logged as `what` and answered as `None`.
-async fn on_connection<T: Send + 'static, E: std::fmt::Display>(
-    pool: &Pool,
-    what: &'static str,
-    work: impl FnOnce(&mut db::Conn) -> Result<T, E> + Send + 'static,
-) -> Option<T> {
-    let pool = pool.clone();
-    let done = web::block(move || -> Result<T, String> {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
-        work(&mut conn.conn).map_err(|e| e.to_string())
-    })
-    .await;
-    match done {
-        Ok(Ok(value)) => Some(value),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "{what} failed; it runs again later");
-            None
-        }
-        Err(error) => {
-            tracing::warn!(%error, "{what} stopped");
-            None
-        }
-    }
 }
 
 /// Records scheduled posts going live, close to their time: it sleeps

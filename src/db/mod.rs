@@ -395,3 +395,30 @@ impl From<diesel::result::Error> for MigrationError {
         MigrationError(e.to_string())
     }
 }
+
+/// Runs `work` on a pooled connection off the async threads (background
+/// work: the scheduler, sweeps, webhooks); a failure is logged as `what`
+/// and answered as `None`.
+pub async fn on_connection<T: Send + 'static, E: std::fmt::Display>(
+    pool: &Pool,
+    what: &'static str,
+    work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+) -> Option<T> {
+    let pool = pool.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<T, String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        work(&mut conn.conn).map_err(|e| e.to_string())
+    })
+    .await;
+    match done {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "{what} failed; it runs again later");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, "{what} stopped");
+            None
+        }
+    }
+}

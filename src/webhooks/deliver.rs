@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::db::Pool;
+use crate::db::{on_connection as blocking, Pool};
 use crate::domain;
 use crate::repo;
 use crate::repo::webhooks::{DeliveryRow, NewAttempt, WebhookRow};
@@ -72,7 +72,7 @@ pub async fn run(pool: Pool, sealer: Sealer, policy: Policy) {
     loop {
         let claimed = blocking(&pool, "claiming webhook deliveries", {
             let policy = policy.clone();
-            move |conn| {
+            move |conn| -> diesel::QueryResult<_> {
                 let now = domain::now();
                 fan_out(conn, now, 500)?;
                 let until = now
@@ -95,38 +95,13 @@ pub async fn run(pool: Pool, sealer: Sealer, policy: Policy) {
         let sends = claimed.into_iter().map(|(delivery, hook)| {
             let (client, pool, sealer, policy) = (&client, &pool, &sealer, &policy);
             async move {
-                let outcome = attempt(client, sealer, &policy.clone(), &hook, &delivery).await;
+                let outcome = attempt(client, sealer, policy, &hook, &delivery).await;
                 record(pool, policy, &hook, &delivery, outcome).await;
             }
         });
         futures_util::future::join_all(sends).await;
         if !busy {
             tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-/// Runs `work` on a pooled connection off the async threads.
-async fn blocking<T: Send + 'static>(
-    pool: &Pool,
-    what: &'static str,
-    work: impl FnOnce(&mut crate::db::Conn) -> diesel::QueryResult<T> + Send + 'static,
-) -> Option<T> {
-    let pool = pool.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<T, String> {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
-        work(&mut conn.conn).map_err(|e| e.to_string())
-    })
-    .await;
-    match done {
-        Ok(Ok(value)) => Some(value),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "{what} failed; it runs again later");
-            None
-        }
-        Err(error) => {
-            tracing::warn!(%error, "{what} stopped");
-            None
         }
     }
 }
@@ -238,7 +213,7 @@ async fn record(
     let (hook_id, delivery_id, created) = (hook.id, delivery.id, delivery.created_at);
     let attempt = delivery.attempts + 1;
     let policy = policy.clone();
-    let done = blocking(pool, "recording a webhook attempt", move |conn| {
+    blocking(pool, "recording a webhook attempt", move |conn| {
         let now = domain::now();
         let ok = outcome.ok();
         let (status, next): (&str, NaiveDateTime) = if ok {
@@ -268,14 +243,6 @@ async fn record(
         })
     })
     .await;
-    if done.is_some() && !matches!(delivery.event_type.as_str(), "") {
-        tracing::debug!(
-            webhook = hook_id,
-            delivery = delivery_id,
-            attempt,
-            "webhook attempt recorded"
-        );
-    }
 }
 
 /// Resolves names for the webhook client and refuses private addresses
