@@ -281,7 +281,19 @@ pub fn append(conn: &mut Conn, changes: &[Change], now: NaiveDateTime) -> QueryR
             changed_at: now,
         })
         .collect();
-    repo::changes::append(conn, &rows)
+    repo::changes::append(conn, &rows)?;
+    if !rows.is_empty() {
+        appended().notify_one();
+    }
+    Ok(())
+}
+
+/// Told when this process appends to the log (before the transaction
+/// commits, so a follower that finds nothing new yet looks again soon):
+/// followers on this instance act at once instead of at their next poll.
+pub fn appended() -> &'static tokio::sync::Notify {
+    static APPENDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+    &APPENDED
 }
 
 /// Records that post `id`, scheduled, has gone live at its time, once the

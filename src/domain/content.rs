@@ -268,27 +268,41 @@ pub fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('<') {
-        text.push_str(&rest[..start]);
+        decode_into(&mut text, &rest[..start]);
         let tag = &rest[start + 1..];
         let end = tag.find('>').unwrap_or(tag.len());
-        let name: String = tag[..end]
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if BLOCKS.contains(&name.as_str()) {
+        let name = tag[..end].trim_start_matches('/');
+        let name = &name[..name.bytes().take_while(u8::is_ascii_alphanumeric).count()];
+        if BLOCKS.iter().any(|block| block.eq_ignore_ascii_case(name)) {
             text.push(' ');
         }
         rest = tag.get(end + 1..).unwrap_or("");
     }
-    text.push_str(rest);
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
+    decode_into(&mut text, rest);
+    text
+}
+
+/// Appends `text` with the entities clean HTML uses decoded.
+fn decode_into(out: &mut String, mut text: &str) {
+    const ENTITIES: [(&str, char); 6] = [
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&nbsp;", '\u{a0}'),
+        ("&amp;", '&'),
+    ];
+    while let Some(at) = text.find('&') {
+        out.push_str(&text[..at]);
+        let tail = &text[at..];
+        let (c, len) = ENTITIES
+            .iter()
+            .find(|(entity, _)| tail.starts_with(entity))
+            .map_or(('&', 1), |(entity, c)| (*c, entity.len()));
+        out.push(c);
+        text = &tail[len..];
+    }
+    out.push_str(text);
 }
 
 #[cfg(test)]

@@ -175,75 +175,99 @@ impl SearchQuery {
 /// Words of context a snippet shows.
 const SNIPPET_WORDS: usize = 30;
 
-/// A word of the original text: where it is, and its folded form.
+/// A word of the original text: where it is, and whether it matches.
 struct Span {
     start: usize,
     end: usize,
+    hit: bool,
+}
+
+/// The words of `text` in order, each folded (into one buffer, reused)
+/// and matched against `query` as it is read: a snippet reads only as far
+/// as it shows.
+struct Words<'t, 'q> {
+    chars: std::str::CharIndices<'t>,
+    query: &'q SearchQuery,
     folded: String,
 }
 
-fn spans(text: &str) -> Vec<Span> {
-    let mut spans = Vec::new();
-    let mut current: Option<Span> = None;
-    for (at, c) in text.char_indices() {
-        let mut letter = false;
-        let mut folded = String::new();
-        let mut dropped = true;
-        for l in c.to_lowercase() {
-            if let Some(f) = fold_char(l) {
-                dropped = false;
-                if f.is_alphanumeric() {
-                    letter = true;
-                    folded.push(f);
+impl Iterator for Words<'_, '_> {
+    type Item = Span;
+
+    fn next(&mut self) -> Option<Span> {
+        self.folded.clear();
+        let mut word: Option<(usize, usize)> = None;
+        for (at, c) in self.chars.by_ref() {
+            let mut letter = false;
+            let mut dropped = true;
+            for l in c.to_lowercase() {
+                if let Some(f) = fold_char(l) {
+                    dropped = false;
+                    if f.is_alphanumeric() {
+                        letter = true;
+                        self.folded.push(f);
+                    }
                 }
             }
-        }
-        if dropped {
-            // Marks, ZWNJ and tatweel stay inside the word they are in.
-            if let Some(span) = current.as_mut() {
-                span.end = at + c.len_utf8();
+            let end = at + c.len_utf8();
+            match (&mut word, dropped || letter) {
+                // Marks, ZWNJ and tatweel stay inside the word they are in.
+                (Some((_, last)), true) => *last = end,
+                (None, true) if letter => word = Some((at, end)),
+                (None, _) => {}
+                (Some(_), false) => break,
             }
-            continue;
         }
-        if letter {
-            match current.as_mut() {
-                Some(span) => {
-                    span.end = at + c.len_utf8();
-                    span.folded.push_str(&folded);
-                }
-                None => {
-                    current = Some(Span {
-                        start: at,
-                        end: at + c.len_utf8(),
-                        folded,
-                    })
-                }
-            }
-        } else if let Some(span) = current.take() {
-            spans.push(span);
-        }
+        let (start, end) = word?;
+        Some(Span {
+            start,
+            end,
+            hit: self.query.matches_any(&self.folded),
+        })
     }
-    spans.extend(current);
-    spans
 }
 
 /// A snippet of plain `text` around its first words matching `query`,
 /// HTML-escaped, with the matches in `<mark>`; `…` where text is cut.
 /// `None` when no word matches.
 pub fn snippet(text: &str, query: &SearchQuery) -> Option<String> {
-    let spans = spans(text);
-    let first = spans.iter().position(|s| query.matches_any(&s.folded))?;
-    let from = first.saturating_sub(SNIPPET_WORDS / 3);
-    let to = (from + SNIPPET_WORDS).min(spans.len());
+    const BEFORE: usize = SNIPPET_WORDS / 3;
+    let mut words = Words {
+        chars: text.char_indices(),
+        query,
+        folded: String::new(),
+    };
+    // The words shown before the first match, and whether any came before them.
+    let mut shown: std::collections::VecDeque<Span> = std::collections::VecDeque::new();
+    let mut cut_before = false;
+    loop {
+        let span = words.next()?;
+        let hit = span.hit;
+        if !hit && shown.len() == BEFORE {
+            shown.pop_front();
+            cut_before = true;
+        }
+        shown.push_back(span);
+        if hit {
+            break;
+        }
+    }
+    while shown.len() < SNIPPET_WORDS {
+        match words.next() {
+            Some(span) => shown.push_back(span),
+            None => break,
+        }
+    }
+    let cut_after = shown.len() == SNIPPET_WORDS && words.next().is_some();
     let mut out = String::new();
-    if from > 0 {
+    if cut_before {
         out.push('…');
     }
-    let mut at = spans[from].start;
-    for span in &spans[from..to] {
+    let mut at = shown[0].start;
+    for span in &shown {
         escape_into(&mut out, &text[at..span.start]);
         let word = &text[span.start..span.end];
-        if query.matches_any(&span.folded) {
+        if span.hit {
             out.push_str("<mark>");
             escape_into(&mut out, word);
             out.push_str("</mark>");
@@ -252,7 +276,7 @@ pub fn snippet(text: &str, query: &SearchQuery) -> Option<String> {
         }
         at = span.end;
     }
-    if to < spans.len() {
+    if cut_after {
         out.push('…');
     } else {
         escape_into(&mut out, text[at..].trim_end());

@@ -21,10 +21,10 @@ pub mod principal;
 pub mod redirects;
 pub mod schemas;
 pub mod tags;
-pub mod terms;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
+pub mod writes;
 
 use std::collections::HashMap;
 

@@ -34,7 +34,9 @@ pub struct Policy {
 /// At most this much of a response body is read (and then dropped).
 const BODY_LIMIT: usize = 4096;
 /// Deliveries claimed per pass.
-const BATCH: i64 = 32;
+const BATCH: usize = 32;
+/// Attempts in flight at once, per instance.
+const IN_FLIGHT: usize = 64;
 
 /// The outcome of one attempt.
 struct Outcome {
@@ -50,8 +52,9 @@ impl Outcome {
 }
 
 /// Delivers webhooks for as long as the process runs: turns the change
-/// log into deliveries, claims the due ones, sends them together, and
-/// waits a little when there was nothing to do.
+/// log into deliveries, claims the due ones and sends each on its own (a
+/// slow receiver holds up only its own deliveries), at most `IN_FLIGHT`
+/// at a time, and waits a little when there was nothing to do.
 pub async fn run(pool: Pool, sealer: Sealer, policy: Policy) {
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -69,42 +72,79 @@ pub async fn run(pool: Pool, sealer: Sealer, policy: Policy) {
             return;
         }
     };
+    let (sealer, policy) = (Arc::new(sealer), Arc::new(policy));
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    // A claim outlives the longest attempt, so that a delivery is sent
+    // again only when the instance that claimed it is gone.
+    let lease =
+        chrono::Duration::from_std(policy.timeout * 2 + Duration::from_secs(5)).unwrap_or_default();
+    let mut quick = QUICK.len();
     loop {
-        let claimed = blocking(&pool, "claiming webhook deliveries", {
-            let policy = policy.clone();
-            move |conn| -> diesel::QueryResult<_> {
+        let free = slots.available_permits().min(BATCH);
+        let claimed = if free == 0 {
+            Vec::new()
+        } else {
+            blocking(&pool, "claiming webhook deliveries", move |conn| {
                 let now = domain::now();
                 fan_out(conn, now, 500)?;
-                let until = now
-                    + chrono::Duration::from_std(policy.timeout * 2 + Duration::from_secs(5))
-                        .unwrap_or_default();
-                let due = repo::webhooks::claim_due(conn, now, until, BATCH)?;
+                let due = repo::webhooks::claim_due(conn, now, now + lease, free as i64)?;
+                if due.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let hooks = repo::webhooks::all(conn)?;
-                Ok(due
-                    .into_iter()
-                    .filter_map(|d| {
-                        let hook = hooks.iter().find(|h| h.id == d.webhook_id)?.clone();
-                        Some((d, hook))
-                    })
-                    .collect::<Vec<_>>())
-            }
-        })
-        .await
-        .unwrap_or_default();
+                Ok::<_, diesel::result::Error>(
+                    due.into_iter()
+                        .filter_map(|d| {
+                            let hook = hooks.iter().find(|h| h.id == d.webhook_id)?.clone();
+                            Some((d, hook))
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .unwrap_or_default()
+        };
         let busy = !claimed.is_empty();
-        let sends = claimed.into_iter().map(|(delivery, hook)| {
-            let (client, pool, sealer, policy) = (&client, &pool, &sealer, &policy);
-            async move {
-                let outcome = attempt(client, sealer, policy, &hook, &delivery).await;
-                record(pool, policy, &hook, &delivery, outcome).await;
+        for (delivery, hook) in claimed {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (client, pool, sealer, policy) =
+                (client.clone(), pool.clone(), sealer.clone(), policy.clone());
+            tokio::spawn(async move {
+                let outcome = attempt(&client, &sealer, &policy, &hook, &delivery).await;
+                record(&pool, &policy, &hook, &delivery, outcome).await;
+                drop(slot);
+            });
+        }
+        if busy {
+            quick = QUICK.len();
+            continue;
+        }
+        // Idle: wait for the next poll, or for a write on this instance;
+        // after a write, look again soon (its transaction may not have
+        // committed when it told us).
+        if let Some(wait) = QUICK.get(quick) {
+            quick += 1;
+            tokio::time::sleep(*wait).await;
+        } else {
+            let woken = tokio::time::timeout(POLL, crate::content::changes::appended().notified());
+            if woken.await.is_ok() {
+                quick = 0;
             }
-        });
-        futures_util::future::join_all(sends).await;
-        if !busy {
-            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 }
+
+/// How often an idle instance looks for work written elsewhere.
+const POLL: Duration = Duration::from_millis(200);
+/// The looks after a write on this instance.
+const QUICK: [Duration; 4] = [
+    Duration::from_millis(2),
+    Duration::from_millis(10),
+    Duration::from_millis(30),
+    Duration::from_millis(60),
+];
 
 /// One POST of `delivery` to `hook`.
 async fn attempt(

@@ -2,7 +2,8 @@
 //! signed Standard Webhooks delivery, retried until it answers 2xx; the
 //! targets a webhook may have are checked.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::helpers::{seed, spawn_with, TestApp};
+use crate::helpers::{admin_token_at, fresh_db, seed, spawn_with, Binary, Reply, TestApp};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ struct Received {
     timestamp: String,
     signature: String,
     body: String,
+    /// Whether the receiver held this request without answering.
+    held: bool,
 }
 
 impl Received {
@@ -30,24 +33,32 @@ impl Received {
 }
 
 /// A receiver on loopback: records each request and answers the next
-/// status of `script`, then 200.
+/// status of `script`, then 200; while `hold` is set, it answers nothing
+/// (an attempt stays in flight).
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
+    hold: Arc<AtomicBool>,
+    /// When set, the first request of each event answers 500.
+    fail_first: Arc<AtomicBool>,
 }
 
 impl Receiver {
     fn start(script: &[u16]) -> Receiver {
-        let got = Arc::new(Mutex::new(Vec::new()));
+        let got = Arc::new(Mutex::new(Vec::<Received>::new()));
+        let seen_all = got.clone();
         let script = Arc::new(Mutex::new(
             script.iter().copied().collect::<VecDeque<u16>>(),
         ));
-        let (seen, plan) = (got.clone(), script.clone());
+        let hold = Arc::new(AtomicBool::new(false));
+        let fail_first = Arc::new(AtomicBool::new(false));
+        let flags = (hold.clone(), fail_first.clone());
         let server = HttpServer::new(move || {
-            let (seen, plan) = (seen.clone(), plan.clone());
+            let (seen, plan, flags) = (got.clone(), script.clone(), flags.clone());
             App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-                let (seen, plan) = (seen.clone(), plan.clone());
+                let (seen, plan, (holding, failing)) = (seen.clone(), plan.clone(), flags.clone());
                 async move {
+                    let held = holding.load(Ordering::SeqCst);
                     let header = |name: &str| {
                         req.headers()
                             .get(name)
@@ -55,26 +66,39 @@ impl Receiver {
                             .unwrap_or_default()
                             .to_string()
                     };
+                    let id = header("webhook-id");
+                    let first = !seen.lock().unwrap().iter().any(|r| r.id == id);
                     seen.lock().unwrap().push(Received {
-                        id: header("webhook-id"),
+                        id,
                         timestamp: header("webhook-timestamp"),
                         signature: header("webhook-signature"),
                         body: String::from_utf8_lossy(&body).into_owned(),
+                        held,
                     });
-                    let status = plan.lock().unwrap().pop_front().unwrap_or(200);
+                    if held {
+                        actix_web::rt::time::sleep(Duration::from_secs(60)).await;
+                    }
+                    let status = if first && failing.load(Ordering::SeqCst) {
+                        500
+                    } else {
+                        plan.lock().unwrap().pop_front().unwrap_or(200)
+                    };
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                         .body("thanks")
                 }
             }))
         })
         .workers(1)
+        .max_connections(256)
         .bind("127.0.0.1:0")
         .unwrap();
         let port = server.addrs()[0].port();
         actix_web::rt::spawn(server.run());
         Receiver {
             url: format!("http://127.0.0.1:{port}/hook"),
-            got,
+            got: seen_all,
+            hold,
+            fail_first,
         }
     }
 
@@ -461,4 +485,216 @@ async fn webhook_targets_and_fields_are_checked() {
         app.get_as("/api/v1/webhooks", &admin).await.expect(200)["data"],
         json!([])
     );
+}
+
+/// `POST base+path` as `token` with `body`; answers the reply.
+async fn post_at(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Reply {
+    let sent = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("the server answers");
+    Reply::read(sent).await.expect("a body")
+}
+
+#[actix_web::test]
+async fn a_server_killed_with_attempts_in_flight_delivers_every_event_after_a_restart() {
+    let db = fresh_db();
+    // Short attempts, so that the claim of the killed instance (twice the
+    // timeout and 5 s) runs out soon.
+    let env = [
+        ("NASHR_WEBHOOK_ALLOW_PRIVATE", "1"),
+        ("NASHR_WEBHOOK_FIRST_RETRY_MS", "200"),
+        ("NASHR_WEBHOOK_TIMEOUT_SECS", "2"),
+    ];
+    let mut server = Binary::start(&db.settings, &env);
+    let client = reqwest::Client::new();
+    let base = server.address.clone();
+    let admin = admin_token_at(&client, &base).await;
+    post_at(
+        &client,
+        &base,
+        "/api/v1/editions",
+        &admin,
+        json!({"code": "en", "name": "English", "native_name": "English", "direction": "ltr"}),
+    )
+    .await
+    .expect(201);
+    let receiver = Receiver::start(&[]);
+    let hook = post_at(
+        &client,
+        &base,
+        "/api/v1/webhooks",
+        &admin,
+        json!({"url": receiver.url, "events": ["*"]}),
+    )
+    .await
+    .expect(201);
+    let secret = hook["secret"].as_str().unwrap().to_string();
+
+    // The receiver holds every request: attempts stay in flight.
+    receiver.hold.store(true, Ordering::SeqCst);
+    let mut want: Vec<(String, i64)> = Vec::new();
+    for n in 0..10 {
+        let post = post_at(&client, &base, "/api/v1/posts", &admin, json!({"edition": "en", "title": format!("Story {n}"), "content": "<p>x</p>", "status": "published"}))
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        want.push(("post.published".into(), post));
+        if n % 3 == 0 {
+            let sent = client
+                .patch(format!("{base}/api/v1/posts/{post}"))
+                .bearer_auth(&admin)
+                .header("If-Match", "*")
+                .json(&json!({"title": format!("Story {n}, updated")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), 200);
+            want.push(("post.updated".into(), post));
+        }
+    }
+    // Killed once an attempt is in flight; the updates are still waiting
+    // behind the publications of their posts.
+    let in_flight = receiver.wait_for(1).await;
+    server.signal("-KILL");
+    let status = server.wait(Duration::from_secs(10));
+    assert!(!status.success(), "killed, not exited: {status}");
+    assert!(in_flight.iter().all(|r| r.held));
+    receiver.hold.store(false, Ordering::SeqCst);
+
+    let server = Binary::start(&db.settings, &env);
+    let base = server.address.clone();
+    let answered =
+        |got: &[Received]| -> Vec<Received> { got.iter().filter(|r| !r.held).cloned().collect() };
+    let mut got = Vec::new();
+    for _ in 0..300 {
+        got = answered(&receiver.received());
+        let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+        if ids.len() >= want.len() {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    for r in &got {
+        verify(&secret, r);
+    }
+    // Every event arrived and was answered, in commit order per post.
+    let mut seen: Vec<(String, i64)> = Vec::new();
+    for r in &got {
+        let v = r.json();
+        let event = (
+            v["type"].as_str().unwrap().to_string(),
+            v["data"]["id"].as_i64().unwrap(),
+        );
+        if !seen.contains(&event) {
+            seen.push(event);
+        }
+    }
+    for (_, post) in &want {
+        let of = |list: &[(String, i64)]| -> Vec<String> {
+            list.iter()
+                .filter(|(_, id)| id == post)
+                .map(|(t, _)| t.clone())
+                .collect()
+        };
+        assert_eq!(of(&seen), of(&want), "post {post}");
+    }
+    assert_eq!(seen.len(), want.len(), "{seen:?}");
+    // The attempt cut off by the kill was sent again with its id, and no
+    // event id was lost or made twice.
+    let ids: BTreeSet<String> = got.iter().map(|r| r.id.clone()).collect();
+    for r in &in_flight {
+        assert!(ids.contains(&r.id), "the held attempt {} came again", r.id);
+    }
+    let admin = admin_token_at(&client, &base).await;
+    let deliveries = client
+        .get(format!(
+            "{base}/api/v1/webhooks/{}/deliveries?per_page=100",
+            hook["id"]
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let deliveries = Reply::read(deliveries).await.unwrap().expect(200);
+    let listed: BTreeSet<String> = deliveries["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["response_status"] == 200)
+        .map(|a| a["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ids, "each event's answered attempt is listed");
+    assert_eq!(deliveries["meta"]["total"], want.len());
+}
+
+#[actix_web::test]
+async fn two_instances_share_the_deliveries_and_send_no_attempt_twice() {
+    let app = spawn_with(private_allowed).await;
+    let other = app.second_instance().await;
+    seed::editions(&app);
+    let admin = app.admin().await;
+    let receiver = Receiver::start(&[]);
+    receiver.fail_first.store(true, Ordering::SeqCst);
+    let (hook, secret) = make_webhook(&app, &admin, &receiver.url, json!(["*"])).await;
+    let client = reqwest::Client::new();
+    let mut events = 0;
+    for n in 0..12 {
+        let base = if n % 2 == 0 { &app.address } else { &other };
+        post_at(&client, base, "/api/v1/posts", &admin, json!({"edition": "en", "title": format!("Story {n}"), "content": "<p>x</p>", "status": "published"}))
+            .await
+            .expect(201);
+        post_at(
+            &client,
+            base,
+            "/api/v1/tags",
+            &admin,
+            json!({"edition": "en", "name": format!("Tag {n}")}),
+        )
+        .await
+        .expect(201);
+        events += 2;
+    }
+    // Each event: a 500, then a 200 on the retry; never the same attempt
+    // from both instances.
+    let got = receiver.wait_for(2 * events).await;
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    let got_all = receiver.received();
+    assert_eq!(got_all.len(), got.len().max(2 * events), "{got_all:#?}");
+    let mut per_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &got_all {
+        verify(&secret, r);
+        *per_id.entry(r.id.as_str()).or_default() += 1;
+    }
+    assert_eq!(per_id.len(), events);
+    assert!(per_id.values().all(|&n| n == 2), "{per_id:?}");
+    let listed = app
+        .get_as(
+            &format!("/api/v1/webhooks/{hook}/deliveries?per_page=100"),
+            &admin,
+        )
+        .await
+        .expect(200);
+    let mut attempts: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for a in listed["data"].as_array().unwrap() {
+        attempts
+            .entry(a["event_id"].as_str().unwrap().to_string())
+            .or_default()
+            .push(a["attempt"].as_i64().unwrap());
+    }
+    assert_eq!(attempts.len(), events);
+    for numbers in attempts.values_mut() {
+        numbers.sort();
+        assert_eq!(numbers, &[1, 2]);
+    }
 }

@@ -2,19 +2,21 @@
 //! stay. A category with subcategories cannot be deleted until they are
 //! moved or deleted.
 
-use actix_web::{delete, patch, post, web, HttpResponse};
+use actix_web::{delete, patch, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
 use crate::content::checks::Categories;
-use crate::content::terms::{NewTerm, TermEdit};
+use crate::content::error::WriteError;
+use crate::content::terms::{self, NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::error::{responses, ApiError};
+use crate::domain::access::{Actor, Scope};
+use crate::error::ApiError;
 use crate::repo;
 use crate::routes::categories::{single, CategoryResponse};
-use crate::routes::extract::{ApiJson, IfMatch, NoParams};
-use crate::routes::{self, found, ApiQuery, Db};
+use crate::routes::extract::IfMatch;
+use crate::routes::found;
+use crate::routes::writes::{write_handlers, Written};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,79 +81,61 @@ impl From<UpdateCategoryRequest> for TermEdit {
     }
 }
 
-fn category_reply(conn: &mut Conn, id: i64) -> Result<(CategoryResponse, i32), ApiError> {
-    let row = found(repo::categories::find(conn, id)?, "category")?;
-    let revision = row.revision;
-    let editions = repo::editions::all(conn)?;
-    Ok((single(conn, &editions, Some(row))?, revision))
+/// Categories, written by [`crate::content::terms`] and shown as their reads
+/// show them.
+pub struct CategoryWrites;
+
+impl Written for CategoryWrites {
+    type New = NewTerm;
+    type Edit = TermEdit;
+    type View = CategoryResponse;
+    const SCOPE: Scope = Scope::TaxonomyWrite;
+    const COLLECTION: &'static str = "categories";
+
+    fn create(conn: &mut Conn, actor: Actor, new: NewTerm) -> Result<i64, WriteError> {
+        terms::create::<Categories>(conn, actor, new)
+    }
+
+    fn update(
+        conn: &mut Conn,
+        actor: Actor,
+        id: i64,
+        if_match: &IfMatch,
+        edit: TermEdit,
+    ) -> Result<(), WriteError> {
+        terms::update::<Categories>(conn, actor, id, if_match, edit)
+    }
+
+    fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError> {
+        terms::delete::<Categories>(conn, id, if_match)
+    }
+
+    fn reply(conn: &mut Conn, id: i64) -> Result<(CategoryResponse, i32), ApiError> {
+        let row = found(repo::categories::find(conn, id)?, "category")?;
+        let revision = row.revision;
+        let editions = repo::editions::all(conn)?;
+        Ok((single(conn, &editions, Some(row))?, revision))
+    }
 }
 
-/// Create a category. Answers 201 with its URL in `Location`.
-#[utoipa::path(
+write_handlers!(
+    CategoryWrites,
     tag = "categories",
-    request_body = CreateCategoryRequest,
-    security(("bearer" = ["taxonomy:write"])),
-    responses(
-        (status = 201, description = "The category as stored", body = CategoryResponse,
-         headers(("Location" = String, description = "The category's URL"), ("ETag" = String, description = "Its version"))),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden,
-        responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
+    scope = "taxonomy:write",
+    noun = "category",
+    collection = "/categories",
+    item = "/categories/{id}",
+    response = CategoryResponse,
+    create = create_category(
+        CreateCategoryRequest,
+        "Create a category. Answers 201 with its URL in `Location`."
+    ),
+    update = update_category(
+        UpdateCategoryRequest,
+        "Update a category (send its `ETag` as `If-Match`)."
+    ),
+    delete = delete_category(
+        "Delete a category; its posts stay, without it. A category with subcategories is a 409.",
+        crate::error::responses::Conflict
     )
-)]
-#[post("/categories")]
-pub async fn create_category(
-    db: Db,
-    principal: Principal,
-    ApiJson(body): ApiJson<CreateCategoryRequest>,
-) -> Result<HttpResponse, ApiError> {
-    routes::terms::create::<Categories, _>(db, principal, body.into(), category_reply, "categories")
-        .await
-}
-
-/// Update a category (send its `ETag` as `If-Match`).
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
-    request_body = UpdateCategoryRequest,
-    security(("bearer" = ["taxonomy:write"])),
-    responses(
-        (status = 200, description = "The updated category", body = CategoryResponse, headers(("ETag" = String, description = "The new version"))),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
-        responses::PreconditionFailed, responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
-    )
-)]
-#[patch("/categories/{id}")]
-pub async fn update_category(
-    db: Db,
-    principal: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    ApiJson(body): ApiJson<UpdateCategoryRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    routes::terms::update::<Categories, _>(db, principal, id, if_match, body.into(), category_reply)
-        .await
-}
-
-/// Delete a category; its posts stay, without it. A category with
-/// subcategories is a 409.
-#[utoipa::path(
-    tag = "categories",
-    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
-    security(("bearer" = ["taxonomy:write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
-        responses::Conflict, responses::PreconditionFailed, responses::Unavailable
-    )
-)]
-#[delete("/categories/{id}")]
-pub async fn delete_category(
-    db: Db,
-    principal: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    _: ApiQuery<NoParams>,
-) -> Result<HttpResponse, ApiError> {
-    routes::terms::delete::<Categories>(db, principal, id.into_inner(), if_match).await
-}
+);

@@ -1,19 +1,20 @@
 //! Writing menus over HTTP: the requests, and handlers that hand them to
 //! [`crate::content::menus`], where the rules are.
 
-use actix_web::{delete, patch, post, web, HttpResponse};
+use actix_web::{delete, patch, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
+use crate::content::error::WriteError;
 use crate::content::menus::{self, MenuEdit, MenuItem, NewMenu};
 use crate::db::Conn;
 use crate::domain::access::{Actor, Scope};
-use crate::error::{responses, ApiError};
+use crate::error::ApiError;
 use crate::repo;
-use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::extract::IfMatch;
+use crate::routes::found;
 use crate::routes::menus::{menu_views, MenuItemType, MenuResponse};
-use crate::routes::{found, ApiQuery, Db};
+use crate::routes::writes::{write_handlers, Written};
 
 /// A menu entry to write.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -105,101 +106,55 @@ impl From<UpdateMenuRequest> for MenuEdit {
     }
 }
 
-fn menu_reply(conn: &mut Conn, id: i64) -> Result<(MenuResponse, i32), ApiError> {
-    let row = found(repo::menus::find(conn, id)?, "menu")?;
-    let revision = row.revision;
-    let editions = repo::editions::all(conn)?;
-    Ok((menu_views(conn, &editions, vec![row])?.remove(0), revision))
+/// Menus, written by [`crate::content::menus`] and shown as their reads show
+/// them.
+pub struct MenuWrites;
+
+impl Written for MenuWrites {
+    type New = NewMenu;
+    type Edit = MenuEdit;
+    type View = MenuResponse;
+    const SCOPE: Scope = Scope::MenusWrite;
+    const COLLECTION: &'static str = "menus";
+
+    fn create(conn: &mut Conn, actor: Actor, new: NewMenu) -> Result<i64, WriteError> {
+        menus::create(conn, actor, new)
+    }
+
+    fn update(
+        conn: &mut Conn,
+        actor: Actor,
+        id: i64,
+        if_match: &IfMatch,
+        edit: MenuEdit,
+    ) -> Result<(), WriteError> {
+        menus::update(conn, actor, id, if_match, edit)
+    }
+
+    fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError> {
+        menus::delete(conn, id, if_match)
+    }
+
+    fn reply(conn: &mut Conn, id: i64) -> Result<(MenuResponse, i32), ApiError> {
+        let row = found(repo::menus::find(conn, id)?, "menu")?;
+        let revision = row.revision;
+        let editions = repo::editions::all(conn)?;
+        Ok((menu_views(conn, &editions, vec![row])?.remove(0), revision))
+    }
 }
 
-/// Create a menu with its items.
-#[utoipa::path(
+write_handlers!(
+    MenuWrites,
     tag = "menus",
-    request_body = CreateMenuRequest,
-    security(("bearer" = ["menus:write"])),
-    responses(
-        (status = 201, description = "The menu as stored", body = MenuResponse,
-         headers(("Location" = String, description = "The menu's URL"), ("ETag" = String, description = "Its version"))),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden,
-        responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
-    )
-)]
-#[post("/menus")]
-pub async fn create_menu(
-    db: Db,
-    principal: Principal,
-    ApiJson(body): ApiJson<CreateMenuRequest>,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::MenusWrite)?;
-    let actor = Actor::from(&principal);
-    let (view, revision) = db
-        .run(move |conn| {
-            let id = menus::create(conn, actor, body.into())?;
-            menu_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/menus/{}", view.id)))
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
-}
-
-/// Update a menu; `items`, when given, replace all its items.
-#[utoipa::path(
-    tag = "menus",
-    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
-    request_body = UpdateMenuRequest,
-    security(("bearer" = ["menus:write"])),
-    responses(
-        (status = 200, description = "The updated menu", body = MenuResponse, headers(("ETag" = String, description = "The new version"))),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
-        responses::PreconditionFailed, responses::UnsupportedMediaType, responses::Unprocessable, responses::Unavailable
-    )
-)]
-#[patch("/menus/{id}")]
-pub async fn update_menu(
-    db: Db,
-    principal: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    ApiJson(body): ApiJson<UpdateMenuRequest>,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::MenusWrite)?;
-    let actor = Actor::from(&principal);
-    let id = id.into_inner();
-    let (view, revision) = db
-        .run(move |conn| {
-            menus::update(conn, actor, id, &if_match, body.into())?;
-            menu_reply(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(revision)))
-        .json(view))
-}
-
-/// Delete a menu and its items.
-#[utoipa::path(
-    tag = "menus",
-    params(("id" = i64, Path, description = "Menu id"), ("If-Match" = Option<String>, Header, description = "The ETag you read (`\"3\"`), or `*`; a stale one gets 412 and changes nothing")),
-    security(("bearer" = ["menus:write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
-        responses::PreconditionFailed, responses::Unavailable
-    )
-)]
-#[delete("/menus/{id}")]
-pub async fn delete_menu(
-    db: Db,
-    principal: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    _: ApiQuery<NoParams>,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(Scope::MenusWrite)?;
-    let id = id.into_inner();
-    db.run(move |conn| Ok(menus::delete(conn, id, &if_match)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
+    scope = "menus:write",
+    noun = "menu",
+    collection = "/menus",
+    item = "/menus/{id}",
+    response = MenuResponse,
+    create = create_menu(CreateMenuRequest, "Create a menu with its items."),
+    update = update_menu(
+        UpdateMenuRequest,
+        "Update a menu; `items`, when given, replace all its items."
+    ),
+    delete = delete_menu("Delete a menu and its items.")
+);
