@@ -4,11 +4,14 @@
 //! three handlers (create, update, delete) of such a resource, with their
 //! OpenAPI descriptions, from one [`Written`] implementation.
 
+use std::marker::PhantomData;
+
 use actix_web::HttpResponse;
 use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::content::error::WriteError;
+use crate::content::terms::{self, NewTerm, Term, TermEdit};
 use crate::db::Conn;
 use crate::domain::access::{Actor, Scope};
 use crate::error::ApiError;
@@ -38,6 +41,48 @@ pub trait Written: 'static {
     fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError>;
     /// Resource `id` as a read shows it, and its revision.
     fn reply(conn: &mut Conn, id: i64) -> Result<(Self::View, i32), ApiError>;
+}
+
+/// A kind of term (categories, tags) as [`Written`] knows it: written by
+/// the [`crate::content::terms`] commands, shown as its reads show it.
+pub trait TermReply: Term {
+    type View: Serialize + Send + 'static;
+    const COLLECTION: &'static str;
+    /// Term `id` as a read shows it, and its revision.
+    fn reply(conn: &mut Conn, id: i64) -> Result<(Self::View, i32), ApiError>;
+}
+
+/// The terms of kind `K`, for [`write_handlers!`].
+pub struct Terms<K>(PhantomData<K>);
+
+impl<K: TermReply + 'static> Written for Terms<K> {
+    type New = NewTerm;
+    type Edit = TermEdit;
+    type View = K::View;
+    const SCOPE: Scope = Scope::TaxonomyWrite;
+    const COLLECTION: &'static str = K::COLLECTION;
+
+    fn create(conn: &mut Conn, actor: Actor, new: NewTerm) -> Result<i64, WriteError> {
+        terms::create::<K>(conn, actor, new)
+    }
+
+    fn update(
+        conn: &mut Conn,
+        actor: Actor,
+        id: i64,
+        if_match: &IfMatch,
+        edit: TermEdit,
+    ) -> Result<(), WriteError> {
+        terms::update::<K>(conn, actor, id, if_match, edit)
+    }
+
+    fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError> {
+        terms::delete::<K>(conn, id, if_match)
+    }
+
+    fn reply(conn: &mut Conn, id: i64) -> Result<(K::View, i32), ApiError> {
+        K::reply(conn, id)
+    }
 }
 
 /// 201 with the new resource at `/api/v1/{collection}/{id}`.

@@ -7,16 +7,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::content::checks::Categories;
-use crate::content::error::WriteError;
-use crate::content::terms::{self, NewTerm, TermEdit};
+use crate::content::terms::{NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Scope};
 use crate::error::ApiError;
 use crate::repo;
 use crate::routes::categories::{single, CategoryResponse};
-use crate::routes::extract::IfMatch;
 use crate::routes::found;
-use crate::routes::writes::{write_handlers, Written};
+use crate::routes::writes::{write_handlers, TermReply, Terms};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,34 +78,9 @@ impl From<UpdateCategoryRequest> for TermEdit {
     }
 }
 
-/// Categories, written by [`crate::content::terms`] and shown as their reads
-/// show them.
-pub struct CategoryWrites;
-
-impl Written for CategoryWrites {
-    type New = NewTerm;
-    type Edit = TermEdit;
+impl TermReply for Categories {
     type View = CategoryResponse;
-    const SCOPE: Scope = Scope::TaxonomyWrite;
     const COLLECTION: &'static str = "categories";
-
-    fn create(conn: &mut Conn, actor: Actor, new: NewTerm) -> Result<i64, WriteError> {
-        terms::create::<Categories>(conn, actor, new)
-    }
-
-    fn update(
-        conn: &mut Conn,
-        actor: Actor,
-        id: i64,
-        if_match: &IfMatch,
-        edit: TermEdit,
-    ) -> Result<(), WriteError> {
-        terms::update::<Categories>(conn, actor, id, if_match, edit)
-    }
-
-    fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError> {
-        terms::delete::<Categories>(conn, id, if_match)
-    }
 
     fn reply(conn: &mut Conn, id: i64) -> Result<(CategoryResponse, i32), ApiError> {
         let row = found(repo::categories::find(conn, id)?, "category")?;
@@ -119,7 +91,7 @@ impl Written for CategoryWrites {
 }
 
 write_handlers!(
-    CategoryWrites,
+    Terms<Categories>,
     tag = "categories",
     scope = "taxonomy:write",
     noun = "category",

@@ -5,16 +5,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::content::checks::Tags;
-use crate::content::error::WriteError;
-use crate::content::terms::{self, NewTerm, TermEdit};
+use crate::content::terms::{NewTerm, TermEdit};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Scope};
 use crate::error::ApiError;
 use crate::repo;
-use crate::routes::extract::IfMatch;
 use crate::routes::found;
 use crate::routes::tags::{tag_views, TagResponse};
-use crate::routes::writes::{write_handlers, Written};
+use crate::routes::writes::{write_handlers, TermReply, Terms};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,34 +62,9 @@ impl From<UpdateTagRequest> for TermEdit {
     }
 }
 
-/// Tags, written by [`crate::content::terms`] and shown as their reads show
-/// them.
-pub struct TagWrites;
-
-impl Written for TagWrites {
-    type New = NewTerm;
-    type Edit = TermEdit;
+impl TermReply for Tags {
     type View = TagResponse;
-    const SCOPE: Scope = Scope::TaxonomyWrite;
     const COLLECTION: &'static str = "tags";
-
-    fn create(conn: &mut Conn, actor: Actor, new: NewTerm) -> Result<i64, WriteError> {
-        terms::create::<Tags>(conn, actor, new)
-    }
-
-    fn update(
-        conn: &mut Conn,
-        actor: Actor,
-        id: i64,
-        if_match: &IfMatch,
-        edit: TermEdit,
-    ) -> Result<(), WriteError> {
-        terms::update::<Tags>(conn, actor, id, if_match, edit)
-    }
-
-    fn delete(conn: &mut Conn, id: i64, if_match: &IfMatch) -> Result<(), WriteError> {
-        terms::delete::<Tags>(conn, id, if_match)
-    }
 
     fn reply(conn: &mut Conn, id: i64) -> Result<(TagResponse, i32), ApiError> {
         let row = found(repo::tags::find(conn, id)?, "tag")?;
@@ -103,7 +75,7 @@ impl Written for TagWrites {
 }
 
 write_handlers!(
-    TagWrites,
+    Terms<Tags>,
     tag = "tags",
     scope = "taxonomy:write",
     noun = "tag",
