@@ -183,15 +183,10 @@ pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<bool> {
 /// SQLite takes its write lock now rather than fail to upgrade later) and
 /// answers the last change id turned into deliveries.
 pub fn lock_outbox(conn: &mut Conn) -> QueryResult<i64> {
-    with_conn!(conn, c => {
-        diesel::update(webhook_outbox::table.find(1))
-            .set(webhook_outbox::last_change_id.eq(webhook_outbox::last_change_id))
-            .execute(c)?;
-        webhook_outbox::table
-            .find(1)
-            .select(webhook_outbox::last_change_id)
-            .first(c)
-    })
+    with_conn!(conn, c => diesel::update(webhook_outbox::table.find(1))
+        .set(webhook_outbox::last_change_id.eq(webhook_outbox::last_change_id))
+        .execute(c))?;
+    outbox(conn)
 }
 
 pub fn set_outbox(conn: &mut Conn, last_change_id: i64) -> QueryResult<()> {
@@ -221,13 +216,23 @@ pub fn insert_deliveries(conn: &mut Conn, rows: &[NewDelivery<'_>]) -> QueryResu
 /// time, and the oldest pending one of their webhook and resource (so one
 /// resource's events arrive in commit order). One statement: two
 /// instances never claim the same row (PostgreSQL skips rows another
-/// claims; SQLite has one writer).
+/// claims; SQLite has one writer). With nothing pending and due it
+/// writes nothing: one read of the partial index.
 pub fn claim_due(
     conn: &mut Conn,
     now: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<DeliveryRow>> {
+    let due = with_conn!(conn, c => diesel::select(diesel::dsl::exists(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::next_attempt_at.le(now)),
+    ))
+    .get_result::<bool>(c))?;
+    if !due {
+        return Ok(Vec::new());
+    }
     let condition = "d.status = 'pending' AND d.next_attempt_at <= $1 \
          AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
          AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.enabled) \
