@@ -71,12 +71,18 @@ impl Keys {
     }
 }
 
-/// The keys of the response to `path` with `body`, if it has any.
-pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
+/// The collection a public path belongs to (`posts` for
+/// `/api/v1/posts/3`, `feeds` for `/feeds/en.xml`).
+fn collection(path: &str) -> Option<&str> {
     let rest = path
         .strip_prefix("/api/v1/")
         .or_else(|| path.strip_prefix('/'))?;
-    let collection = rest.split(['/', '.']).next().filter(|c| !c.is_empty())?;
+    rest.split(['/', '.']).next().filter(|c| !c.is_empty())
+}
+
+/// The keys of the response to `path` with `body`, if it has any.
+pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
+    let collection = collection(path)?;
     let keys = |items: BTreeSet<String>, everything: bool| Keys {
         collection: collection.to_string(),
         list: true,
@@ -112,6 +118,27 @@ pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
         list,
         ..keys(items, false)
     })
+}
+
+/// The keys of the response to `path` whose handler named what it shows
+/// ([`super::Named`]): the same keys [`of_response`] finds in its body.
+pub fn of_named(path: &str, list: bool, items: BTreeSet<String>) -> Option<Keys> {
+    Some(Keys {
+        collection: collection(path)?.to_string(),
+        list,
+        items,
+        everything: false,
+    })
+}
+
+/// The keys one item of `kind` names, from its JSON (as [`of_response`]
+/// finds them in a body that shows it).
+pub fn of_item(kind: &str, json: &[u8]) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    // Not JSON: it names nothing.
+    let _ = Item::new(kind, &mut keys).deserialize(&mut de);
+    keys
 }
 
 /// The kind of what a field of an object of `kind` holds, if it names

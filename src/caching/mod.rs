@@ -93,11 +93,14 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// The parts for `req`, if it is a public read.
+    /// The parts for `req`, if it is a public read and parts are kept.
     pub fn for_request(req: &HttpRequest) -> Option<Parts> {
         let stamp = *req.extensions().get::<Stamp>()?;
         let policy = req.app_data::<web::Data<CachePolicy>>()?.clone();
-        Some(Parts { policy, stamp })
+        policy
+            .responses
+            .keeps_parts()
+            .then_some(Parts { policy, stamp })
     }
 
     pub fn get<T: std::any::Any + Send + Sync>(
@@ -122,6 +125,23 @@ impl Parts {
             .responses
             .put_part(self.stamp, (kind, id), value, keys, size);
     }
+}
+
+/// What a response shows, named by the handler that built it from kept
+/// parts that know their keys (see [`item_keys`]), so that the body need
+/// not be read for them: the same keys reading the body finds (debug
+/// builds, which run the tests, check that they are).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// A list of its collection, rather than one item.
+    pub list: bool,
+    pub items: std::collections::BTreeSet<String>,
+}
+
+/// The keys an item of `kind` (`post`) names, from its JSON: what a
+/// response that shows it names for it.
+pub fn item_keys(kind: &str, json: &[u8]) -> std::collections::BTreeSet<String> {
+    keys::of_item(kind, json)
 }
 
 /// Whether the response to `req` is a public read this middleware handles.
@@ -201,6 +221,7 @@ pub async fn public_reads(
     }
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
+    let named = head.extensions_mut().remove::<Named>();
     let bytes = match body::to_bytes(body).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -231,7 +252,20 @@ pub async fn public_reads(
     );
     headers.insert(header::CACHE_CONTROL, policy.public.clone());
     headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    let keys = keys::of_response(req.path(), &bytes).unwrap_or_else(keys::Keys::everything);
+    let keys = match named {
+        Some(named) => {
+            let keys = keys::of_named(req.path(), named.list, named.items);
+            debug_assert_eq!(
+                keys,
+                keys::of_response(req.path(), &bytes),
+                "{}",
+                req.path()
+            );
+            keys
+        }
+        None => keys::of_response(req.path(), &bytes),
+    }
+    .unwrap_or_else(keys::Keys::everything);
     let names = keys.header();
     headers.insert(
         HeaderName::from_static("cache-tag"),

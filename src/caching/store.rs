@@ -385,6 +385,11 @@ struct Part {
 
 impl ResponseCache {
     /// The part kept under `key`, if it is a `T`.
+    /// Whether parts are kept at all (a budget above 0).
+    pub fn keeps_parts(&self) -> bool {
+        self.parts_budget > 0
+    }
+
     pub fn part<T: Any + Send + Sync>(&self, key: PartKey) -> Option<Arc<T>> {
         if self.parts_budget == 0 {
             return None;

@@ -124,12 +124,12 @@ macro_rules! newest_scored {
 pub(crate) use newest_scored;
 
 /// Counts the rows boxed query `$make` selects and loads the `$row`s of
-/// window `$w`: most relevant to `$relevance` first when it is
+/// window `$w` (its columns selected by `$select`): most relevant to `$relevance` first when it is
 /// `Some(query)` (the index `$table` joined), otherwise in the keyset order
 /// `$keys` then id column `$id` (descending when `$id_desc`). `return`s
 /// the rows and the count from the enclosing function.
 macro_rules! page_of {
-    ($c:ident, $make:expr, $row:ty, $backend:expr, $table:literal, $id_col:expr, $id:literal,
+    ($c:ident, $make:expr, $row:ty, $select:expr, $backend:expr, $table:literal, $id_col:expr, $id:literal,
      $relevance:expr, $keys:expr, $id_desc:expr, $w:expr, $known_total:expr) => {{
         let w: &$crate::db::keyset::Window = $w;
         let known: Option<i64> = $known_total;
@@ -140,8 +140,8 @@ macro_rules! page_of {
         if w.offset >= total {
             return Ok((vec![], total));
         }
-        let q = $make.select(<$row>::as_select());
-        let rows = match $relevance {
+        let q = $make.select($select);
+        let rows: Vec<$row> = match $relevance {
             Some(s) => $crate::db::search::by_relevance!(q, $backend, $table, $id_col, s)
                 .limit(w.limit)
                 .offset(w.offset)

@@ -22,6 +22,9 @@ pub struct CategoryRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub revision: i32,
+    /// Its published posts outside the trash, kept by the database (see
+    /// [`crate::repo::counts`]).
+    pub published_posts: i64,
 }
 
 #[derive(Debug, Insertable)]

@@ -51,9 +51,21 @@ pub fn live_posts(
             .load(c))?,
     };
     let mut counts: HashMap<i64, i64> = kept.into_iter().collect();
+    correct(conn, counted, &mut counts, now)?;
+    Ok(counts)
+}
+
+/// Turns kept counts (by id, as the rows read them) into counts of live
+/// posts at `now`.
+pub fn correct(
+    conn: &mut Conn,
+    counted: Counted,
+    counts: &mut HashMap<i64, i64>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let differ = differences(conn, now)?;
     if differ.is_empty() {
-        return Ok(counts);
+        return Ok(());
     }
     let differing: Vec<i64> = differ.keys().copied().collect();
     // (post, what counts it) for the posts that differ.
@@ -76,7 +88,7 @@ pub fn live_posts(
             *n += differ[&post];
         }
     }
-    Ok(counts)
+    Ok(())
 }
 
 /// Posts whose liveness at `now` differs from their kept count: `+1` for

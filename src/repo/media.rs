@@ -230,6 +230,7 @@ macro_rules! page {
             $c,
             $make,
             MediaRow,
+            MediaRow::as_select(),
             $backend,
             "media_search",
             media::id,

@@ -364,7 +364,13 @@ impl PostSort {
 /// Counts the posts boxed query `$make` selects and loads those of
 /// `$window` in `$sort` order; `return`s from the enclosing function.
 macro_rules! page {
-    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr, $total:expr) => {{
+    ($c:ident, $make:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr, $total:expr, $columns:expr) => {{
+        match $columns {
+            Columns::Whole => page!(@ $c, $make, PostRow::as_select(), $filter, $backend, $sort, $window, $total),
+            Columns::Heads => page!(@ $c, $make, heads!(), $filter, $backend, $sort, $window, $total),
+        }
+    }};
+    (@ $c:ident, $make:expr, $select:expr, $filter:expr, $backend:expr, $sort:expr, $window:expr, $total:expr) => {{
         let relevance = $filter
             .search
             .as_ref()
@@ -374,6 +380,7 @@ macro_rules! page {
             $c,
             $make,
             PostRow,
+            $select,
             $backend,
             "post_search",
             posts::id,
@@ -387,19 +394,60 @@ macro_rules! page {
     }};
 }
 
-/// The posts `filter` selects in `window`, and how many it selects in all
-/// (`known_total` when the caller knows it already: counting is the most
-/// a page of a large list costs).
+/// Which columns of posts are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    Whole,
+    /// All but the texts (`content` and `excerpt` read as empty): for
+    /// posts whose views are kept, where reading their texts is most of
+    /// what a page costs the database.
+    Heads,
+}
+
+/// [`PostRow`]'s columns, its texts left empty ([`Columns::Heads`]).
+macro_rules! heads {
+    () => {
+        (
+            posts::id,
+            posts::edition_id,
+            posts::kind,
+            posts::slug,
+            posts::title,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            posts::status,
+            posts::published_at,
+            posts::author_id,
+            posts::featured_media_id,
+            posts::parent_id,
+            posts::featured,
+            posts::comment_count,
+            posts::translation_group,
+            posts::revision,
+            posts::deleted_at,
+            posts::created_at,
+            posts::updated_at,
+            posts::created_by,
+            posts::updated_by,
+            posts::published_by,
+        )
+    };
+}
+
+/// The posts `filter` selects in `window` (their `columns`), and how many
+/// it selects in all (`known_total` when the caller knows it already:
+/// counting is the most a page of a large list costs).
 pub fn list(
     conn: &mut Conn,
     filter: &PostFilter,
     sort: PostSort,
     window: &Window,
     known_total: Option<i64>,
+    columns: Columns,
 ) -> QueryResult<(Vec<PostRow>, i64)> {
     let backend = conn.backend();
     with_conn!(conn, c => match &filter.search {
-        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window, known_total),
+        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window, known_total, columns),
         Some(words) => page!(
             c,
             {
@@ -409,7 +457,7 @@ pub fn list(
                 );
                 search::search_filter!(q, backend, "post_search", words)
             },
-            filter, backend, sort, window, known_total
+            filter, backend, sort, window, known_total, columns
         ),
     })
 }
@@ -467,12 +515,14 @@ pub fn rank(conn: &mut Conn, filter: &PostFilter, window: i64) -> QueryResult<Ra
     })
 }
 
-/// The posts with these ids, in the order of `ids` (missing ones left out).
-pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<PostRow>> {
-    let mut rows: Vec<PostRow> = with_conn!(conn, c => posts::table
-        .filter(posts::id.eq_any(ids))
-        .select(PostRow::as_select())
-        .load(c))?;
+/// The posts with these ids (their `columns`), in the order of `ids`
+/// (missing ones left out).
+pub fn by_ids(conn: &mut Conn, ids: &[i64], columns: Columns) -> QueryResult<Vec<PostRow>> {
+    let all = posts::table.filter(posts::id.eq_any(ids));
+    let mut rows: Vec<PostRow> = match columns {
+        Columns::Whole => with_conn!(conn, c => all.select(PostRow::as_select()).load(c))?,
+        Columns::Heads => with_conn!(conn, c => all.select(heads!()).load(c))?,
+    };
     rows.sort_by_key(|r| ids.iter().position(|&id| id == r.id));
     Ok(rows)
 }

@@ -17,7 +17,7 @@ use crate::repo;
 use crate::repo::editions::EditionRow;
 use crate::repo::posts::{PostFilter, PostSort, Visibility};
 use crate::routes::extract::NoParams;
-use crate::routes::posts::{alternates, post_views, PostResponse};
+use crate::routes::posts::{alternates, columns, shown_posts, PostResponse, ShownPost};
 use crate::routes::{edition_param, found, groups_of, ApiQuery, AppState, Db, TranslationIndex};
 
 /// Items in a feed.
@@ -215,9 +215,28 @@ async fn feed(
                 offset: 0,
                 after: None,
             };
-            let (rows, _) =
-                repo::posts::list(conn, &filter, PostSort::PublishedDesc, &window, None)?;
-            let posts = post_views(conn, &editions, &st, rows, now, false, parts.as_ref())?;
+            let (rows, _) = repo::posts::list(
+                conn,
+                &filter,
+                PostSort::PublishedDesc,
+                &window,
+                None,
+                columns(parts.as_ref()),
+            )?;
+            let heads = parts.is_some();
+            let posts: Vec<PostResponse> = shown_posts(
+                conn,
+                &editions,
+                &st,
+                rows,
+                now,
+                false,
+                parts.as_ref(),
+                heads,
+            )?
+            .into_iter()
+            .map(ShownPost::into_response)
+            .collect();
             Ok((channel, posts))
         })
         .await?;

@@ -444,6 +444,42 @@ impl<T: Serialize> ListResponse<T> {
     }
 }
 
+/// An item that writes its own JSON (kept bytes, see
+/// [`ListResponse::respond_written`]): the same JSON it serializes to.
+pub trait WriteJson {
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl<T: Serialize + WriteJson> ListResponse<T> {
+    /// The `200` answer as [`ListResponse::respond_with`] gives it, each
+    /// item writing its own JSON into the envelope (no JSON tree, no
+    /// serializer walking the items) unless `fields` prunes them.
+    pub fn respond_written(self, fields: Option<&Fields>) -> HttpResponse {
+        if fields.is_some() {
+            return self.respond_with(fields);
+        }
+        let mut body = Vec::with_capacity(16 * 1024);
+        body.extend_from_slice(b"{\"data\":[");
+        for (i, item) in self.data.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            item.write_json(&mut body);
+        }
+        body.extend_from_slice(b"],\"meta\":");
+        // Writing to memory fails only for values JSON cannot hold.
+        let _ = serde_json::to_writer(&mut body, &self.meta);
+        body.extend_from_slice(b",\"links\":");
+        let _ = serde_json::to_writer(&mut body, &self.links);
+        body.push(b'}');
+        let mut res = HttpResponse::Ok();
+        for header in self.headers() {
+            res.insert_header(header);
+        }
+        res.content_type("application/json").body(body)
+    }
+}
+
 /// This request's URL with `param` (`page` or `cursor`) set to `value`
 /// and the other one removed, other parameters kept in order.
 fn page_url(req: &HttpRequest, base_url: &str, param: &str, value: &str) -> String {

@@ -45,18 +45,38 @@ pub struct CategoryResponse {
     pub children: Option<Vec<CategoryResponse>>,
 }
 
-/// Category responses for `rows`, in order, with post counts and
-/// translations loaded in two queries.
+/// Category responses for `rows`, with post counts (kept on the rows,
+/// corrected for posts going live by their time) and translations: looked
+/// up in `every` category when the caller has read them all, otherwise in
+/// one query.
 pub fn category_views(
     conn: &mut Conn,
     editions: &Editions,
     rows: &[CategoryRow],
+    every: Option<&[CategoryRow]>,
     now: NaiveDateTime,
 ) -> Result<HashMap<i64, CategoryResponse>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let counts = repo::counts::live_posts(conn, Counted::Categories, &ids, now)?;
-    let groups = groups_of(rows.iter().map(|c| &c.translation_group));
-    let translations = TranslationIndex::new(repo::categories::translations(conn, &groups)?);
+    let mut counts: HashMap<i64, i64> = rows.iter().map(|c| (c.id, c.published_posts)).collect();
+    repo::counts::correct(conn, Counted::Categories, &mut counts, now)?;
+    let translations = match every {
+        Some(every) => TranslationIndex::new(
+            every
+                .iter()
+                .map(|c| {
+                    (
+                        c.id,
+                        c.edition_id,
+                        c.slug.clone(),
+                        c.translation_group.clone(),
+                    )
+                })
+                .collect(),
+        ),
+        None => {
+            let groups = groups_of(rows.iter().map(|c| &c.translation_group));
+            TranslationIndex::new(repo::categories::translations(conn, &groups)?)
+        }
+    };
     Ok(rows
         .iter()
         .map(|c| {
@@ -178,7 +198,7 @@ pub async fn list_categories(
             let next = page.next_cursor(sort.name(), &mut rows, total, |c| {
                 (sort.values(Some(c.position), &c.name, &c.slug), c.id)
             });
-            let views = category_views(conn, &editions, &rows, now)?;
+            let views = category_views(conn, &editions, &rows, None, now)?;
             Ok((in_order(&rows, views), total, next))
         })
         .await?;
@@ -193,14 +213,20 @@ fn category_tree(
     page: PageRequest,
     now: NaiveDateTime,
 ) -> Result<(Vec<CategoryResponse>, i64, Option<Cursor>), ApiError> {
-    let all = repo::categories::all(conn, edition_id)?;
+    // Every edition's, where the translations are too.
+    let every = repo::categories::all(conn, None)?;
+    let all: Vec<CategoryRow> = every
+        .iter()
+        .filter(|c| edition_id.is_none_or(|id| c.edition_id == id))
+        .cloned()
+        .collect();
     let roots: Vec<&CategoryRow> = all.iter().filter(|c| c.parent_id == parent).collect();
     let sort = TermSort::Position;
     let (roots, total, next) = page.in_memory("tree", roots, false, |c| {
         (sort.values(Some(c.position), &c.name, &c.slug), c.id)
     })?;
     let page_roots: Vec<i64> = roots.iter().map(|c| c.id).collect();
-    let mut views = category_views(conn, editions, &all, now)?;
+    let mut views = category_views(conn, editions, &all, Some(&every), now)?;
     Ok((tree(&page_roots, &all, &mut views), total, next))
 }
 
@@ -210,7 +236,11 @@ pub fn single(
     row: Option<CategoryRow>,
 ) -> Result<CategoryResponse, ApiError> {
     let rows = [found(row, "category")?];
-    Ok(in_order(&rows, category_views(conn, editions, &rows, domain::now())?).remove(0))
+    Ok(in_order(
+        &rows,
+        category_views(conn, editions, &rows, None, domain::now())?,
+    )
+    .remove(0))
 }
 
 /// One category by id.

@@ -15,7 +15,7 @@ use crate::repo::editions::Editions;
 use crate::routes::authors::{author_views, AuthorResponse};
 use crate::routes::categories::{category_views, CategoryResponse};
 use crate::routes::groups_of;
-use crate::routes::posts::PostResponse;
+use crate::routes::posts::{PostResponse, ShownPost};
 use crate::routes::tags::{tag_views, TagResponse};
 use crate::routes::AppState;
 
@@ -101,20 +101,21 @@ pub struct PostEmbedded {
     pub translations: Option<Vec<TranslatedPost>>,
 }
 
-/// Fills `embedded` on `views` as `includes` asks: at most one query per
+/// Fills `embedded` on `posts` as `includes` asks: at most one query per
 /// kind of object (two or three with their counts and translations),
 /// whatever the number of posts.
 pub fn embed(
     conn: &mut Conn,
     editions: &Editions,
     state: &AppState,
-    views: &mut [PostResponse],
+    posts: &mut [ShownPost],
     includes: Includes,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     if !includes.any() {
         return Ok(());
     }
+    let views: Vec<&PostResponse> = posts.iter().map(ShownPost::view).collect();
     let mut authors: HashMap<i64, AuthorResponse> = HashMap::new();
     if includes.author {
         let ids = distinct(views.iter().filter_map(|v| v.author.as_ref().map(|a| a.id)));
@@ -127,7 +128,7 @@ pub fn embed(
     if includes.categories {
         let ids = distinct(views.iter().flat_map(|v| v.categories.iter().map(|c| c.id)));
         let rows = repo::categories::by_ids(conn, &ids)?;
-        categories = category_views(conn, editions, &rows, now)?;
+        categories = category_views(conn, editions, &rows, None, now)?;
     }
     let mut tags: HashMap<i64, TagResponse> = HashMap::new();
     if includes.tags {
@@ -158,7 +159,8 @@ pub fn embed(
                 });
         }
     }
-    for view in views {
+    for post in posts {
+        let view = post.view();
         // Clones: the same author or category may serve several posts.
         let embedded = PostEmbedded {
             author: view
@@ -190,7 +192,7 @@ pub fn embed(
                 others
             }),
         };
-        view.embedded = Some(embedded);
+        post.embedded = Some(embedded);
     }
     Ok(())
 }

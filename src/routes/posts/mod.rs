@@ -3,6 +3,7 @@ use std::sync::{Arc, LazyLock};
 
 pub mod embed;
 pub mod revisions;
+mod shown;
 pub mod write;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -20,17 +21,18 @@ use crate::domain::{self, paths, Direction, IdOrSlug, PostKind, PostStatus};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::editions::Editions;
-use crate::repo::posts::{PostFilter, PostRow, PostSort, Ranked, State, Visibility};
+use crate::repo::posts::{Columns, PostFilter, PostRow, PostSort, Ranked, State, Visibility};
 use crate::routes::extract::etag;
 use crate::routes::fields::{Fields, Shape};
 use crate::routes::media::{media_views, MediaResponse};
-use crate::routes::pagination::{list_query, ListResponse};
+use crate::routes::pagination::{list_query, ListResponse, WriteJson};
 use crate::routes::principal::Viewer;
 use crate::routes::{
     edition_filter, edition_param, found, groups_of, ApiQuery, AppState, Db, TermRef,
     TranslationIndex, TranslationRef,
 };
 use embed::Includes;
+pub use shown::{shown_posts, ShownPost};
 
 /// A post's author, as bylines show them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -164,65 +166,6 @@ pub fn may_view(post: &PostRow, viewer: Option<&Principal>, now: NaiveDateTime) 
         || viewer.is_some_and(|p| p.role.edits_others() || post.author_id == Some(p.user_id))
 }
 
-/// A post's public view as [`Parts`] keep it, with the revision it shows.
-struct KeptView {
-    revision: i32,
-    view: PostResponse,
-}
-
-/// Post responses for `rows`, in the same order. Public views come from
-/// `parts` where they are kept there (for this revision of the post), and
-/// are kept there once built; the rest are built in the same few queries
-/// whatever their number ([`build_views`]).
-pub fn post_views(
-    conn: &mut Conn,
-    editions: &Editions,
-    state: &AppState,
-    rows: Vec<PostRow>,
-    now: NaiveDateTime,
-    private: bool,
-    parts: Option<&Parts>,
-) -> Result<Vec<PostResponse>, ApiError> {
-    let Some(parts) = parts.filter(|_| !private) else {
-        return build_views(conn, editions, state, rows, now, private);
-    };
-    let mut views: Vec<Option<PostResponse>> = rows
-        .iter()
-        .map(|row| {
-            parts
-                .get::<KeptView>("post", row.id)
-                .filter(|kept| kept.revision == row.revision)
-                .map(|kept| kept.view.clone())
-        })
-        .collect();
-    let missing: Vec<PostRow> = rows
-        .into_iter()
-        .zip(&views)
-        .filter(|(_, view)| view.is_none())
-        .map(|(row, _)| row)
-        .collect();
-    if missing.is_empty() {
-        return Ok(views.into_iter().flatten().collect());
-    }
-    let revisions: Vec<i32> = missing.iter().map(|row| row.revision).collect();
-    let mut built = build_views(conn, editions, state, missing, now, false)?
-        .into_iter()
-        .zip(revisions);
-    for slot in views.iter_mut().filter(|view| view.is_none()) {
-        let Some((view, revision)) = built.next() else {
-            break;
-        };
-        let size = view.content.len() + view.excerpt.len() + view.title.len() + 4096;
-        let kept = KeptView {
-            revision,
-            view: view.clone(),
-        };
-        parts.put("post", view.id, Arc::new(kept), view_keys(&view), size);
-        *slot = Some(view);
-    }
-    Ok(views.into_iter().flatten().collect())
-}
-
 /// What a public list's filter selects (its total, or a search's
 /// ranking), kept in [`Parts`] under a hash of the filter (all of it but
 /// the moment) until a post changes (`posts`: anything published, edited
@@ -281,7 +224,8 @@ impl<T: Clone + Send + Sync + 'static> ByFilter<T> {
 
 /// The rows of `window` of a list and how many are in it: ranked by
 /// relevance (`Some` estimate of all matches when more match than are
-/// ranked), or in `sort` order. `parts` for a public list.
+/// ranked), or in `sort` order. `parts` for a public list, whose rows
+/// come without their texts (their views are kept: see [`shown_posts`]).
 fn list_rows(
     conn: &mut Conn,
     filter: &PostFilter,
@@ -307,39 +251,31 @@ fn list_rows(
             .unwrap_or(usize::MAX)
             .min(len);
         let to = from.saturating_add(window.limit as usize).min(len);
-        let rows = repo::posts::by_ids(conn, &ranked.ids[from..to])?;
+        let rows = repo::posts::by_ids(conn, &ranked.ids[from..to], columns(parts))?;
         return Ok((rows, len as i64, ranked.estimated.then_some(ranked.total)));
     }
     let kept = parts.and_then(|p| ByFilter::<i64>::of(p, "total", filter));
-    let (rows, total) = repo::posts::list(conn, filter, sort, window, kept)?;
+    let (rows, total) = repo::posts::list(conn, filter, sort, window, kept, columns(parts))?;
     if let (Some(parts), None) = (parts, kept) {
         ByFilter::keep(parts, "total", filter, total, 8);
     }
     Ok((rows, total, None))
 }
 
-/// The surrogate keys of what a post's view shows: a change that names
-/// one of them changes the view.
-fn view_keys(view: &PostResponse) -> BTreeSet<String> {
-    let mut keys = BTreeSet::from([format!("post-{}", view.id), "editions".to_string()]);
-    keys.extend(view.author.iter().map(|a| format!("author-{}", a.id)));
-    keys.extend(view.categories.iter().map(|c| format!("category-{}", c.id)));
-    keys.extend(view.tags.iter().map(|t| format!("tag-{}", t.id)));
-    keys.extend(
-        view.featured_media
-            .iter()
-            .map(|m| format!("media-{}", m.id)),
-    );
-    keys.extend(view.gallery.iter().map(|g| format!("media-{}", g.media.id)));
-    keys.extend(view.translations.iter().map(|t| format!("post-{}", t.id)));
-    keys
+/// The columns of posts a list reads: without their texts where their
+/// views are kept.
+pub fn columns(parts: Option<&Parts>) -> Columns {
+    match parts {
+        Some(_) => Columns::Heads,
+        None => Columns::Whole,
+    }
 }
 
 /// Post responses for `rows`, built from the database, in the same
 /// order. Whatever the number of rows, this makes the same few queries:
 /// one each for categories, tags, authors, galleries, media (featured and
 /// gallery), their renditions and translations.
-fn build_views(
+pub(super) fn build_views(
     conn: &mut Conn,
     editions: &Editions,
     state: &AppState,
@@ -658,9 +594,10 @@ fn post_sort(q: &PostListQuery) -> Result<PostSort, ApiError> {
 }
 
 /// Gives search results their snippets.
-fn add_snippets(views: &mut [PostResponse], query: &SearchQuery) {
-    for v in views {
-        v.search_snippet = search::snippet(&plain_text(&v.content), query)
+fn add_snippets(posts: &mut [ShownPost], query: &SearchQuery) {
+    for post in posts {
+        let v = post.view();
+        post.search_snippet = search::snippet(&plain_text(&v.content), query)
             .or_else(|| search::snippet(&v.excerpt, query))
             .or_else(|| search::snippet(&v.title, query));
     }
@@ -767,25 +704,29 @@ pub async fn list_posts(
             } else {
                 page.next_cursor(sort.name(), &mut rows, total, |p| (sort.values(p), p.id))
             };
-            let mut views = post_views(conn, &editions, &st, rows, now, private, parts.as_ref())?;
+            let heads = public.is_some();
+            let mut posts = shown_posts(conn, &editions, &st, rows, now, private, public, heads)?;
             if let Some(words) = &filter.search {
-                add_snippets(&mut views, words);
+                add_snippets(&mut posts, words);
             }
             if let (Some(_), Some(asked)) = (filter.fallback_edition_id, filter.edition_id) {
                 let asked = editions.code(asked);
-                for view in views.iter_mut().filter(|v| v.edition != asked) {
-                    view.fallback_for = Some(asked.to_string());
+                for post in posts.iter_mut().filter(|p| p.view().edition != asked) {
+                    post.fallback_for = Some(asked.to_string());
                 }
             }
-            embed::embed(conn, &editions, &st, &mut views, includes, now)?;
-            Ok((views, total, estimate, next))
+            embed::embed(conn, &editions, &st, &mut posts, includes, now)?;
+            Ok((posts, total, estimate, next))
         })
         .await?;
-    Ok(
-        ListResponse::new(&req, &state.public_url, data, total, request, next)
-            .estimated(estimate)
-            .respond_with(fields.as_ref()),
-    )
+    let named = ShownPost::named(&data, true);
+    let mut res = ListResponse::new(&req, &state.public_url, data, total, request, next)
+        .estimated(estimate)
+        .respond_written(fields.as_ref());
+    if let (Some(named), None) = (named, &fields) {
+        res.extensions_mut().insert(named);
+    }
+    Ok(res)
 }
 
 /// `fields`, checked against the fields of a post.
@@ -795,11 +736,20 @@ fn post_fields(raw: Option<&str>) -> Result<Option<Fields>, ApiError> {
 }
 
 /// A post, with only `fields` of it when they are given.
-fn post_reply(post: PostResponse, revision: i32, fields: Option<&Fields>) -> HttpResponse {
+fn post_reply(post: ShownPost, fields: Option<&Fields>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
-    res.insert_header(("ETag", etag(revision)));
+    res.insert_header(("ETag", etag(post.revision())));
     match fields {
-        None => res.json(post),
+        None => {
+            let mut body = Vec::new();
+            post.write_json(&mut body);
+            let named = ShownPost::named(std::slice::from_ref(&post), false);
+            let mut res = res.content_type("application/json").body(body);
+            if let Some(named) = named {
+                res.extensions_mut().insert(named);
+            }
+            res
+        }
         Some(fields) => {
             let mut value = serde_json::to_value(post).unwrap_or_default();
             fields.prune(&mut value);
@@ -841,8 +791,8 @@ pub struct PostBySlugQuery {
     pub include: Option<String>,
 }
 
-/// The response for one post, if `viewer` may see it (404 otherwise, so
-/// drafts do not even show that they exist), with its revision.
+/// One post as shown, if `viewer` may see it (404 otherwise, so drafts
+/// do not even show that they exist).
 pub fn single_view(
     conn: &mut Conn,
     state: &AppState,
@@ -850,15 +800,23 @@ pub fn single_view(
     viewer: Option<&Principal>,
     includes: Includes,
     parts: Option<&Parts>,
-) -> Result<(PostResponse, i32), ApiError> {
+) -> Result<ShownPost, ApiError> {
     let now = domain::now();
     let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
-    let revision = row.revision;
     let editions = repo::editions::all(conn)?;
     let private = viewer.is_some();
-    let mut views = post_views(conn, &editions, state, vec![row], now, private, parts)?;
-    embed::embed(conn, &editions, state, &mut views, includes, now)?;
-    Ok((views.remove(0), revision))
+    let mut posts = shown_posts(
+        conn,
+        &editions,
+        state,
+        vec![row],
+        now,
+        private,
+        parts,
+        false,
+    )?;
+    embed::embed(conn, &editions, state, &mut posts, includes, now)?;
+    Ok(posts.remove(0))
 }
 
 /// One live post by its slug within an edition.
@@ -890,13 +848,13 @@ pub async fn get_post(
     let fields = post_fields(q.fields.as_deref())?;
     let includes = Includes::parse(q.include.as_deref())?;
     let parts = Parts::for_request(&req);
-    let (post, revision) = db
+    let post = db
         .run(move |conn| {
             let row = repo::posts::find(conn, id)?;
             single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
         })
         .await?;
-    Ok(post_reply(post, revision, fields.as_ref()))
+    Ok(post_reply(post, fields.as_ref()))
 }
 
 /// One post by its slug within an edition (live, or visible to the token).
@@ -926,7 +884,7 @@ pub async fn get_post_by_slug(
     let fields = post_fields(q.fields.as_deref())?;
     let includes = Includes::parse(q.include.as_deref())?;
     let parts = Parts::for_request(&req);
-    let (post, revision) = db
+    let post = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
@@ -934,5 +892,5 @@ pub async fn get_post_by_slug(
             single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
         })
         .await?;
-    Ok(post_reply(post, revision, fields.as_ref()))
+    Ok(post_reply(post, fields.as_ref()))
 }

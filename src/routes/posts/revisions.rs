@@ -167,7 +167,7 @@ pub async fn restore_revision(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::PostsWrite)?;
     let (id, revision) = path.into_inner();
-    let (post, etag_revision) = db
+    let (etag_revision, post) = db
         .run(move |conn| {
             conn.transaction(|conn| {
                 let current = post_for_history(conn, &principal, id)?;
@@ -219,14 +219,15 @@ pub async fn restore_revision(
                 Ok(())
             })?;
             let row = repo::posts::find(conn, id)?;
-            single_view(
+            let post = single_view(
                 conn,
                 &state,
                 row,
                 Some(&principal),
                 Default::default(),
                 None,
-            )
+            )?;
+            Ok((post.revision(), post.into_response()))
         })
         .await?;
     Ok(HttpResponse::Ok()

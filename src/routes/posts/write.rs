@@ -166,9 +166,10 @@ fn written(
     state: &AppState,
     principal: &Principal,
     id: i64,
-) -> Result<(PostResponse, i32), ApiError> {
+) -> Result<(i32, PostResponse), ApiError> {
     let row = repo::posts::find(conn, id)?;
-    single_view(conn, state, row, Some(principal), Default::default(), None)
+    let post = single_view(conn, state, row, Some(principal), Default::default(), None)?;
+    Ok((post.revision(), post.into_response()))
 }
 
 /// Create a post or page.
@@ -200,7 +201,7 @@ pub async fn create_post(
     let format = body.content_format.unwrap_or_default();
     let cleaned = cleaned(content, format, Some(body.excerpt.take())).await?;
     let actor = Actor::from(&principal);
-    let (post, revision) = db
+    let (revision, post) = db
         .run(move |conn| {
             let id = posts::create(conn, actor, body.into(), cleaned)?;
             written(conn, &state, &principal, id)
@@ -248,7 +249,7 @@ pub async fn update_post(
     let format = body.content_format.unwrap_or_default();
     let cleaned = cleaned(body.content.take(), format, body.excerpt.take()).await?;
     let actor = Actor::from(&principal);
-    let (post, revision) = db
+    let (revision, post) = db
         .run(move |conn| {
             posts::update(conn, actor, id, &if_match, body.into(), cleaned)?;
             written(conn, &state, &principal, id)
@@ -335,7 +336,7 @@ pub async fn restore_post(
     principal.require(Scope::PostsWrite)?;
     let id = id.into_inner();
     let actor = Actor::from(&principal);
-    let (post, revision) = db
+    let (revision, post) = db
         .run(move |conn| {
             posts::restore(conn, actor, id, &if_match)?;
             written(conn, &state, &principal, id)
