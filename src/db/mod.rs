@@ -316,8 +316,12 @@ impl Pool {
         self.backend
     }
 
-    /// A connection, waiting up to the pool's timeout for one to be free.
+    /// A connection, waiting up to the pool's timeout for one to be free
+    /// (counted as waiting only when none was free at once).
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, r2d2::PoolError> {
+        if let Some(conn) = self.inner.try_get() {
+            return Ok(conn);
+        }
         let _waiting = self.metrics.waiting();
         self.inner.get()
     }
