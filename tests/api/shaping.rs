@@ -273,3 +273,79 @@ async fn posts_list_their_hreflang_alternates() {
         ])
     );
 }
+
+/// Posts are written from their views' JSON with what one answer adds
+/// (`fallback_for`, `embedded`, `search_snippet`) joined in; `fields`
+/// naming every field goes through the serializer instead. Both must be
+/// the same JSON, for lists and single posts, built anew or kept.
+#[actix_web::test]
+async fn posts_joined_from_their_json_are_what_the_serializer_writes() {
+    const EVERY_FIELD: &str = "id,kind,edition,direction,slug,path,title,excerpt,content,status,\
+        published_at,updated_at,author,categories,tags,featured_media,gallery,featured,\
+        comment_count,parent_id,translation_group,translations,alternates,fallback_for,embedded,\
+        search_snippet";
+    for view_cache_mb in [0, 32] {
+        let app = spawn_with(|s| s.view_cache_mb = view_cache_mb).await;
+        let (en, fa, _) = seed::editions(&app);
+        let author = seed::user(&app, "writer");
+        let news = seed::category(&app, en, "news", None, "g-news");
+        let picture = seed::image(&app, "cover");
+        let en_post = Post {
+            author: Some(author),
+            categories: vec![news],
+            tags: vec![seed::tag(&app, en, "press")],
+            featured_media: Some(picture),
+            group: "g-both".into(),
+            ..Post::new(en, "both")
+        }
+        .insert(&app);
+        // Stands in for a Persian translation, with its author embedded.
+        Post {
+            author: Some(author),
+            ..Post::new(en, "only-en")
+        }
+        .insert(&app);
+        Post {
+            group: "g-both".into(),
+            ..Post::new(fa, "هر-دو")
+        }
+        .insert(&app);
+        let paths = [
+            "/api/v1/posts?edition=fa&lang_fallback=en&include=author,categories,tags,translations&sort=id"
+                .to_string(),
+            "/api/v1/posts?search=Title&include=author".to_string(),
+            "/api/v1/posts?search=Title".to_string(),
+            "/api/v1/posts?sort=id".to_string(),
+            format!("/api/v1/posts/{en_post}?include=author,categories,tags,translations"),
+            format!("/api/v1/posts/{en_post}"),
+        ];
+        // Twice: built anew, then from kept views (where they are kept).
+        for _ in 0..2 {
+            for path in &paths {
+                let joined = app.get_json(path).await;
+                let join = if path.contains('?') { '&' } else { '?' };
+                let serialized = app
+                    .get_json(&format!("{path}{join}fields={EVERY_FIELD}"))
+                    .await;
+                let (joined, serialized) = match joined.get("data") {
+                    Some(data) => (data.clone(), serialized["data"].clone()),
+                    None => (joined, serialized),
+                };
+                assert_eq!(
+                    joined, serialized,
+                    "{path}, views kept: {view_cache_mb} MiB"
+                );
+            }
+        }
+        let fallback = app.get_json(&paths[0]).await;
+        assert!(fallback["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["fallback_for"] == "fa" && p["embedded"]["author"]["id"] == author));
+        let found = app.get_json(&paths[2]).await;
+        assert!(found["data"][0]["search_snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("<mark>")));
+    }
+}
