@@ -17,7 +17,7 @@ use crate::repo;
 use crate::repo::editions::EditionRow;
 use crate::repo::posts::{PostFilter, PostSort, Visibility};
 use crate::routes::extract::NoParams;
-use crate::routes::posts::{alternates, columns, shown_posts, PostResponse, ShownPost};
+use crate::routes::posts::{alternates, columns, shown_posts, PostResponse, Showing, ShownPost};
 use crate::routes::{edition_param, found, groups_of, ApiQuery, AppState, Db, TranslationIndex};
 
 /// Items in a feed.
@@ -224,19 +224,17 @@ async fn feed(
                 columns(parts.as_ref()),
             )?;
             let heads = parts.is_some();
-            let posts: Vec<PostResponse> = shown_posts(
-                conn,
-                &editions,
-                &st,
-                rows,
+            let showing = Showing {
+                editions: &editions,
+                state: &st,
                 now,
-                false,
-                parts.as_ref(),
-                heads,
-            )?
-            .into_iter()
-            .map(ShownPost::into_response)
-            .collect();
+                private: false,
+            };
+            let posts: Vec<PostResponse> =
+                shown_posts(conn, &showing, rows, parts.as_ref(), heads)?
+                    .into_iter()
+                    .map(ShownPost::into_response)
+                    .collect();
             Ok((channel, posts))
         })
         .await?;

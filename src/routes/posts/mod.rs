@@ -32,7 +32,7 @@ use crate::routes::{
     TranslationIndex, TranslationRef,
 };
 use embed::Includes;
-pub use shown::{shown_posts, ShownPost};
+pub use shown::{shown_posts, Showing, ShownPost};
 
 /// A post's author, as bylines show them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -277,12 +277,15 @@ pub fn columns(parts: Option<&Parts>) -> Columns {
 /// gallery), their renditions and translations.
 pub(super) fn build_views(
     conn: &mut Conn,
-    editions: &Editions,
-    state: &AppState,
+    showing: &Showing,
     rows: Vec<PostRow>,
-    now: NaiveDateTime,
-    private: bool,
 ) -> Result<Vec<PostResponse>, ApiError> {
+    let Showing {
+        editions,
+        state,
+        now,
+        private,
+    } = *showing;
     let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
     let mut categories = terms_by_post(repo::posts::categories_of(conn, &ids)?);
     let mut tags = terms_by_post(repo::posts::tags_of(conn, &ids)?);
@@ -705,7 +708,13 @@ pub async fn list_posts(
                 page.next_cursor(sort.name(), &mut rows, total, |p| (sort.values(p), p.id))
             };
             let heads = public.is_some();
-            let mut posts = shown_posts(conn, &editions, &st, rows, now, private, public, heads)?;
+            let showing = Showing {
+                editions: &editions,
+                state: &st,
+                now,
+                private,
+            };
+            let mut posts = shown_posts(conn, &showing, rows, public, heads)?;
             if let Some(words) = &filter.search {
                 add_snippets(&mut posts, words);
             }
@@ -805,16 +814,13 @@ pub fn single_view(
     let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
     let editions = repo::editions::all(conn)?;
     let private = viewer.is_some();
-    let mut posts = shown_posts(
-        conn,
-        &editions,
+    let showing = Showing {
+        editions: &editions,
         state,
-        vec![row],
         now,
         private,
-        parts,
-        false,
-    )?;
+    };
+    let mut posts = shown_posts(conn, &showing, vec![row], parts, false)?;
     embed::embed(conn, &editions, state, &mut posts, includes, now)?;
     Ok(posts.remove(0))
 }

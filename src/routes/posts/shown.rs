@@ -24,6 +24,17 @@ use crate::repo::posts::{Columns, PostRow};
 use crate::routes::pagination::WriteJson;
 use crate::routes::AppState;
 
+/// What showing posts takes besides their rows.
+#[derive(Clone, Copy)]
+pub struct Showing<'a> {
+    pub editions: &'a Editions,
+    pub state: &'a AppState,
+    pub now: NaiveDateTime,
+    /// Shown to a reader with a token: with the editors' fields, and
+    /// nothing kept.
+    pub private: bool,
+}
+
 /// A post's view with its JSON, for the revision of the post it shows.
 pub struct Kept {
     revision: i32,
@@ -178,18 +189,14 @@ impl Serialize for ShownPost {
 /// their number ([`build_views`]). `heads`: the rows lack their texts
 /// (content and excerpt, see [`repo::posts::list`]), so the rows of views
 /// not kept are read again whole.
-#[allow(clippy::too_many_arguments)]
 pub fn shown_posts(
     conn: &mut Conn,
-    editions: &Editions,
-    state: &AppState,
+    showing: &Showing,
     rows: Vec<PostRow>,
-    now: NaiveDateTime,
-    private: bool,
     parts: Option<&Parts>,
     heads: bool,
 ) -> Result<Vec<ShownPost>, ApiError> {
-    let parts = parts.filter(|_| !private);
+    let parts = parts.filter(|_| !showing.private);
     let mut shown: Vec<Option<ShownPost>> = rows
         .iter()
         .map(|row| {
@@ -222,7 +229,7 @@ pub fn shown_posts(
         }
     }
     let revisions: Vec<i32> = missing.iter().map(|row| row.revision).collect();
-    let mut built = build_views(conn, editions, state, missing, now, private)?
+    let mut built = build_views(conn, showing, missing)?
         .into_iter()
         .zip(revisions);
     for slot in shown.iter_mut().filter(|shown| shown.is_none()) {
