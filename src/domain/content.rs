@@ -262,6 +262,21 @@ const BLOCKS: &[&str] = &[
     "article",
 ];
 
+/// Appends `text` to `out` with the characters HTML gives meaning to
+/// escaped, so that it shows as written in an element or an attribute.
+pub fn escape_html_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+}
+
 /// The text of clean HTML: tags dropped (block edges become spaces, inline
 /// tags nothing) and the entities the cleaner writes decoded.
 pub fn plain_text(html: &str) -> String {

@@ -182,6 +182,67 @@ struct Span {
     hit: bool,
 }
 
+/// What [`Words`] makes of one character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// A letter or digit, folded.
+    Letter(char),
+    /// Adds nothing and stays inside the word it is in (marks, ZWNJ).
+    Dropped,
+    /// Ends a word.
+    Separator,
+    /// Read with [`read_slowly`] (lower case of more than one character,
+    /// or outside the table).
+    Slow,
+}
+
+/// Characters below this are read from a table made once: Latin, Greek,
+/// Cyrillic, Hebrew and Arabic with Persian letters, where looking up
+/// lower case and letters in Unicode's tables for every character is most
+/// of what a snippet costs.
+const READ_TABLE: usize = 0x800;
+
+impl Read {
+    fn of(c: char) -> Read {
+        static TABLE: std::sync::LazyLock<Vec<Read>> = std::sync::LazyLock::new(|| {
+            (0..READ_TABLE as u32)
+                .map(|n| char::from_u32(n).map_or(Read::Slow, Read::slowly))
+                .collect()
+        });
+        TABLE.get(c as usize).copied().unwrap_or(Read::Slow)
+    }
+
+    /// What [`read_slowly`] makes of `c`, when that is one of the others.
+    fn slowly(c: char) -> Read {
+        let mut folded = String::new();
+        let (letter, dropped) = read_slowly(c, &mut folded);
+        let mut chars = folded.chars();
+        match (letter, dropped, chars.next(), chars.next()) {
+            (true, false, Some(f), None) => Read::Letter(f),
+            (false, true, None, _) => Read::Dropped,
+            (false, false, None, _) => Read::Separator,
+            _ => Read::Slow,
+        }
+    }
+}
+
+/// Folds `c` onto `folded`: whether it is a letter (or digit), and whether
+/// it was dropped whole.
+fn read_slowly(c: char, folded: &mut String) -> (bool, bool) {
+    let mut letter = false;
+    let mut dropped = true;
+    for l in c.to_lowercase() {
+        if let Some(f) = fold_char(l) {
+            dropped = false;
+            if f.is_alphanumeric() {
+                letter = true;
+                folded.push(f);
+            }
+        }
+    }
+    (letter, dropped)
+}
+
 /// The words of `text` in order, each folded (into one buffer, reused)
 /// and matched against `query` as it is read: a snippet reads only as far
 /// as it shows.
@@ -198,17 +259,15 @@ impl Iterator for Words<'_, '_> {
         self.folded.clear();
         let mut word: Option<(usize, usize)> = None;
         for (at, c) in self.chars.by_ref() {
-            let mut letter = false;
-            let mut dropped = true;
-            for l in c.to_lowercase() {
-                if let Some(f) = fold_char(l) {
-                    dropped = false;
-                    if f.is_alphanumeric() {
-                        letter = true;
-                        self.folded.push(f);
-                    }
+            let (letter, dropped) = match Read::of(c) {
+                Read::Letter(f) => {
+                    self.folded.push(f);
+                    (true, false)
                 }
-            }
+                Read::Dropped => (false, true),
+                Read::Separator => (false, false),
+                Read::Slow => read_slowly(c, &mut self.folded),
+            };
             let end = at + c.len_utf8();
             match (&mut word, dropped || letter) {
                 // Marks, ZWNJ and tatweel stay inside the word they are in.
@@ -284,17 +343,13 @@ pub fn snippet(text: &str, query: &SearchQuery) -> Option<String> {
     Some(out)
 }
 
+/// `text` escaped for HTML, on one line.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            other => out.push(other),
+    for (i, line) in text.split(['\n', '\r', '\t']).enumerate() {
+        if i > 0 {
+            out.push(' ');
         }
+        crate::domain::content::escape_html_into(out, line);
     }
 }
 
@@ -317,6 +372,35 @@ mod tests {
         same("می‌خواهم", "میخواهم");
         same("۱۴۰۳ ١٤٠٣", "1403 1403");
         same("مدرسة", "مدرسه");
+    }
+
+    #[test]
+    fn the_read_table_folds_as_unicode_does() {
+        for c in (0..READ_TABLE as u32 + 16).filter_map(char::from_u32) {
+            let mut slow = String::new();
+            let (letter, dropped) = read_slowly(c, &mut slow);
+            let mut fast = String::new();
+            let read = match Read::of(c) {
+                Read::Letter(f) => {
+                    fast.push(f);
+                    (true, false)
+                }
+                Read::Dropped => (false, true),
+                Read::Separator => (false, false),
+                Read::Slow => read_slowly(c, &mut fast),
+            };
+            assert_eq!(
+                (read, fast),
+                ((letter, dropped), slow),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        assert_eq!(Read::of('É'), Read::Letter('e'));
+        assert_eq!(Read::of('\u{0643}'), Read::Letter('\u{06A9}'));
+        assert_eq!(Read::of('\u{200C}'), Read::Slow);
+        assert_eq!(Read::of('\u{064E}'), Read::Dropped);
+        assert_eq!(Read::of(' '), Read::Separator);
     }
 
     #[test]
