@@ -75,6 +75,10 @@ pub const TABLES: &[Table] = &[
         deferred: &["parent_id"],
         ..table("posts", "id")
     },
+    Table {
+        deferred: &["parent_id"],
+        ..table("comments", "id")
+    },
     table("post_categories", "post_id, category_id"),
     table("post_tags", "post_id, tag_id"),
     table("post_gallery_items", "post_id, position"),

@@ -139,6 +139,31 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=8760))]
     pub webhook_disable_after_hours: u64,
 
+    /// Whether new posts take reader comments unless they say.
+    #[arg(long, env = "NASHR_COMMENTS_OPEN", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub comments_open: bool,
+
+    /// Comments one client address may post per window
+    /// (`NASHR_COMMENT_WINDOW_SECS`), across instances; more get 429. 0: no limit.
+    #[arg(long, env = "NASHR_COMMENT_LIMIT", default_value_t = 5)]
+    pub comment_limit: u32,
+
+    /// The window of `NASHR_COMMENT_LIMIT`, in seconds.
+    #[arg(long, env = "NASHR_COMMENT_WINDOW_SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub comment_window_secs: u64,
+
+    /// A reader's comment with more links than this is held as spam.
+    #[arg(long, env = "NASHR_COMMENT_MAX_LINKS", default_value_t = 2)]
+    pub comment_max_links: u32,
+
+    /// Days a comment's client address and user agent are kept for
+    /// moderators; then they are emptied.
+    #[arg(long, env = "NASHR_COMMENT_PRIVACY_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub comment_privacy_days: u32,
+
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: usize,

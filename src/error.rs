@@ -40,6 +40,13 @@ impl From<WriteError> for ApiError {
             WriteError::NotFound(m) => ApiError::NotFound(m),
             WriteError::Conflict(m) => ApiError::Conflict(m),
             WriteError::Stale(m) => ApiError::PreconditionFailed(m),
+            WriteError::Limited {
+                message,
+                retry_after,
+            } => ApiError::TooManyRequests {
+                message,
+                retry_after,
+            },
             WriteError::Db(e) => e.into(),
         }
     }

@@ -32,6 +32,7 @@ operator lists (CORS). `GET /metrics` serves Prometheus metrics."
         (name = "media", description = "Images, video, audio, documents and embeds"),
         (name = "menus", description = "Navigation menus, per edition"),
         (name = "authors", description = "Public author profiles"),
+        (name = "comments", description = "Reader comments on posts, held for moderation"),
         (name = "auth", description = "Logging in"),
         (name = "tokens", description = "Script tokens"),
         (name = "webhooks", description = "Webhooks: signed deliveries of every public change (Standard Webhooks)"),
@@ -65,8 +66,8 @@ impl utoipa::Modify for BearerAuth {
                          of the user's role; a script token with its own scopes, intersected \
                          with its owner's current role. Scopes: `read` (drafts, scheduled, \
                          trash, revisions), `posts:write`, `media:write`, `taxonomy:write`, \
-                         `menus:write`, `webhooks:write`, `admin`. Roles: admin (everything), editor (all \
-                         content), author (own posts, media), contributor (own drafts).",
+                         `menus:write`, `comments:moderate`, `webhooks:write`, `admin`. Roles: admin (everything), editor (all \
+                         content, comment moderation), author (own posts, media), contributor (own drafts).",
                     ))
                     .build(),
             ),

@@ -156,7 +156,11 @@ fn spawn_background_work(pool: &Pool, store: &Store, settings: &Settings) {
         Duration::from_secs(settings.upload_grace_secs),
     ));
     actix_web::rt::spawn(record_going_live(pool.clone()));
-    actix_web::rt::spawn(prune_changes(pool.clone(), settings.changes_retention_days));
+    actix_web::rt::spawn(prune(
+        pool.clone(),
+        settings.changes_retention_days,
+        settings.comment_privacy_days,
+    ));
 }
 
 /// Records scheduled posts going live, close to their time: it sleeps
@@ -186,9 +190,17 @@ async fn record_going_live(pool: Pool) {
     }
 }
 
-/// Prunes the change log of rows older than `days`, at start and hourly.
-async fn prune_changes(pool: Pool, days: u32) {
+/// Prunes the change log of rows older than `days`, and forgets
+/// commenters' addresses older than `privacy_days`, at start and hourly.
+async fn prune(pool: Pool, days: u32, privacy_days: u32) {
     loop {
+        let forgotten = on_connection(&pool, "forgetting commenters' addresses", move |conn| {
+            content::comments::forget_clients(conn, domain::now(), privacy_days)
+        })
+        .await;
+        if let Some(n @ 1..) = forgotten {
+            tracing::info!(comments = n, privacy_days, "forgot commenters' addresses");
+        }
         let pruned = on_connection(&pool, "pruning the change log", move |conn| {
             content::retention::prune(conn, domain::now(), days)
         })
@@ -197,6 +209,17 @@ async fn prune_changes(pool: Pool, days: u32) {
             tracing::info!(pruned = n, days, "pruned the change log");
         }
         actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// How reader comments are taken, from the settings.
+fn comment_policy(settings: &Settings) -> content::comments::Policy {
+    content::comments::Policy {
+        open_by_default: settings.comments_open,
+        limit: settings.comment_limit,
+        window_secs: settings.comment_window_secs,
+        max_links: settings.comment_max_links,
+        privacy_days: settings.comment_privacy_days,
     }
 }
 
@@ -294,6 +317,7 @@ impl Application {
             ),
             public_url: public_url.clone(),
             search_window: settings.search_window,
+            comments: comment_policy(&settings),
         });
         let upload_limits = web::Data::new(UploadLimits {
             max_bytes: settings.max_upload_bytes,

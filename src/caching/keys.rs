@@ -56,6 +56,16 @@ impl Keys {
         collection.into_iter().chain(&self.items)
     }
 
+    /// Adds what the list's order shows: posts ordered by their comment
+    /// count go stale when a count changes (`comment-counts`).
+    pub fn note_order(&mut self, query: &str) {
+        let by_comments = form_urlencoded::parse(query.as_bytes())
+            .any(|(k, v)| k == "sort" && v.contains("comment_count"));
+        if self.collection == "posts" && self.list && by_comments {
+            self.items.insert("comment-counts".into());
+        }
+    }
+
     /// The `Surrogate-Key` header: the keys, space-separated, as many as
     /// fit.
     pub fn header(&self) -> String {
@@ -80,8 +90,27 @@ fn collection(path: &str) -> Option<&str> {
     rest.split(['/', '.']).next().filter(|c| !c.is_empty())
 }
 
+/// The keys of a post's comments (`/api/v1/posts/{id}/comments`): stale
+/// when they change, or the post does.
+fn of_comments(path: &str) -> Option<Keys> {
+    let id: i64 = path
+        .strip_prefix("/api/v1/posts/")?
+        .strip_suffix("/comments")?
+        .parse()
+        .ok()?;
+    Some(Keys {
+        collection: "comments".into(),
+        list: false,
+        items: BTreeSet::from([format!("post-{id}"), format!("post-{id}-comments")]),
+        everything: false,
+    })
+}
+
 /// The keys of the response to `path` with `body`, if it has any.
 pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
+    if let Some(keys) = of_comments(path) {
+        return Some(keys);
+    }
     let collection = collection(path)?;
     let keys = |items: BTreeSet<String>, everything: bool| Keys {
         collection: collection.to_string(),

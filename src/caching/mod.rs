@@ -265,6 +265,10 @@ pub async fn public_reads(
         }
         None => keys::of_response(req.path(), &bytes),
     }
+    .map(|mut keys| {
+        keys.note_order(req.query_string());
+        keys
+    })
     .unwrap_or_else(keys::Keys::everything);
     let names = keys.header();
     headers.insert(

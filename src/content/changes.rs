@@ -34,10 +34,12 @@ pub enum Resource {
     Edition,
     /// A user's public profile (`/authors`).
     Author,
+    /// A reader's comment on a post.
+    Comment,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Post,
         Resource::Category,
         Resource::Tag,
@@ -45,6 +47,7 @@ impl Resource {
         Resource::Media,
         Resource::Edition,
         Resource::Author,
+        Resource::Comment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Resource {
             Resource::Media => "media",
             Resource::Edition => "edition",
             Resource::Author => "author",
+            Resource::Comment => "comment",
         }
     }
 
@@ -69,6 +73,7 @@ impl Resource {
             Resource::Media => "media",
             Resource::Edition => "editions",
             Resource::Author => "users",
+            Resource::Comment => "comments",
         }
     }
 }
@@ -92,6 +97,10 @@ pub enum Action {
     Trashed,
     /// A public item was deleted, or stopped being public.
     Deleted,
+    /// A reader's comment arrived and waits for a moderator: nothing
+    /// public changed (the row names no key), but moderators' webhooks
+    /// hear of it (`comment.created`).
+    Received,
 }
 
 impl Action {
@@ -104,6 +113,7 @@ impl Action {
             Action::Unpublished => "unpublished",
             Action::Trashed => "trashed",
             Action::Deleted => "deleted",
+            Action::Received => "received",
         }
     }
 }
@@ -332,6 +342,28 @@ pub fn going_live(
     Ok(Some(keys))
 }
 
+/// Records that comment `id` arrived and is held for moderation.
+pub fn received(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    let Some(comment) = repo::comments::find(conn, id)? else {
+        return Ok(());
+    };
+    let edition = match repo::posts::find(conn, comment.post_id)? {
+        Some(post) => Some(edition_code(conn, post.edition_id)?),
+        None => None,
+    };
+    repo::changes::lock(conn)?;
+    let change = Change {
+        resource: Resource::Comment,
+        id,
+        action: Action::Received,
+        edition,
+        slug: None,
+        translation_group: None,
+        surrogate_keys: vec![],
+    };
+    append(conn, std::slice::from_ref(&change), now)
+}
+
 /// Records every public resource as new: what a restore into an empty
 /// database, or loading the demo, changed. Answers how many rows.
 pub fn record_everything(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
@@ -358,6 +390,7 @@ fn seen(
     let key = |k: &str, v: &dyn fmt::Display| format!("{k}-{v}");
     let seen = match resource {
         Resource::Post => return seen_post(conn, id, now),
+        Resource::Comment => return seen_comment(conn, id, now),
         Resource::Category | Resource::Tag | Resource::Menu => {
             let row = match resource {
                 Resource::Category => repo::categories::find(conn, id)?
@@ -523,7 +556,12 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
         (
             (&post.kind, &post.title, &post.excerpt, &post.content),
             (post.published_at, post.author_id, post.featured_media_id),
-            (post.parent_id, post.featured, post.comment_count),
+            (
+                post.parent_id,
+                post.featured,
+                post.comment_count,
+                post.comments_open
+            ),
             (&categories, &tags, &gallery),
         )
     );
@@ -539,6 +577,38 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
         keys,
         related,
         public_fields: Some(public_fields),
+    }))
+}
+
+/// What the public sees of comment `id` at `now`: an approved comment on
+/// a live post, shown in its post's thread (`post-<id>-comments`) and
+/// counted in its `comment_count` (`post-<id>`, and lists ordered by the
+/// count, `comment-counts`).
+fn seen_comment(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option<Seen>> {
+    let Some(comment) = repo::comments::find(conn, id)? else {
+        return Ok(None);
+    };
+    let Some(post) = repo::posts::find(conn, comment.post_id)? else {
+        return Ok(None);
+    };
+    let post_live = post.is_live(now) && post.status == PostStatus::Published.as_str();
+    let keys = BTreeSet::from([
+        format!("comment-{id}"),
+        format!("post-{}-comments", post.id),
+    ]);
+    let related = BTreeSet::from([format!("post-{}", post.id), "comment-counts".to_string()]);
+    Ok(Some(Seen {
+        public: post_live && comment.status == "approved",
+        trashed: comment.status == "trash",
+        edition: Some(edition_code(conn, post.edition_id)?),
+        slug: None,
+        translation_group: None,
+        keys,
+        related,
+        public_fields: Some(format!(
+            "{}\u{0}{}\u{0}{}\u{0}{:?}",
+            comment.author_name, comment.author_url, comment.content, comment.parent_id
+        )),
     }))
 }
 

@@ -63,6 +63,10 @@ pub enum WriteError {
     /// It changed since the version the writer read (412).
     #[error("{0}")]
     Stale(String),
+    /// The writer has written too often; they may again in `retry_after`
+    /// seconds (429).
+    #[error("{message}")]
+    Limited { message: String, retry_after: u64 },
     /// The database failed, or refused the write (a constraint).
     #[error(transparent)]
     Db(#[from] diesel::result::Error),

@@ -6,6 +6,8 @@
 //! - [`posts`], [`terms`] (categories and tags), [`menus`], [`editions`],
 //!   [`media`] (descriptions, deletion): the write commands, each checking its input and the writer's rights,
 //!   in one transaction.
+//! - [`comments`]: reader comments, their moderation and each post's
+//!   `comment_count`.
 //! - [`changes`]: the change log, one row per change of public meaning,
 //!   written in the same transaction as the change.
 //! - [`schedule`]: scheduled posts going live, recorded once across
@@ -15,6 +17,7 @@
 
 pub mod changes;
 pub mod checks;
+pub mod comments;
 pub mod editions;
 pub mod error;
 pub mod media;

@@ -41,6 +41,8 @@ pub struct NewPost {
     pub tags: Option<Vec<i64>>,
     pub featured_media: Option<i64>,
     pub featured: Option<bool>,
+    /// Whether readers may comment: open when absent.
+    pub comments_open: Option<bool>,
     pub translation_of: Option<i64>,
     pub gallery: Option<Vec<Picture>>,
 }
@@ -59,6 +61,7 @@ pub struct PostEdit {
     pub tags: Option<Vec<i64>>,
     pub featured_media: Option<Option<i64>>,
     pub featured: Option<bool>,
+    pub comments_open: Option<bool>,
     pub translation_of: Option<Option<i64>>,
     /// Replaces the gallery (`[]` empties it).
     pub gallery: Option<Vec<Picture>>,
@@ -385,6 +388,7 @@ fn write_new(
             featured_media_id: req.featured_media,
             parent_id: None,
             featured: req.featured.unwrap_or(false),
+            comments_open: req.comments_open.unwrap_or(true),
             comment_count: 0,
             translation_group: group.as_deref().unwrap_or_default(),
             created_at: now,
@@ -526,6 +530,7 @@ fn write_edit(
         author_id: req.author.map(Some),
         featured_media_id: req.featured_media,
         featured: req.featured,
+        comments_open: req.comments_open,
         translation_group: group,
         deleted_at: None,
         updated_by: Some(Some(actor.user_id)),

@@ -139,6 +139,28 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         updated_by -> Nullable<BigInt>,
         published_by -> Nullable<BigInt>,
+        comments_open -> Bool,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        author_name -> Text,
+        author_email -> Text,
+        author_url -> Text,
+        user_id -> Nullable<BigInt>,
+        source -> Text,
+        content -> Text,
+        status -> Text,
+        fingerprint -> Text,
+        client_address -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -258,6 +280,7 @@ diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(posts -> media (featured_media_id));
 diesel::joinable!(media_renditions -> media (media_id));
 diesel::joinable!(post_categories -> posts (post_id));
+diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(post_categories -> categories (category_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
@@ -288,6 +311,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_sources,
     redirects,
     pending_files,
+    comments,
 );
 
 // Migration 000005: where imported rows came from, and old addresses.

@@ -415,7 +415,8 @@ impl<'c> Loader<'c> {
                 featured_media_id: d.featured_media,
                 parent_id: None,
                 featured: d.featured,
-                comment_count: ((self.counter * 7) % 23) as i32,
+                comments_open: true,
+                comment_count: 0,
                 translation_group: d.group,
                 created_at: d.published_at.min(self.now),
                 updated_at: d.published_at.min(self.now) + Duration::hours(2),
@@ -426,7 +427,85 @@ impl<'c> Loader<'c> {
             &d.categories,
             &d.tags,
         )?;
+        if d.kind == PostKind::Article
+            && d.status == PostStatus::Published
+            && d.published_at <= self.now
+        {
+            self.comments(id, d.edition, d.published_at)?;
+        }
         Ok((id, slug))
+    }
+
+    /// A few readers' comments in the edition's language, one a reply,
+    /// one still waiting for a moderator.
+    fn comments(
+        &mut self,
+        post: i64,
+        edition: usize,
+        published_at: NaiveDateTime,
+    ) -> Result<(), diesel::result::Error> {
+        const SAID: [[(&str, &str); 3]; 4] = [
+            [
+                ("Sara", "Thank you for this report."),
+                ("Daniel", "Is there any news since?\n\nThe full statement is at https://example.org/statement"),
+                ("Sara", "I wondered the same."),
+            ],
+            [
+                ("ليلى", "شكراً على هذا التقرير."),
+                ("عمر", "هل من جديد حول هذا الموضوع؟"),
+                ("ليلى", "وأنا أتساءل أيضاً."),
+            ],
+            [
+                ("مریم", "از این گزارش سپاسگزارم."),
+                ("رضا", "آیا خبر تازه‌ای در این باره هست؟"),
+                ("مریم", "من هم همین را می‌پرسم."),
+            ],
+            [
+                ("Arta", "Faleminderit për këtë raport."),
+                ("Besnik", "A ka ndonjë lajm të ri për këtë?"),
+                ("Arta", "Edhe unë pyes të njëjtën gjë."),
+            ],
+        ];
+        let n = (self.counter * 7) % 4;
+        let mut first = None;
+        let said = match EDITIONS[edition].0 {
+            "ar" => &SAID[1],
+            "fa" => &SAID[2],
+            "sq" => &SAID[3],
+            _ => &SAID[0],
+        };
+        for (i, (name, text)) in said.iter().take(n as usize).enumerate() {
+            let at = (published_at + Duration::hours(3 + 5 * i as i64)).min(self.now);
+            // The third comment replies to the first and waits for a moderator.
+            let (parent, status) = match i {
+                2 => (first, "pending"),
+                _ => (None, "approved"),
+            };
+            let email = format!("reader{}@example.org", i + 1);
+            let id = repo::comments::insert(
+                self.conn,
+                &repo::comments::NewComment {
+                    post_id: post,
+                    parent_id: parent,
+                    depth: i32::from(parent.is_some()),
+                    author_name: name,
+                    author_email: &email,
+                    author_url: "",
+                    user_id: None,
+                    source: text,
+                    content: &crate::content::comments::render(text),
+                    status,
+                    fingerprint: &format!("demo-{post}-{i}"),
+                    client_address: "",
+                    user_agent: "",
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            first = first.or(Some(id));
+        }
+        repo::comments::recount(self.conn, post)?;
+        Ok(())
     }
 
     /// The row of a stored file, in an edition or (`None`) in none.

@@ -30,6 +30,9 @@ pub enum Scope {
     /// Create, edit and delete menus.
     #[serde(rename = "menus:write")]
     MenusWrite,
+    /// Read, approve, edit and delete reader comments (editors, admins).
+    #[serde(rename = "comments:moderate")]
+    CommentsModerate,
     /// Webhooks: make, change, test and delete them (admins).
     #[serde(rename = "webhooks:write")]
     WebhooksWrite,
@@ -44,12 +47,13 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::Read,
         Scope::PostsWrite,
         Scope::MediaWrite,
         Scope::TaxonomyWrite,
         Scope::MenusWrite,
+        Scope::CommentsModerate,
         Scope::WebhooksWrite,
         Scope::Admin,
         Scope::Account,
@@ -62,6 +66,7 @@ impl Scope {
             Scope::MediaWrite => "media:write",
             Scope::TaxonomyWrite => "taxonomy:write",
             Scope::MenusWrite => "menus:write",
+            Scope::CommentsModerate => "comments:moderate",
             Scope::WebhooksWrite => "webhooks:write",
             Scope::Admin => "admin",
             Scope::Account => "account",
@@ -136,6 +141,7 @@ impl Role {
                 MediaWrite,
                 TaxonomyWrite,
                 MenusWrite,
+                CommentsModerate,
                 Account,
             ]),
             Role::Author => Scopes::of(&[Read, PostsWrite, MediaWrite, Account]),

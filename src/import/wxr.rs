@@ -70,8 +70,28 @@ pub struct Item {
     pub terms: Vec<ItemTerm>,
     /// `wp:postmeta` pairs, in order (`_thumbnail_id`, `_menu_item_*`, ...).
     pub meta: Vec<(String, String)>,
-    /// Approved comments.
-    pub comment_count: i64,
+    /// `open` or `closed`.
+    pub comment_status: String,
+    pub comments: Vec<Comment>,
+}
+
+/// A comment on an item (`wp:comment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comment {
+    pub id: i64,
+    pub author: String,
+    pub author_email: String,
+    pub author_url: String,
+    pub author_ip: String,
+    /// `YYYY-MM-DD HH:MM:SS` in UTC.
+    pub date_gmt: String,
+    /// HTML, as WordPress keeps it.
+    pub content: String,
+    /// `1`, `0` (held), `spam` or `trash`.
+    pub approved: String,
+    /// Empty or `comment` for comments; `pingback`, `trackback`.
+    pub comment_type: String,
+    pub parent: i64,
 }
 
 impl Item {
@@ -136,7 +156,7 @@ pub struct WxrReader<R: BufRead> {
     /// `domain` and `nicename` of an item's `<category>` being read.
     term_attrs: (String, String),
     meta: (String, String),
-    comment_approved: bool,
+    comment: Comment,
     seen_channel: bool,
     done: bool,
 }
@@ -151,7 +171,7 @@ impl<R: BufRead> WxrReader<R> {
             current: Current::None,
             term_attrs: Default::default(),
             meta: Default::default(),
-            comment_approved: false,
+            comment: Comment::default(),
             seen_channel: false,
             done: false,
         }
@@ -227,7 +247,7 @@ impl<R: BufRead> WxrReader<R> {
                         self.term_attrs = attrs;
                     }
                     if name == "wp:comment" {
-                        self.comment_approved = false;
+                        self.comment = Comment::default();
                     }
                     self.path.push(name);
                 }
@@ -319,8 +339,17 @@ impl<R: BufRead> WxrReader<R> {
                 _ => {}
             },
             Current::Item(i) if inside_comment => match name {
-                "wp:comment_approved" => self.comment_approved = text.trim() == "1",
-                "wp:comment" if self.comment_approved => i.comment_count += 1,
+                "wp:comment_id" => self.comment.id = number(&text),
+                "wp:comment_author" => self.comment.author = text,
+                "wp:comment_author_email" => self.comment.author_email = text,
+                "wp:comment_author_url" => self.comment.author_url = text,
+                "wp:comment_author_IP" => self.comment.author_ip = text,
+                "wp:comment_date_gmt" => self.comment.date_gmt = text,
+                "wp:comment_content" => self.comment.content = text,
+                "wp:comment_approved" => self.comment.approved = text.trim().to_string(),
+                "wp:comment_type" => self.comment.comment_type = text.trim().to_string(),
+                "wp:comment_parent" => self.comment.parent = number(&text),
+                "wp:comment" => i.comments.push(std::mem::take(&mut self.comment)),
                 _ => {}
             },
             Current::Item(i) if inside_meta || name == "wp:postmeta" => match name {
@@ -343,6 +372,7 @@ impl<R: BufRead> WxrReader<R> {
                 "wp:status" => i.status = text,
                 "wp:post_parent" => i.parent = number(&text),
                 "wp:menu_order" => i.menu_order = number(&text),
+                "wp:comment_status" => i.comment_status = text.trim().to_string(),
                 "wp:post_type" => i.post_type = text,
                 "wp:is_sticky" => i.sticky = text.trim() == "1",
                 "wp:post_password" => i.password_protected = !text.is_empty(),
@@ -443,7 +473,9 @@ mod tests {
         assert!(items.iter().all(|i| i.id > 0 && !i.post_type.is_empty()));
         assert!(items.iter().any(|i| i.sticky));
         assert!(items.iter().any(|i| i.meta("_thumbnail_id").is_some()));
-        assert!(items.iter().any(|i| i.comment_count > 0));
+        assert!(items
+            .iter()
+            .any(|i| i.comments.iter().any(|c| c.approved == "1")));
         assert!(items
             .iter()
             .filter(|i| i.post_type == "attachment")

@@ -96,6 +96,7 @@ macro_rules! update_at_revision {
 pub mod auth_failures;
 pub mod categories;
 pub mod changes;
+pub mod comments;
 pub mod counts;
 pub mod editions;
 pub mod imports;

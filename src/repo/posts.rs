@@ -35,6 +35,7 @@ pub struct PostRow {
     pub created_by: Option<i64>,
     pub updated_by: Option<i64>,
     pub published_by: Option<i64>,
+    pub comments_open: bool,
 }
 
 impl PostRow {
@@ -84,6 +85,7 @@ pub struct NewPost<'a> {
     pub created_by: Option<i64>,
     pub updated_by: Option<i64>,
     pub published_by: Option<i64>,
+    pub comments_open: bool,
 }
 
 /// Live posts: published, or scheduled with their time passed, not in the trash.
@@ -430,6 +432,7 @@ macro_rules! heads {
             posts::created_by,
             posts::updated_by,
             posts::published_by,
+            posts::comments_open,
         )
     };
 }
@@ -764,6 +767,7 @@ pub struct PostChanges {
     pub author_id: Option<Option<i64>>,
     pub featured_media_id: Option<Option<i64>>,
     pub featured: Option<bool>,
+    pub comments_open: Option<bool>,
     pub translation_group: Option<String>,
     pub deleted_at: Option<Option<NaiveDateTime>>,
     pub updated_by: Option<Option<i64>>,

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod authors;
 pub mod categories;
+pub mod comments;
 pub mod editions;
 pub mod extract;
 pub mod feeds;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub site_url: String,
     /// How many of the newest matches of a search are ranked.
     pub search_window: i64,
+    /// How reader comments are taken.
+    pub comments: crate::content::comments::Policy,
 }
 
 /// Every route of the API. The OpenAPI document is collected from here too,
@@ -103,6 +106,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(menus::write::create_menu)
                 .service(menus::write::update_menu)
                 .service(menus::write::delete_menu)
+                .service(comments::list_post_comments)
+                .service(comments::create_comment)
+                .service(comments::list_comments)
+                .service(comments::moderate_comments)
+                .service(comments::get_comment)
+                .service(comments::update_comment)
+                .service(comments::delete_comment)
                 .service(authors::list_authors)
                 .service(authors::get_author_by_slug)
                 .service(authors::get_author)

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 
+use crate::content::comments::CommentStatus;
 use crate::domain::access::Scope;
 use crate::domain::content::ContentFormat;
 use crate::domain::{Direction, MediaKind, MenuItemType, PostKind, PostStatus, Role};
@@ -55,6 +56,7 @@ string_enums! {
     MenuItemType: "What a menu item points at.",
     ContentFormat: "The markup of submitted content.",
     Scope: "A power a token can carry.",
+    CommentStatus: "A comment's moderation state: `pending` (waiting for a moderator, not public),\n`approved` (public, counted in `comment_count`), `spam` or `trash`.",
     TermSort: "Order of a category or tag list. Ties are broken by id.",
     MediaSort: "Order of a media list; ties are broken by id.",
     PostSort: "Order of a post list; a `-` prefix is descending. Ties are broken by id\nin the same direction, so pages never overlap.",

@@ -33,7 +33,9 @@ use crate::repo::changes::ChangeRow;
 use crate::repo::webhooks::{NewDelivery, NewWebhook, WebhookChanges, WebhookRow};
 
 /// Every event type a webhook can listen to (`*` is all of them).
-/// `comment.*` are accepted now and sent once comments exist.
+/// `comment.created` is a reader's comment held for moderation;
+/// `comment.approved` a comment the public now sees (approved by a
+/// moderator, or written by one).
 pub const EVENTS: &[&str] = &[
     "post.published",
     "post.updated",
@@ -65,6 +67,9 @@ pub fn event_type(resource: &str, action: &str) -> Option<&'static str> {
         ("post", "unpublished") => "post.unpublished",
         ("post", "trashed" | "deleted") => "post.deleted",
         ("menu", _) => "menu.updated",
+        ("comment", "received") => "comment.created",
+        ("comment", "created") => "comment.approved",
+        ("comment", _) => return None,
         (kind, action) => {
             let verb = match action {
                 "created" | "published" | "went_live" => "created",
@@ -104,6 +109,7 @@ fn path(change: &ChangeRow) -> String {
         "category" => format!("/api/v1/categories/{}", change.resource_id),
         "tag" => format!("/api/v1/tags/{}", change.resource_id),
         "menu" => format!("/api/v1/menus/{}", change.resource_id),
+        "comment" => format!("/api/v1/comments/{}", change.resource_id),
         "media" => format!("/api/v1/media/{}", change.resource_id),
         "edition" => format!(
             "/api/v1/editions/{}",
@@ -382,15 +388,20 @@ mod tests {
             "deleted",
         ];
         for resource in [
-            "post", "category", "tag", "menu", "media", "edition", "author",
+            "post", "category", "tag", "menu", "media", "edition", "author", "comment",
         ] {
             for action in actions {
                 match event_type(resource, action) {
                     Some(e) => assert!(EVENTS.contains(&e), "{resource} {action}: {e}"),
-                    None => assert_eq!(resource, "author", "{action}"),
+                    None => assert!(
+                        resource == "author" || resource == "comment",
+                        "{resource} {action}"
+                    ),
                 }
             }
         }
+        assert_eq!(event_type("comment", "received"), Some("comment.created"));
+        assert_eq!(event_type("comment", "created"), Some("comment.approved"));
         assert_eq!(event_type("post", "went_live"), Some("post.published"));
         assert_eq!(event_type("post", "trashed"), Some("post.deleted"));
         assert_eq!(event_type("category", "updated"), Some("category.updated"));

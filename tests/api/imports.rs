@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::helpers::{seed, spawn_app, TestApp};
 
-const WPTEST: &str = concat!(
+pub const WPTEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/wordpress/wptest.xml"
 );
@@ -22,7 +22,7 @@ const POLYLANG: &str = concat!(
 );
 
 /// Imports `path` into `edition` of the app's database and store.
-async fn import(
+pub async fn import(
     app: &TestApp,
     path: &Path,
     edition: &str,

@@ -97,6 +97,14 @@ fn watched(s: &Site) -> Vec<(&'static str, String)> {
         ("menu", format!("/api/v1/menus/{}", s.menu)),
         ("editions", "/api/v1/editions".into()),
         ("feed", "/feeds/en/rss.xml".into()),
+        ("a_comments", format!("/api/v1/posts/{}/comments", s.a)),
+        ("b_comments", format!("/api/v1/posts/{}/comments", s.b)),
+        // Shows b (the newer of two without comments) until a has one:
+        // only the count's key can drop it.
+        (
+            "by_comments",
+            "/api/v1/posts?sort=-comment_count&per_page=1".into(),
+        ),
     ]
 }
 
@@ -169,6 +177,12 @@ impl Reader {
             self.seen.insert(name, now);
         }
         outcome
+    }
+}
+
+impl Seen {
+    fn body_json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
 
@@ -327,6 +341,58 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         .expect_no_content();
     let o = reader.after_change().await;
     check("draft trashed and purged", &o, &[], &everything);
+
+    // A reader's comment held for moderation: nothing public changed.
+    let held = app
+        .send(
+            reqwest::Method::POST,
+            &format!("{}/comments", post(site.a)),
+            None,
+            Some(json!({"author_name": "Reader", "author_email": "r@example.org", "content": "Well said."})),
+            None,
+        )
+        .await
+        .expect(202)["id"]
+        .as_i64()
+        .unwrap();
+    let o = reader.after_change().await;
+    check("comment held", &o, &[], &everything);
+    assert!(o.changed.is_empty(), "{o:?}");
+
+    // Approved: the post's comments and what shows its count (the post,
+    // lists showing it, lists ordered by the count); nothing else.
+    app.patch_as(
+        &format!("/api/v1/comments/{held}"),
+        &admin,
+        json!({"status": "approved"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let o = reader.after_change().await;
+    check(
+        "comment approved",
+        &o,
+        &["a_comments", "a", "list", "by_comments"],
+        &[
+            "b",
+            "b_comments",
+            "categories",
+            "news",
+            "sport",
+            "tags",
+            "author",
+            "picture",
+            "menu",
+            "editions",
+            "feed",
+        ],
+    );
+    assert_eq!(reader.seen["a"].body_json()["comment_count"], 1);
+    assert_eq!(
+        reader.seen["by_comments"].body_json()["data"][0]["id"],
+        site.a
+    );
 
     // A category renamed: it, the lists of categories, the posts that
     // embed it.

@@ -8,6 +8,7 @@ mod backup;
 mod caching;
 mod camera;
 mod changes;
+mod comments;
 mod counts;
 mod cursors;
 mod demo;

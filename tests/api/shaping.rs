@@ -282,7 +282,7 @@ async fn posts_list_their_hreflang_alternates() {
 async fn posts_joined_from_their_json_are_what_the_serializer_writes() {
     const EVERY_FIELD: &str = "id,kind,edition,direction,slug,path,title,excerpt,content,status,\
         published_at,updated_at,author,categories,tags,featured_media,gallery,featured,\
-        comment_count,parent_id,translation_group,translations,alternates,fallback_for,embedded,\
+        comment_count,comments_open,parent_id,translation_group,translations,alternates,fallback_for,embedded,\
         search_snippet";
     for view_cache_mb in [0, 32] {
         let app = spawn_with(|s| s.view_cache_mb = view_cache_mb).await;

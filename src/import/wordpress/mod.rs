@@ -19,7 +19,8 @@
 //! | author | user with role author and no password (an admin sets one); an existing user of the same name is used |
 //! | category (with parent, description) | category in the edition; an existing one with the same slug is taken over |
 //! | tag | tag |
-//! | post, page | article, page: title, slug (decoded), excerpt, content (block comments stripped, paragraphs made as WordPress shows them, cleaned like all content), dates (GMT), author, categories, tags, sticky → featured, `_thumbnail_id` → featured media, approved comments → `comment_count`, page parent |
+//! | post, page | article, page: title, slug (decoded), excerpt, content (block comments stripped, paragraphs made as WordPress shows them, cleaned like all content), dates (GMT), author, categories, tags, sticky → featured, `_thumbnail_id` → featured media, `comment_status` → `comments_open`, page parent |
+//! | comment, pingback, trackback (approved or held; not spam or trash) | comment with its thread, date, author, e-mail and address; `comment_count` counts the approved ones |
 //! | status | publish → published, future → scheduled, draft/pending/auto-draft → draft, private → archived, trash → in the trash |
 //! | post format | a category named after it (`video`, `gallery`, ...); a gallery post's attached images become its gallery |
 //! | attachment | media item: the file from `--media-dir` (a copy of `wp-content/uploads`) processed as an upload, else a remote item with its original URL |
@@ -41,12 +42,13 @@ use chrono::NaiveDateTime;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::content::changes::{Resource, Watch};
+use crate::content::comments::{self, CommentStatus, Imported as ImportedComment};
 use crate::content::users::{self, NewAccount};
 use crate::db::Conn;
 use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_NAME, MAX_TITLE};
 use crate::domain::{self, content, slug, MediaKind, PostKind, PostStatus, Role};
 use crate::import::redirects::{old_address, Target};
-use crate::import::wxr::{Author, Item, Record, Term, WxrError, WxrReader};
+use crate::import::wxr::{self, Author, Item, Record, Term, WxrError, WxrReader};
 use crate::media::detect;
 use crate::media::upload::{self, Incoming, Processed};
 use crate::repo;
@@ -1021,7 +1023,13 @@ impl Run<'_> {
             format,
             mut group,
         } = self.post_terms(conn, item, edition)?;
-        let print = fingerprint((item, edition));
+        // The post's own fingerprint leaves its comments out: they are
+        // records of their own, and a new comment changes no post.
+        let bare = Item {
+            comments: Vec::new(),
+            ..item.clone()
+        };
+        let print = fingerprint((&bare, edition));
         let source = self.source("post", item.id, edition);
         let known = repo::imports::find(conn, &source)?;
         let existing = match &known {
@@ -1030,6 +1038,7 @@ impl Run<'_> {
         };
         if let (Some(k), Some(post)) = (&known, &existing) {
             if k.fingerprint == print {
+                self.comments(conn, item, post.id, edition)?;
                 self.users_posts_done(post.id, item, edition, format.as_deref());
                 return Ok(Outcome::Unchanged);
             }
@@ -1064,7 +1073,7 @@ impl Run<'_> {
         } else {
             PostKind::Article
         };
-        let comments = i32::try_from(item.comment_count).unwrap_or(i32::MAX);
+        let comments_open = item.comment_status != "closed";
         let (id, outcome) = match existing {
             Some(post) => {
                 let watch = Watch::existing(conn, Resource::Post, post.id, self.now)?;
@@ -1080,12 +1089,12 @@ impl Run<'_> {
                     published_at: Some(published_at),
                     author_id: Some(author),
                     featured: Some(item.sticky),
+                    comments_open: Some(comments_open),
                     translation_group: group,
                     deleted_at: Some(deleted_at),
                     ..Default::default()
                 };
                 repo::posts::update(conn, post.id, post.revision, &changes, self.now)?;
-                repo::posts::set_comment_count(conn, post.id, comments)?;
                 repo::posts::set_terms(conn, post.id, Some(&category_ids), Some(&tag_ids))?;
                 watch.record(conn, post.id, self.now)?;
                 (post.id, Outcome::Updated)
@@ -1108,7 +1117,8 @@ impl Run<'_> {
                         featured_media_id: None,
                         parent_id: None,
                         featured: item.sticky,
-                        comment_count: comments,
+                        comments_open,
+                        comment_count: 0,
                         translation_group: &group,
                         created_at: created.or(modified).unwrap_or(self.now),
                         updated_at: modified.or(created).unwrap_or(self.now),
@@ -1126,6 +1136,7 @@ impl Run<'_> {
                 (id, Outcome::Created)
             }
         };
+        self.comments(conn, item, id, edition)?;
         let query = if is_page { "page_id" } else { "p" };
         let olds = [
             item.link.clone(),
@@ -1140,6 +1151,78 @@ impl Run<'_> {
         );
         self.users_posts_done(id, item, edition, format.as_deref());
         Ok(outcome)
+    }
+
+    /// The comments of `item`, now post `post`: approved ones, and those
+    /// held for moderation (which only moderators see); spam and trash
+    /// stay behind. Pingbacks and trackbacks come as comments by the
+    /// linking site, as WordPress lists and counts them; other types
+    /// (shop order notes and the like) are skipped. Each is recorded, so
+    /// a second import rewrites only those that changed.
+    fn comments(
+        &mut self,
+        conn: &mut Conn,
+        item: &Item,
+        post: i64,
+        edition: i64,
+    ) -> Result<(), Skip> {
+        let mut ids: HashMap<i64, i64> = HashMap::new();
+        let (mut taken, others): (Vec<&wxr::Comment>, Vec<_>) =
+            item.comments.iter().partition(|c| {
+                matches!(
+                    c.comment_type.as_str(),
+                    "" | "comment" | "pingback" | "trackback"
+                )
+            });
+        for _ in others {
+            self.count("comment", Err(()));
+        }
+        // Parents before their replies.
+        taken.sort_by_key(|c| c.id);
+        for c in taken {
+            let status = match c.approved.as_str() {
+                "1" => CommentStatus::Approved,
+                "0" => CommentStatus::Pending,
+                _ => {
+                    self.count("comment", Err(()));
+                    continue;
+                }
+            };
+            let print = fingerprint((c, post));
+            let source = self.source("comment", c.id, edition);
+            let known = repo::imports::find(conn, &source)?;
+            if let Some(k) = known.as_ref().filter(|k| k.fingerprint == print) {
+                if repo::comments::find(conn, k.target_id)?.is_some() {
+                    ids.insert(c.id, k.target_id);
+                    self.count("comment", Ok(Outcome::Unchanged));
+                    continue;
+                }
+            }
+            let imported = ImportedComment {
+                author_name: c.author.clone(),
+                author_email: c.author_email.clone(),
+                author_url: c.author_url.clone(),
+                client_address: c.author_ip.clone(),
+                html: values::paragraphs(&c.content),
+                status,
+                parent_id: ids.get(&c.parent).copied(),
+                created_at: values::gmt(&c.date_gmt).unwrap_or(self.now),
+            };
+            let existing = known.as_ref().map(|k| k.target_id);
+            let id = comments::put_imported(conn, post, existing, &imported)?;
+            let outcome = match existing {
+                Some(_) => Outcome::Updated,
+                None => Outcome::Created,
+            };
+            let record = Imported {
+                target_id: id,
+                fingerprint: print,
+            };
+            repo::imports::record(conn, &source, "", &record, self.now)?;
+            ids.insert(c.id, id);
+            self.count("comment", Ok(outcome));
+        }
+        Ok(())
     }
 
     /// Notes what a post refers to that may come later in the file.

@@ -77,7 +77,10 @@ pub struct PostResponse {
     pub gallery: Vec<GalleryItem>,
     /// Sticky: shown first by frontends that feature posts.
     pub featured: bool,
+    /// Approved reader comments (`GET /posts/{id}/comments`).
     pub comment_count: i32,
+    /// Whether readers may comment (`POST /posts/{id}/comments`).
+    pub comments_open: bool,
     /// A page's parent page (pages imported from WordPress keep theirs).
     pub parent_id: Option<i64>,
     /// Shared by the translations of this post.
@@ -362,6 +365,7 @@ pub(super) fn build_views(
                 gallery: galleries.remove(&p.id).unwrap_or_default(),
                 featured: p.featured,
                 comment_count: p.comment_count,
+                comments_open: p.comments_open,
                 parent_id: p.parent_id,
                 translations,
                 translation_group: p.translation_group,

@@ -50,6 +50,9 @@ pub struct CreatePostRequest {
     pub tags: Option<Vec<i64>>,
     pub featured_media: Option<i64>,
     pub featured: Option<bool>,
+    /// Whether readers may comment; the server's default
+    /// (`NASHR_COMMENTS_OPEN`, open unless set) when absent.
+    pub comments_open: Option<bool>,
     /// A post in another edition this one translates.
     pub translation_of: Option<i64>,
     /// Pictures shown as a gallery, in order, each with this post's caption.
@@ -91,6 +94,8 @@ pub struct UpdatePostRequest {
     #[schema(value_type = Option<i64>)]
     pub featured_media: Option<Option<i64>>,
     pub featured: Option<bool>,
+    /// Whether readers may comment.
+    pub comments_open: Option<bool>,
     /// Joins another post's translation group; `null` leaves the group.
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<i64>)]
@@ -126,6 +131,7 @@ impl From<CreatePostRequest> for NewPost {
             tags: r.tags,
             featured_media: r.featured_media,
             featured: r.featured,
+            comments_open: r.comments_open,
             translation_of: r.translation_of,
             gallery: pictures(r.gallery),
         }
@@ -145,6 +151,7 @@ impl From<UpdatePostRequest> for PostEdit {
             tags: r.tags,
             featured_media: r.featured_media,
             featured: r.featured,
+            comments_open: r.comments_open,
             translation_of: r.translation_of,
             gallery: pictures(r.gallery),
         }
@@ -200,6 +207,7 @@ pub async fn create_post(
     let content = Some(body.content.take().unwrap_or_default());
     let format = body.content_format.unwrap_or_default();
     let cleaned = cleaned(content, format, Some(body.excerpt.take())).await?;
+    body.comments_open = body.comments_open.or(Some(state.comments.open_by_default));
     let actor = Actor::from(&principal);
     let (revision, post) = db
         .run(move |conn| {

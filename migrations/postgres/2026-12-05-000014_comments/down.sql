@@ -1,0 +1,2 @@
+ALTER TABLE posts DROP COLUMN comments_open;
+DROP TABLE comments;
