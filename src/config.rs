@@ -47,8 +47,10 @@ pub struct Settings {
     #[arg(long, env = "NASHR_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,
 
-    /// Load the demo site into an empty database at start.
-    #[arg(long, env = "NASHR_DEMO")]
+    /// Load the demo site into an empty database at start. From the
+    /// environment: 1, true, yes or on; 0, false, no or off.
+    #[arg(long, env = "NASHR_DEMO", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
     /// Key that signs login tokens, at least 32 bytes. Default: a key made

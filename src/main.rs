@@ -31,6 +31,13 @@ enum Command {
         #[command(subcommand)]
         command: nashr::cli::UserCommand,
     },
+    /// Manage language editions.
+    Edition {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(subcommand)]
+        command: nashr::cli::editions::EditionCommand,
+    },
     /// Bring content in from elsewhere.
     Import {
         #[command(flatten)]
@@ -81,6 +88,9 @@ fn main() -> ExitCode {
         Some(Command::Serve { settings }) => serve(settings),
         Some(Command::Migrate { settings }) => migrate(settings),
         Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
+        Some(Command::Edition { settings, command }) => {
+            nashr::cli::editions::run(&settings, command)
+        }
         Some(Command::Import { settings, command }) => nashr::cli::import::run(&settings, command),
         Some(Command::Export {
             settings,
@@ -100,7 +110,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e}");
+            // Said once, plainly: the log has said what led to it.
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }

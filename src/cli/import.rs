@@ -23,9 +23,12 @@ pub enum ImportCommand {
         /// The export file.
         file: PathBuf,
         /// The edition (code) it goes into; with Polylang, the edition of
-        /// everything without a language.
+        /// everything without a language. Made if it does not exist, named
+        /// from the flags below and a built-in table of languages.
         #[arg(long)]
         edition: String,
+        #[command(flatten)]
+        naming: super::editions::NamingArgs,
         /// A copy of the site's `wp-content/uploads` folder; attachments
         /// found there are stored as uploads, the rest are kept as links
         /// to their original URLs.
@@ -50,15 +53,16 @@ pub enum ImportCommand {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
-    let (file, edition, media_dir, dry_run, redirects) = match command {
+    let (file, edition, naming, media_dir, dry_run, redirects) = match command {
         ImportCommand::Nashr { dir } => return super::backup::restore(settings, &dir),
         ImportCommand::Wordpress {
             file,
             edition,
+            naming,
             media_dir,
             dry_run,
             redirects,
-        } => (file, edition, media_dir, dry_run, redirects),
+        } => (file, edition, naming, media_dir, dry_run, redirects),
     };
     let pool = Pool::connect(
         &settings.database_url,
@@ -74,6 +78,7 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
         media_dir,
         dry_run,
         max_pixels: settings.max_image_pixels,
+        naming: naming.into(),
     };
     let started = Instant::now();
     let mut bar = Progress::new();
@@ -168,6 +173,12 @@ fn print_report(report: &Report, took: Duration) {
         if report.dry_run { "dry run: " } else { "" },
         took.as_secs_f64()
     );
+    if let Some(edition) = &report.created_edition {
+        let _ = writeln!(
+            out,
+            "edition {edition} created (`nashr edition update` changes it)"
+        );
+    }
     let _ = writeln!(
         out,
         "{:<10} {:>8} {:>8} {:>10} {:>8}",

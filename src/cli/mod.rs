@@ -2,6 +2,7 @@
 //! `nashr import ...` and `nashr export DIR`.
 
 pub mod backup;
+pub mod editions;
 pub mod import;
 mod users;
 

@@ -7,7 +7,7 @@ use crate::content::checks;
 use crate::content::error::{FieldErrors, WriteError};
 use crate::content::precondition::IfMatch;
 use crate::db::Conn;
-use crate::domain::{self, Direction};
+use crate::domain::{self, languages, Direction};
 use crate::repo;
 use crate::repo::editions::{EditionChanges, Editions, NewEdition as NewEditionRow};
 
@@ -25,6 +25,40 @@ pub struct NewEdition {
     pub is_default: Option<bool>,
     /// Display order (last when absent).
     pub position: Option<i32>,
+}
+
+/// Names and direction given for a new edition; what is not given comes
+/// from the language table ([`crate::domain::languages`]).
+#[derive(Debug, Default, Clone)]
+pub struct Naming {
+    pub name: Option<String>,
+    pub native_name: Option<String>,
+    pub direction: Option<Direction>,
+}
+
+impl NewEdition {
+    /// An edition of language `code`, named and written as `naming` says,
+    /// else as the language table has `code` (or `fallback`, the language
+    /// a WordPress export declares); a language the table does not know
+    /// is named by its code and written left to right.
+    pub fn of_language(code: &str, naming: &Naming, fallback: Option<&str>) -> NewEdition {
+        let known = languages::find(code).or_else(|| fallback.and_then(languages::find));
+        NewEdition {
+            code: code.trim().to_string(),
+            name: (naming.name.clone())
+                .or_else(|| known.map(|l| l.name.to_string()))
+                .unwrap_or_else(|| code.trim().to_string()),
+            native_name: (naming.native_name.clone())
+                .or_else(|| known.map(|l| l.native_name.to_string()))
+                .unwrap_or_else(|| code.trim().to_string()),
+            direction: naming
+                .direction
+                .or_else(|| known.map(|l| l.direction))
+                .unwrap_or(Direction::Ltr),
+            is_default: None,
+            position: None,
+        }
+    }
 }
 
 /// Changes to an edition; `None` leaves a field as it is. Its code stays.

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod content;
 pub mod embed;
+pub mod languages;
 pub mod limits;
 pub mod search;
 pub mod slug;

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::keyset::{self, Key, Window};
 use crate::db::schema::post_revisions;
 use crate::db::Conn;
 use crate::repo::posts::PostRow;
@@ -69,12 +70,30 @@ pub fn snapshot(
 }
 
 /// A post's earlier versions, newest first.
-pub fn list(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<RevisionRow>> {
-    with_conn!(conn, c => post_revisions::table
-        .filter(post_revisions::post_id.eq(post_id))
-        .select(RevisionRow::as_select())
-        .order(post_revisions::revision.desc())
-        .load(c))
+/// Revisions newest first.
+pub const ORDER: [Key; 1] = [Key::desc("post_revisions.revision").int()];
+
+/// A window of post `post_id`'s revisions, newest first, and how many
+/// it has.
+pub fn list(
+    conn: &mut Conn,
+    post_id: i64,
+    window: &Window,
+) -> QueryResult<(Vec<RevisionRow>, i64)> {
+    with_conn!(conn, c => {
+        let total: i64 = post_revisions::table
+            .filter(post_revisions::post_id.eq(post_id))
+            .count()
+            .get_result(c)?;
+        if window.offset >= total {
+            return Ok((vec![], total));
+        }
+        let q = post_revisions::table
+            .filter(post_revisions::post_id.eq(post_id))
+            .select(RevisionRow::as_select())
+            .into_boxed();
+        Ok((keyset::windowed!(q, &ORDER, "post_revisions.id", true, window).load(c)?, total))
+    })
 }
 
 pub fn find(conn: &mut Conn, post_id: i64, revision: i32) -> QueryResult<Option<RevisionRow>> {

@@ -327,3 +327,68 @@ async fn json_logs_are_one_object_per_line_with_the_request_id() {
     assert_eq!(served["span"]["path"], "/api/v1/editions");
     assert!(served["latency_ms"].is_number() && served["timestamp"].is_string());
 }
+
+/// Every value of `.env.example`, copied to `.env` as it says, is
+/// accepted by every command (the address aside: a test cannot count on
+/// port 8080 being free).
+#[actix_web::test]
+async fn every_command_accepts_the_env_example_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"),
+        dir.path().join(".env"),
+    )
+    .unwrap();
+    let nashr = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashr"));
+        cmd.args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NASHR_ADDR", "127.0.0.1:0");
+        cmd
+    };
+    for args in [&["migrate"][..], &["user", "list"], &["export", "backup"]] {
+        let out = nashr(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "nashr {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The database and the export are where `.env.example` says.
+    assert!(dir.path().join("data/nashr.db").exists());
+    assert!(dir.path().join("backup/manifest.json").exists());
+
+    let mut server = nashr(&["serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("local=") {
+                let addr: String = line[at + 6..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let health = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(addr) => reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .map(|r| r.status().as_u16()),
+        Err(_) => Ok(0),
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        health.unwrap(),
+        200,
+        "`nashr serve` starts and answers with the example's settings"
+    );
+}

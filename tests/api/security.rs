@@ -555,7 +555,7 @@ async fn force_deleting_media_needs_the_right_to_edit_every_post_that_shows_it()
         .get_as(&format!("{path}/revisions"), &n.ed)
         .await
         .expect(200);
-    assert_eq!(revisions.as_array().unwrap().len(), 1);
+    assert_eq!(revisions["data"].as_array().unwrap().len(), 1);
     let res = app
         .client
         .get(format!("{}{path}", app.address))

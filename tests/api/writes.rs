@@ -229,7 +229,7 @@ async fn concurrent_edits_with_the_same_if_match_let_exactly_one_through() {
     assert_eq!(
         app.get_as(&format!("{path}/revisions"), &admin)
             .await
-            .json()
+            .json()["data"]
             .as_array()
             .unwrap()
             .len(),
@@ -377,13 +377,30 @@ async fn updates_keep_revisions_that_can_be_viewed_and_restored() {
         .get_as(&format!("{path}/revisions"), &admin)
         .await
         .json();
-    let titles: Vec<&str> = revisions
+    let titles: Vec<&str> = revisions["data"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["Version two", "Version one"]);
+    // A list like every other: one page at a time, by cursor.
+    assert_eq!(revisions["meta"]["total"], 2);
+    let first = app
+        .get_as(&format!("{path}/revisions?per_page=1"), &admin)
+        .await
+        .json();
+    assert_eq!(first["data"][0]["title"], "Version two");
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap();
+    let second = app
+        .get_as(
+            &format!("{path}/revisions?per_page=1&cursor={cursor}"),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(second["data"][0]["title"], "Version one");
+    assert!(second["meta"]["next_cursor"].is_null());
     let one = app
         .get_as(&format!("{path}/revisions/1"), &admin)
         .await
@@ -409,7 +426,7 @@ async fn updates_keep_revisions_that_can_be_viewed_and_restored() {
     assert_eq!(
         app.get_as(&format!("{path}/revisions"), &admin)
             .await
-            .json()
+            .json()["data"]
             .as_array()
             .unwrap()
             .len(),

@@ -43,6 +43,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::content::changes::{Resource, Watch};
 use crate::content::comments::{self, CommentStatus, Imported as ImportedComment};
+use crate::content::editions::{Naming, NewEdition};
 use crate::content::users::{self, NewAccount};
 use crate::db::Conn;
 use crate::domain::limits::{MAX_CONTENT, MAX_EXCERPT, MAX_NAME, MAX_TITLE};
@@ -74,6 +75,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Largest picture taken, in pixels.
     pub max_pixels: u64,
+    /// Names and direction of `edition` if it does not exist yet (it is
+    /// then made, from the language table where these leave gaps).
+    pub naming: Naming,
 }
 
 /// What happened to the records of one kind.
@@ -108,6 +112,9 @@ pub struct Report {
     pub redirects: usize,
     /// The editions written to.
     pub edition_ids: Vec<i64>,
+    /// The edition made for the import, if it did not exist:
+    /// `fa (Persian, فارسی, rtl)`.
+    pub created_edition: Option<String>,
     pub dry_run: bool,
 }
 
@@ -124,8 +131,8 @@ pub enum ImportError {
     Io { path: String, error: std::io::Error },
     #[error("{0}")]
     Wxr(#[from] WxrError),
-    #[error("no edition `{0}`")]
-    NoEdition(String),
+    #[error("cannot make edition `{0}`: {1}")]
+    NoEdition(String, String),
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
 }
@@ -158,13 +165,49 @@ pub type StoreFiles<'a> = dyn Fn(&Processed) -> Result<(), String> + 'a;
 /// Checks `path` is a whole, well-formed export; answers how many items
 /// (posts, pages, attachments, menu items, ...) it holds.
 pub fn check(path: &Path) -> Result<u64, ImportError> {
+    Ok(survey(path)?.0)
+}
+
+/// Reads the whole export at `path`: how many items it holds, and the
+/// language it says the site is in (`en-US`), if it says.
+fn survey(path: &Path) -> Result<(u64, Option<String>), ImportError> {
     let mut items = 0;
+    let mut language = None;
     for record in WxrReader::new(open(path)?) {
-        if let Record::Item(_) = record? {
-            items += 1;
+        match record? {
+            Record::Item(_) => items += 1,
+            Record::Site { field, value } if field == "language" => language = Some(value),
+            _ => {}
         }
     }
-    Ok(items)
+    Ok((items, language))
+}
+
+/// The id of edition `options.edition`, made first if it does not exist
+/// (named from `options.naming`, the language table and the export's
+/// `language`).
+fn edition_for(
+    conn: &mut Conn,
+    options: &Options,
+    language: Option<&str>,
+    report: &mut Report,
+) -> Result<i64, ImportError> {
+    if let Some(e) = repo::editions::all(conn)?.by_code(&options.edition) {
+        return Ok(e.id);
+    }
+    let new = NewEdition::of_language(&options.edition, &options.naming, language);
+    let made = format!(
+        "{} ({}, {}, {})",
+        new.code,
+        new.name,
+        new.native_name,
+        new.direction.as_str()
+    );
+    let code = crate::content::editions::create(conn, new)
+        .map_err(|e| ImportError::NoEdition(options.edition.clone(), e.summary()))?;
+    report.created_edition = Some(made);
+    let editions = repo::editions::all(conn)?;
+    Ok(editions.by_code(&code).map(|e| e.id).unwrap_or_default())
 }
 
 fn open(path: &Path) -> Result<BufReader<File>, ImportError> {
@@ -185,17 +228,12 @@ pub fn import(
     store: &StoreFiles<'_>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report, ImportError> {
-    let total = check(path)?;
-    let editions = repo::editions::all(conn)?;
-    let edition = editions
-        .by_code(&options.edition)
-        .map(|e| e.id)
-        .ok_or_else(|| ImportError::NoEdition(options.edition.clone()))?;
+    let (total, language) = survey(path)?;
     let mut run = Run {
         options,
         store,
-        editions,
-        edition,
+        editions: repo::editions::all(conn)?,
+        edition: 0,
         now: domain::now(),
         source: String::new(),
         blog_path: String::new(),
@@ -218,6 +256,9 @@ pub fn import(
     };
     let records = WxrReader::new(open(path)?);
     let work = |conn: &mut Conn| -> Result<(), ImportError> {
+        run.edition = conn
+            .transaction(|conn| edition_for(conn, options, language.as_deref(), &mut run.report))?;
+        run.editions = repo::editions::all(conn)?;
         let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
         let mut done = 0;
         let mut batches: u64 = 0;

@@ -1,6 +1,6 @@
 //! Earlier versions of a post: list, view, restore.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +15,7 @@ use crate::repo;
 use crate::repo::posts::{PostChanges, PostRow};
 use crate::repo::revisions::{split_ids, RevisionRow};
 use crate::routes::extract::{etag, IfMatch, NoParams};
+use crate::routes::pagination::{list_query, ListResponse};
 use crate::routes::posts::{single_view, PostResponse};
 use crate::routes::{found, ApiQuery, AppState, Db};
 
@@ -71,13 +72,21 @@ fn post_for_history(
     Ok(post)
 }
 
+list_query! {
+    pub struct RevisionListQuery {}
+}
+
 /// List a post's earlier versions, newest first.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i64, Path, description = "Post id")),
+    params(("id" = i64, Path, description = "Post id"), RevisionListQuery),
     security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "The versions every update replaced", body = Vec<RevisionResponse>),
+        (status = 200, description = "The versions every update replaced, newest first", body = ListResponse<RevisionResponse>,
+         headers(
+             ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+             ("X-Total-Count" = i64, description = "Items in the whole list")
+         )),
         responses::BadRequest,
         responses::Unauthorized,
         responses::Forbidden,
@@ -87,21 +96,31 @@ fn post_for_history(
 )]
 #[get("/posts/{id}/revisions")]
 pub async fn list_revisions(
+    req: HttpRequest,
     db: Db,
+    state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    _: ApiQuery<NoParams>,
+    ApiQuery(q): ApiQuery<RevisionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let revisions = db
+    let page = q.page_request()?;
+    let request = page.clone();
+    let (data, total, next) = db
         .run(move |conn| {
             post_for_history(conn, &principal, id)?;
-            Ok(repo::revisions::list(conn, id)?)
+            let window = page.window("revision", &repo::revisions::ORDER)?;
+            let (mut rows, total) = repo::revisions::list(conn, id, &window)?;
+            let next = page.next_cursor("revision", &mut rows, total, |r| {
+                (vec![r.revision.into()], r.id)
+            });
+            let data: Vec<RevisionResponse> =
+                rows.into_iter().map(RevisionResponse::from).collect();
+            Ok((data, total, next))
         })
         .await?;
-    let body: Vec<RevisionResponse> = revisions.into_iter().map(RevisionResponse::from).collect();
-    Ok(HttpResponse::Ok().json(body))
+    Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
 /// One earlier version of a post.
