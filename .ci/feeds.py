@@ -33,6 +33,8 @@ def check_feed(path, language):
     assert lang == language, (path, lang)
     for entry in feed.entries:
         assert entry.link.startswith("http"), (path, entry.link)
+        # Each entry links to its own edition's page, not a translation's.
+        assert urllib.parse.urlparse(entry.link).path.startswith(f"/{language}/"), (path, entry.link)
         assert entry.title, path
         assert entry.get("content") or entry.get("summary"), path
     return len(feed.entries)

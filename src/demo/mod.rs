@@ -579,6 +579,12 @@ impl<'c> Loader<'c> {
             };
             let group = repo::new_translation_group();
             for (e, text) in topic.text.iter().enumerate() {
+                // The Albanian edition is the young one: its translators
+                // have not reached the two newest public stories yet, so
+                // `lang_fallback=en` has something to fill in.
+                if EDITIONS[e].0 == "sq" && (last - 3..last - 1).contains(&i) {
+                    continue;
+                }
                 let published_at = date + Duration::hours(e as i64 * 5);
                 let categories = vec![self.categories[&(e, "articles")]];
                 let tags = topic.tags.iter().map(|&t| self.tags[t][e]).collect();

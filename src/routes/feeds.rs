@@ -160,7 +160,8 @@ async fn feed(
                     None,
                     ed.native_name.clone(),
                     paths::edition_home(&ed.code),
-                    ed.name.clone(),
+                    // In the edition's own language, as the rest of it.
+                    ed.native_name.clone(),
                     format!("/feeds/{}", segment(&ed.code)),
                 ),
                 Some(slug) => {
@@ -338,20 +339,23 @@ fn atom(channel: &Channel, posts: &[PostResponse], site: &str) -> String {
         out.push_str("<entry>\n");
         let _ = writeln!(out, "<id>{}</id>", esc(&guid(site, p)));
         let _ = writeln!(out, "<title type=\"text\">{}</title>", esc(&p.title));
+        // The entry's own page is its one `alternate` (first, for readers
+        // that take the first link; alone, for those that take the last);
+        // its translations are `related`, each with its language.
         let _ = writeln!(
             out,
-            "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            "<link rel=\"alternate\" type=\"text/html\" hreflang=\"{}\" href=\"{}\"/>",
+            esc(&p.edition),
             esc(&link)
         );
         for alt in p
             .alternates
             .iter()
-            .skip(1)
-            .filter(|a| a.hreflang != "x-default")
+            .filter(|a| a.hreflang != "x-default" && a.path != p.path)
         {
             let _ = writeln!(
                 out,
-                "<link rel=\"alternate\" type=\"text/html\" hreflang=\"{}\" href=\"{}\"/>",
+                "<link rel=\"related\" type=\"text/html\" hreflang=\"{}\" href=\"{}\"/>",
                 esc(&alt.hreflang),
                 esc(&site_link(site, &alt.path))
             );

@@ -195,3 +195,81 @@ async fn demo_menus_follow_the_organisations_site() {
     assert!(!app.db(|c| nashr::demo::wanted(c).unwrap()));
     assert_eq!(app.get_json("/api/v1/editions").await["meta"]["total"], 4);
 }
+
+/// The README's tour, run against the demo: every example answers, and
+/// shows what it is there to show (no empty list, a fallback where it
+/// says so, a problem document where it shows a mistake).
+#[actix_web::test]
+async fn every_example_of_the_readme_tour_shows_something_on_the_demo() {
+    let app = spawn_demo().await;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let tour = readme
+        .split("## A tour of the read API")
+        .nth(1)
+        .and_then(|t| t.split("```sh").nth(1))
+        .and_then(|t| t.split("```").next())
+        .expect("the README has its tour");
+    let mut ran = 0;
+    let mut comment = String::new();
+    for line in tour.lines() {
+        if let Some(c) = line.strip_prefix('#') {
+            comment.push_str(c);
+            continue;
+        }
+        let Some(at) = line.find("localhost:8080/") else {
+            continue;
+        };
+        if line.contains("$CURSOR") {
+            // Its page comes from the line before; the cursor tests cover it.
+            continue;
+        }
+        let mut path: String = line[at + "localhost:8080".len()..]
+            .chars()
+            .take_while(|c| *c != '\'' && *c != '"' && *c != ' ')
+            .collect();
+        // `$(python3 ... quote("X"))`: X percent-encoded, as the shell would.
+        if let Some(q) = line.find("quote(\"") {
+            let word: String = line[q + 7..].chars().take_while(|c| *c != '"').collect();
+            let encoded: String = word
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            path = match path.find("$(") {
+                Some(d) => format!(
+                    "{}{encoded}{}",
+                    &path[..d],
+                    &line[line.rfind(")')").unwrap() + 3..line.rfind('"').unwrap()]
+                ),
+                None => path,
+            };
+        }
+        let reply = app.get(&path).await;
+        ran += 1;
+        if comment.contains("Mistakes") {
+            assert_eq!(reply.status, 400, "{path}");
+            assert!(String::from_utf8_lossy(&reply.body).contains("per_page"));
+            continue;
+        }
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(!reply.body.is_empty(), "{path}");
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&reply.body) {
+            if let Some(data) = json.get("data").and_then(|d| d.as_array()) {
+                assert!(!data.is_empty(), "{path}: an empty list");
+                if path.contains("lang_fallback") {
+                    assert!(
+                        data.iter().any(|p| !p["fallback_for"].is_null()),
+                        "{path}: nothing filled in"
+                    );
+                }
+            }
+        }
+        comment.clear();
+    }
+    assert!(ran >= 20, "only {ran} examples found");
+}
