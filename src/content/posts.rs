@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::content::changes::{Resource, Watch};
 use crate::content::checks;
-use crate::content::error::{FieldErrors, WriteError};
+use crate::content::error::{FieldError, FieldErrors, WriteError};
 use crate::content::precondition::IfMatch;
 use crate::db::Conn;
 use crate::domain::access::{may_write_post, Actor};
@@ -45,6 +45,9 @@ pub struct NewPost {
     pub comments_open: Option<bool>,
     pub translation_of: Option<i64>,
     pub gallery: Option<Vec<Picture>>,
+    /// Fields of the request that could not be read (mistyped, unknown):
+    /// reported with the rest, so one answer names every bad field.
+    pub invalid: Vec<FieldError>,
 }
 
 /// Changes to a post; `None` leaves a field as it is, `Some(None)` clears
@@ -65,6 +68,8 @@ pub struct PostEdit {
     pub translation_of: Option<Option<i64>>,
     /// Replaces the gallery (`[]` empties it).
     pub gallery: Option<Vec<Picture>>,
+    /// As [`NewPost::invalid`].
+    pub invalid: Vec<FieldError>,
 }
 
 /// A gallery entry: a media item, with this post's caption for it.
@@ -322,6 +327,7 @@ fn write_new(
     let now = domain::now();
     let editions = repo::editions::all(conn)?;
     let mut errors = FieldErrors::default();
+    errors.extend(req.invalid.iter().cloned());
     let edition = editions.by_code(&req.edition).map(|e| e.id);
     if edition.is_none() {
         errors.add("edition", format!("no edition `{}`", req.edition));
@@ -447,6 +453,7 @@ fn write_edit(
     if_match.check(current.revision)?;
     let editions = repo::editions::all(conn)?;
     let mut errors = FieldErrors::default();
+    errors.extend(req.invalid.iter().cloned());
 
     let current_status = current.effective_status(now);
     let (status, published_at) = if req.status.is_some() || req.published_at.is_some() {

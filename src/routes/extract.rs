@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::db::{Conn, Pool, QueryStats};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// The database, for one request: runs diesel (which blocks) on the
 /// blocking thread pool and counts the request's queries.
@@ -119,8 +119,8 @@ fn query_error(path: &str, message: &str) -> ApiError {
 }
 
 /// A JSON body parsed strictly: not JSON is a 415, too large a 413, not
-/// well-formed a 400, and a missing, unknown or mistyped field a 422 that
-/// names the field.
+/// well-formed a 400, and missing, unknown or mistyped fields a 422 that
+/// names every one of them.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
@@ -128,33 +128,74 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
-            mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-        });
-        let body = web::Bytes::from_request(req, payload);
+        let body = json_body(req, payload);
+        Box::pin(async move { parse_json(&body.await?).map(ApiJson) })
+    }
+}
+
+/// A JSON body as [`ApiJson`] takes it, except that mistyped and unknown
+/// fields are set aside (as if absent) and named in `.1`, for the handler
+/// to report with its own checks: one 422 then names every bad field,
+/// whether its type or its value is wrong.
+pub struct ApiJsonChecked<T>(pub T, pub Vec<FieldError>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonChecked<T> {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_body(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the body must be JSON, sent with `Content-Type: application/json`".into(),
-                ));
-            }
-            let bytes =
-                body.await
-                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
-                        Some(actix_web::error::PayloadError::Overflow) => {
-                            ApiError::PayloadTooLarge(
-                                "the body is larger than this operation takes".into(),
-                            )
-                        }
-                        _ => ApiError::BadRequest(format!("the body could not be read: {e}")),
-                    })?;
-            parse_json(&bytes).map(ApiJson)
+            let (value, invalid) = parse_json_leniently(&body.await?)?;
+            Ok(ApiJsonChecked(value, invalid))
         })
     }
 }
 
+/// The body of a request that says it is JSON.
+fn json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl std::future::Future<Output = Result<web::Bytes, ApiError>> {
+    let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+        mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+    });
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body must be JSON, sent with `Content-Type: application/json`".into(),
+            ));
+        }
+        body.await
+            .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                Some(actix_web::error::PayloadError::Overflow) => {
+                    ApiError::PayloadTooLarge("the body is larger than this operation takes".into())
+                }
+                _ => ApiError::BadRequest(format!("the body could not be read: {e}")),
+            })
+    }
+}
+
+/// `bytes` as a `T`; every missing, unknown or mistyped field is named in
+/// one 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match parse_json_leniently(bytes)? {
+        (value, invalid) if invalid.is_empty() => Ok(value),
+        (_, invalid) => Err(ApiError::Unprocessable(invalid)),
+    }
+}
+
+/// How many bad fields one body may have named.
+const MAX_FIELD_ERRORS: usize = 64;
+
+/// `bytes` as a `T`, with each unknown or mistyped field of the top-level
+/// object set aside and named. A missing required field (which nothing
+/// can stand in for) is a 422 naming it with those found before.
+fn parse_json_leniently<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(T, Vec<FieldError>), ApiError> {
     use serde_json::error::Category;
     if escapes_nul(bytes) {
         // PostgreSQL cannot store NUL in text; refused alike on SQLite.
@@ -163,37 +204,80 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            Category::Data => {
-                let message = inner.to_string();
-                let message = message.split(" at line ").next().unwrap_or_default();
-                let quoted = message.split('`').nth(1).unwrap_or_default();
-                let field = if path == "." || path.is_empty() {
-                    quoted.to_string()
-                } else {
-                    path
-                };
-                let message = if message.starts_with("missing field") {
-                    "is required".to_string()
-                } else if message.starts_with("unknown field") {
-                    message
-                        .split_once(", expected ")
-                        .map(|(_, known)| format!("is not a field here; expected {known}"))
-                        .unwrap_or_else(|| "is not a field here".into())
-                } else {
-                    message.to_string()
-                };
-                ApiError::Unprocessable(vec![crate::error::FieldError { field, message }])
-            }
-            Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
-                ApiError::BadRequest("the body is empty; send a JSON object".into())
-            }
-            _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
+    let first = match serde_path_to_error::deserialize(de) {
+        Ok(value) => return Ok((value, Vec::new())),
+        Err(e) => e,
+    };
+    match first.inner().classify() {
+        Category::Data => {}
+        Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
+            return Err(ApiError::BadRequest(
+                "the body is empty; send a JSON object".into(),
+            ))
         }
-    })
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "the body is not valid JSON: {}",
+                first.into_inner()
+            )))
+        }
+    }
+    let mut invalid = vec![field_error(first)];
+    // Well-formed JSON with bad fields: set each aside and look again.
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(bytes) else {
+        return Err(ApiError::Unprocessable(invalid));
+    };
+    loop {
+        let last = invalid.last().expect("one at least");
+        let top = last.field.split(['.', '[']).next().unwrap_or_default();
+        if last.message == "is required" || object.remove(top).is_none() {
+            return Err(ApiError::Unprocessable(invalid));
+        }
+        match serde_path_to_error::deserialize(serde_json::Value::Object(object.clone())) {
+            Ok(value) => return Ok((value, invalid)),
+            Err(e) if invalid.len() < MAX_FIELD_ERRORS => {
+                let next = field_error(e);
+                // A field set aside for its type is not missing as well.
+                if invalid.iter().any(|f| f.field == next.field) {
+                    return Err(ApiError::Unprocessable(invalid));
+                }
+                invalid.push(next);
+            }
+            Err(_) => return Err(ApiError::Unprocessable(invalid)),
+        }
+    }
+}
+
+/// The field a deserialisation error is about, and what is wrong with it,
+/// in words.
+fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let path = e.path().to_string();
+    let message = e.into_inner().to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    let quoted = message.split('`').nth(1).unwrap_or_default();
+    let field = if path == "." || path.is_empty() {
+        quoted.to_string()
+    } else {
+        path
+    };
+    let message = if message.starts_with("missing field") {
+        "is required".to_string()
+    } else if message.starts_with("unknown field") {
+        message
+            .split_once(", expected ")
+            .map(|(_, known)| format!("is not a field here; expected {known}"))
+            .unwrap_or_else(|| "is not a field here".into())
+    } else if message.contains("premature end of input")
+        || message.contains("input contains invalid characters")
+        || message.contains("input is out of range")
+        || message.contains("trailing input")
+    {
+        // chrono's words for a time it cannot read.
+        "must be a time in RFC 3339 form, such as 2026-12-07T09:30:00Z".to_string()
+    } else {
+        message.to_string()
+    };
+    FieldError { field, message }
 }
 
 /// `If-Match`: the versions a write may replace. Absent, any version may

@@ -495,6 +495,79 @@ async fn invalid_fields_are_reported_together_in_a_422() {
         .iter()
         .any(|e| e["message"].as_str().unwrap().contains("not in edition en")));
 
+    // Fields of the wrong type or shape are named with those of a wrong
+    // value, each once, in one answer; nothing is written.
+    let before =
+        app.get_as("/api/v1/posts?per_page=1", &admin).await.json()["meta"]["total"].clone();
+    let reply = app
+        .post_as(
+            "/api/v1/posts",
+            &admin,
+            json!({"edition": "fa", "title": "", "categories": [99999], "published_at": "tomorrow",
+                   "status": "bogus", "kind": 7, "colour": "red"}),
+        )
+        .await;
+    let mut fields = reply.invalid_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "categories",
+            "colour",
+            "kind",
+            "published_at",
+            "status",
+            "title"
+        ]
+    );
+    let errors = reply.json()["errors"].clone();
+    let said = |field: &str| {
+        errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(said("published_at").contains("RFC 3339"), "{errors}");
+    assert!(said("status").contains("draft"), "{errors}");
+    assert_eq!(
+        app.get_as("/api/v1/posts?per_page=1", &admin).await.json()["meta"]["total"],
+        before
+    );
+    // A change of a post alike.
+    let reply = app
+        .patch_as(
+            &format!("/api/v1/posts/{en_post}"),
+            &admin,
+            json!({"title": "", "status": "bogus", "published_at": "soon"}),
+            None,
+        )
+        .await;
+    let mut fields = reply.invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["published_at", "status", "title"]);
+    assert_eq!(
+        app.get_as(&format!("/api/v1/posts/{en_post}"), &admin)
+            .await
+            .json()["title"],
+        "Hello"
+    );
+    // A missing field is named with the mistyped ones found before it.
+    let reply = app
+        .post_as(
+            "/api/v1/posts",
+            &admin,
+            json!({"edition": "fa", "status": "bogus"}),
+        )
+        .await;
+    let mut fields = reply.invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["status", "title"]);
+
     // Uniqueness: slugs per edition, one translation per edition.
     let dup = app
         .post_as(

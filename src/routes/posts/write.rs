@@ -14,7 +14,7 @@ use crate::domain::content::ContentFormat;
 use crate::domain::{PostKind, PostStatus};
 use crate::error::{responses, ApiError};
 use crate::repo;
-use crate::routes::extract::{etag, ApiJson, IfMatch, NoParams};
+use crate::routes::extract::{etag, ApiJsonChecked, IfMatch, NoParams};
 use crate::routes::posts::{single_view, PostResponse};
 use crate::routes::{ApiQuery, AppState, Db};
 
@@ -134,6 +134,7 @@ impl From<CreatePostRequest> for NewPost {
             comments_open: r.comments_open,
             translation_of: r.translation_of,
             gallery: pictures(r.gallery),
+            invalid: Vec::new(),
         }
     }
 }
@@ -154,6 +155,7 @@ impl From<UpdatePostRequest> for PostEdit {
             comments_open: r.comments_open,
             translation_of: r.translation_of,
             gallery: pictures(r.gallery),
+            invalid: Vec::new(),
         }
     }
 }
@@ -201,7 +203,7 @@ pub async fn create_post(
     db: Db,
     state: web::Data<AppState>,
     principal: Principal,
-    ApiJson(mut body): ApiJson<CreatePostRequest>,
+    ApiJsonChecked(mut body, invalid): ApiJsonChecked<CreatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::PostsWrite)?;
     let content = Some(body.content.take().unwrap_or_default());
@@ -211,7 +213,11 @@ pub async fn create_post(
     let actor = Actor::from(&principal);
     let (revision, post) = db
         .run(move |conn| {
-            let id = posts::create(conn, actor, body.into(), cleaned)?;
+            let new = NewPost {
+                invalid,
+                ..body.into()
+            };
+            let id = posts::create(conn, actor, new, cleaned)?;
             written(conn, &state, &principal, id)
         })
         .await?;
@@ -250,7 +256,7 @@ pub async fn update_post(
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
-    ApiJson(mut body): ApiJson<UpdatePostRequest>,
+    ApiJsonChecked(mut body, invalid): ApiJsonChecked<UpdatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::PostsWrite)?;
     let id = id.into_inner();
@@ -259,7 +265,11 @@ pub async fn update_post(
     let actor = Actor::from(&principal);
     let (revision, post) = db
         .run(move |conn| {
-            posts::update(conn, actor, id, &if_match, body.into(), cleaned)?;
+            let edit = PostEdit {
+                invalid,
+                ..body.into()
+            };
+            posts::update(conn, actor, id, &if_match, edit, cleaned)?;
             written(conn, &state, &principal, id)
         })
         .await?;
