@@ -24,13 +24,14 @@
 //! | status | publish → published, future → scheduled, draft/pending/auto-draft → draft, private → archived, trash → in the trash |
 //! | post format | a category named after it (`video`, `gallery`, ...); a gallery post's attached images become its gallery |
 //! | attachment | media item: the file from `--media-dir` (a copy of `wp-content/uploads`) processed as an upload, else a remote item with its original URL |
-//! | nav_menu + nav_menu_item | menu with nested items to posts, pages, categories, tags or URLs |
+//! | nav_menu + nav_menu_item, wp_navigation (block themes) | menu with nested items to posts, pages, categories, tags or URLs |
 //! | Polylang `language`, `post_translations` | the edition of each post, and its translations |
 //!
 //! Every old address (permalink, `?p=`, `?page_id=`, `/category/...`,
 //! `/tag/...`, `/author/...`, attachment pages and files) is recorded as a
 //! redirect to the new place.
 
+mod navigation;
 pub mod values;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -922,6 +923,10 @@ impl Run<'_> {
                 self.menu_entry(&item);
                 return;
             }
+            "wp_navigation" if item.status == "publish" => {
+                self.navigation(&item);
+                return;
+            }
             other => {
                 self.count("other", Err(()));
                 let reason = format!("post type `{other}` is not imported");
@@ -1484,6 +1489,39 @@ impl Run<'_> {
                 .unwrap_or_default()
                 .trim()
                 .to_string(),
+        });
+    }
+
+    /// A block theme's menu (a `wp_navigation` post), taken as a classic
+    /// menu of the same links would be.
+    fn navigation(&mut self, item: &Item) {
+        let mut slug = values::slug(&item.slug);
+        if slug.is_empty() || self.menus.iter().any(|m| m.slug == slug) {
+            slug = format!("navigation-{}", item.id);
+        }
+        // WordPress numbers posts and menu terms apart: a key of its own.
+        let id = slug_key(&format!("wp_navigation:{}", item.id));
+        // Its links: negative, so that they never meet a nav_menu_item's id.
+        let entry = |n: i64| if n == 0 { 0 } else { -(item.id * 10_000 + n) };
+        for link in navigation::links(&item.content) {
+            self.menu_items.push(MenuEntry {
+                id: entry(link.number),
+                menu: slug.clone(),
+                parent: entry(link.parent),
+                order: link.number,
+                label: plain(&link.label, 200),
+                kind: link.kind,
+                object: link.object,
+                object_id: link.object_id,
+                url: link.url.trim().to_string(),
+            });
+        }
+        self.menus.push(Term {
+            taxonomy: "nav_menu".into(),
+            slug,
+            name: item.title.clone(),
+            id,
+            ..Term::default()
         });
     }
 

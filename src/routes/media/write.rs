@@ -196,6 +196,12 @@ pub struct UploadForm {
     edition: Option<String>,
 }
 
+/// A file sent as the whole body, its type in `Content-Type`.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct RawFile(Vec<u8>);
+
 /// An external video to add without uploading anything.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -431,10 +437,10 @@ async fn store_files(store: &Store, processed: &Processed) -> Result<(), ApiErro
         description = "The file, in one of three forms",
         content(
             (UploadForm = "multipart/form-data"),
-            (Vec<u8> = "image/*"),
-            (Vec<u8> = "audio/*"),
-            (Vec<u8> = "video/*"),
-            (Vec<u8> = "application/pdf"),
+            (RawFile = "image/*"),
+            (RawFile = "audio/*"),
+            (RawFile = "video/*"),
+            (RawFile = "application/pdf"),
             (CreateEmbedRequest = "application/json")
         )
     ),

@@ -495,13 +495,14 @@ fn visibility(q: &PostListQuery, viewer: &Viewer) -> Result<Visibility, ApiError
 
 /// `after` and `before` take an RFC 3339 time or a date.
 fn time_bound() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
     let string = |format| {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(format)))
     };
-    OneOfBuilder::new()
+    // anyOf: a validator may not tell the two string formats apart.
+    AnyOfBuilder::new()
         .description(Some(
             "An RFC 3339 time (`2020-05-01T12:00:00Z`, `2020-05-01T15:30:00+03:30`) \
              or a date (`2020-05-01`, meaning midnight UTC)",
