@@ -133,6 +133,9 @@ fn add_server_and_public_security(doc: &mut utoipa::openapi::OpenApi) {
         .url("/")
         .description(Some("This server: the one that serves this document"))
         .build()]);
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
     for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -148,6 +151,14 @@ fn add_server_and_public_security(doc: &mut utoipa::openapi::OpenApi) {
         .flatten()
         {
             op.security.get_or_insert_with(Vec::new);
+            // A header is absent or a string, never null (`If-Match`).
+            for param in op.parameters.iter_mut().flatten() {
+                if param.parameter_in == ParameterIn::Header {
+                    param.schema = Some(RefOr::T(Schema::Object(
+                        ObjectBuilder::new().schema_type(Type::String).build(),
+                    )));
+                }
+            }
         }
     }
 }
@@ -167,10 +178,19 @@ fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
     };
     let mut partial = full;
     partial.required.clear();
-    // Nested objects hold only the names asked for inside them, if any.
+    // Nested objects hold only the names asked for inside them, if any;
+    // references to closed sets of strings (`status`, `kind`) stay whole.
+    let objects: Vec<String> = components
+        .schemas
+        .iter()
+        .filter(|(_, s)| serde_json::to_string(s).is_ok_and(|j| j.contains("\"properties\"")))
+        .map(|(name, _)| format!("#/components/schemas/{name}\""))
+        .collect();
     for property in partial.properties.values_mut() {
         let nested = serde_json::to_string(property).is_ok_and(|j| {
-            j.contains("$ref") || j.contains("\"properties\"") || j.contains("\"items\"")
+            objects.iter().any(|o| j.contains(o.as_str()))
+                || j.contains("\"properties\"")
+                || j.contains("\"items\"")
         });
         if nested {
             let description =

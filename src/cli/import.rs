@@ -101,7 +101,10 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
                 .unwrap_or_else(|| format!("http://{}", settings.addr));
             let media_url = store.public_base(public_url.trim_end_matches('/'));
             let n = write_redirects(conn, &report, &media_url, &csv)?;
-            println!("{n} redirects written to {}", csv.display());
+            println!(
+                "{n} redirects written to {} (every old address of the editions written to, earlier imports' too)",
+                csv.display()
+            );
         }
     }
     Ok(())

@@ -203,6 +203,17 @@ fn parse_json_leniently<T: DeserializeOwned>(
             "the body contains a NUL character (\\u0000), which no text may hold".into(),
         ));
     }
+    // Every body is an object: serde would take a struct from an array
+    // too (`[null, null]`), which no client means.
+    let opening = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if opening.is_some_and(|&b| b != b'{')
+        && serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+    {
+        return Err(ApiError::Unprocessable(vec![FieldError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let first = match serde_path_to_error::deserialize(de) {
         Ok(value) => return Ok((value, Vec::new())),

@@ -353,6 +353,17 @@ async fn hostile_comments_are_refused_cleanly_and_store_nothing() {
     raw(b"content=x".to_vec(), "application/x-www-form-urlencoded")
         .await
         .problem(415);
+    // JSON that is not an object (serde would read a struct from an array).
+    for body in [
+        "[null, null]",
+        "[\"A\", \"a@b.cd\", null, \"x\"]",
+        "null",
+        "\"x\"",
+    ] {
+        raw(body.as_bytes().to_vec(), "application/json")
+            .await
+            .problem(422);
+    }
     assert_eq!(stored(&app), before);
 
     // Markup and script links are text, never markup.
@@ -374,6 +385,16 @@ async fn hostile_comments_are_refused_cleanly_and_store_nothing() {
     let html = seen["content"].as_str().unwrap();
     assert!(!html.contains("<script") && !html.contains("<a "), "{html}");
     assert!(html.contains("&lt;script&gt;"), "{html}");
+    // A moderator's change must be an object too (found by schemathesis).
+    app.send(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/comments/{id}"),
+        Some(&admin),
+        Some(json!([null, null])),
+        None,
+    )
+    .await
+    .problem(422);
 
     // Replies nest ten deep, no deeper.
     let mut parent = app

@@ -385,6 +385,21 @@ async fn the_wordpress_test_export_comes_in_whole_and_a_second_run_changes_nothi
     let again = import(&app, Path::new(WPTEST), "en", None).await.unwrap();
     assert!(nothing_written(&again), "{:?}", again.counts);
     assert_eq!(again.counts["post"].unchanged, 37);
+    // The counts agree with what is stored, and from run to run.
+    for kind in ["category", "tag", "media", "page", "comment"] {
+        assert_eq!(
+            again.counts[kind].unchanged, report.counts[kind].created,
+            "{kind}: {:?} then {:?}",
+            report.counts[kind], again.counts[kind]
+        );
+    }
+    let stored = app
+        .get_as("/api/v1/redirects?per_page=1", &admin)
+        .await
+        .expect(200)["meta"]["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(report.redirects as u64, stored);
     assert_eq!(
         again.counts["menu item"].unchanged,
         of_type("nav_menu_item")

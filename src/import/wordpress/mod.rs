@@ -254,6 +254,7 @@ pub fn import(
         parents: Vec::new(),
         attachments: Vec::new(),
         galleries: Vec::new(),
+        redirected: HashSet::new(),
     };
     let records = WxrReader::new(open(path)?);
     let work = |conn: &mut Conn| -> Result<(), ImportError> {
@@ -434,6 +435,8 @@ struct Run<'a> {
     attachments: Vec<(i64, i64, i64)>,
     /// Gallery posts: (Nashr post, WordPress post, edition).
     galleries: Vec<Pending>,
+    /// Old addresses recorded as redirects, by edition.
+    redirected: HashSet<(Option<i64>, String)>,
 }
 
 fn fingerprint(parts: impl std::fmt::Debug) -> String {
@@ -604,13 +607,10 @@ impl Run<'_> {
                 continue; // made already, as another's parent
             }
             let label = t.name.clone();
-            // Made and changed terms are counted as they are written.
-            if let Some(Outcome::Unchanged) = self.each(conn, kind, (t.id, &label), |run, c| {
+            // Counted by `term`, once each, whatever happened to it.
+            self.each(conn, kind, (t.id, &label), |run, c| {
                 run.term(c, edition, &t.taxonomy, &t.slug, &t.name)
-                    .map(|(_, outcome)| outcome)
-            }) {
-                self.count(kind, Ok(Outcome::Unchanged));
-            }
+            });
         }
     }
 
@@ -733,9 +733,10 @@ impl Run<'_> {
         }
         self.term_ids.insert(memo, id);
         self.report.edition_ids.push(edition);
-        if outcome != Outcome::Unchanged {
-            self.count(if is_category { "category" } else { "tag" }, Ok(outcome));
-        }
+        // Every term once per run (the memo above answers the rest), post
+        // formats and terms only items name included, so that a second
+        // run counts as unchanged what the first created.
+        self.count(if is_category { "category" } else { "tag" }, Ok(outcome));
         Ok((id, outcome))
     }
 
@@ -888,12 +889,18 @@ impl Run<'_> {
         target: Target,
     ) -> Result<(), diesel::result::Error> {
         let root = |p: &str| p == "/" || p == self.blog_path;
-        let paths: Vec<String> = olds
+        let mut paths: Vec<String> = olds
             .iter()
             .filter_map(|old| old_address(old))
             .filter(|p| !root(p))
             .collect();
-        self.report.redirects += paths.len();
+        paths.sort_unstable();
+        paths.dedup();
+        // Counted once each, as stored (one row per edition and address).
+        for p in &paths {
+            self.redirected.insert((edition, p.clone()));
+        }
+        self.report.redirects = self.redirected.len();
         repo::imports::put_redirects(conn, &paths, edition, target.parts(), self.now)
     }
 

@@ -830,7 +830,6 @@ pub fn single_view(
     Ok(posts.remove(0))
 }
 
-/// One live post by its slug within an edition.
 /// One post by id: a live one, or with a `read` token one the token's user
 /// may edit (drafts, scheduled, trashed).
 #[utoipa::path(
