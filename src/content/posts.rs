@@ -450,7 +450,11 @@ fn write_edit(
             "the post is in the trash; restore it first".into(),
         ));
     }
-    if_match.check(current.revision)?;
+    // Fields that could not be read make this a 422 whatever the
+    // version; the version is checked for a body that can be applied.
+    if req.invalid.is_empty() {
+        if_match.check(current.revision)?;
+    }
     let editions = repo::editions::all(conn)?;
     let mut errors = FieldErrors::default();
     errors.extend(req.invalid.iter().cloned());

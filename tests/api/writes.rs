@@ -550,6 +550,16 @@ async fn invalid_fields_are_reported_together_in_a_422() {
     let mut fields = reply.invalid_fields();
     fields.sort();
     assert_eq!(fields, ["published_at", "status", "title"]);
+    // A body that cannot be read is a 422 whatever the If-Match says.
+    let reply = app
+        .patch_as(
+            &format!("/api/v1/posts/{en_post}"),
+            &admin,
+            json!({"categories": 3.5}),
+            Some("\"99\""),
+        )
+        .await;
+    assert_eq!(reply.invalid_fields(), ["categories"]);
     assert_eq!(
         app.get_as(&format!("/api/v1/posts/{en_post}"), &admin)
             .await
