@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 use crate::config::Settings;
 use crate::content::editions::{self, EditionEdit, Naming, NewEdition};
 use crate::content::precondition::IfMatch;
-use crate::db::{self, Pool};
 use crate::domain::Direction;
 use crate::repo;
 
@@ -78,14 +77,8 @@ pub enum EditionCommand {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub fn run(settings: &Settings, command: EditionCommand) -> CliResult {
-    let pool = Pool::connect(
-        &settings.database_url,
-        1,
-        std::time::Duration::from_secs(settings.db_timeout_secs),
-    )?;
-    let mut pooled = pool.get()?;
+    let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
-    db::run_migrations(conn)?;
     match command {
         EditionCommand::List => {}
         EditionCommand::Create {

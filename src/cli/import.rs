@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 use crate::config::Settings;
 use crate::db::keyset::Window;
-use crate::db::{self, Conn, Pool};
+use crate::db::Conn;
 use crate::import::redirects;
 use crate::import::wordpress::{self, Options, Report};
 use crate::media::Store;
@@ -64,14 +64,8 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
             redirects,
         } => (file, edition, naming, media_dir, dry_run, redirects),
     };
-    let pool = Pool::connect(
-        &settings.database_url,
-        1,
-        Duration::from_secs(settings.db_timeout_secs),
-    )?;
-    let mut pooled = pool.get()?;
+    let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
-    db::run_migrations(conn)?;
     let store = settings.media_store()?;
     let options = Options {
         edition,

@@ -8,6 +8,21 @@ mod users;
 
 pub use users::{run, UserCommand};
 
+/// One connection to the configured database, its migrations applied:
+/// what every command run from a shell starts with.
+pub fn migrated_connection(
+    settings: &crate::config::Settings,
+) -> Result<diesel::r2d2::PooledConnection<crate::db::Manager>, Box<dyn std::error::Error>> {
+    let pool = crate::db::Pool::connect(
+        &settings.database_url,
+        1,
+        std::time::Duration::from_secs(settings.db_timeout_secs),
+    )?;
+    let mut pooled = pool.get()?;
+    crate::db::run_migrations(&mut pooled.conn)?;
+    Ok(pooled)
+}
+
 /// Runs `work` with a runtime whose I/O a thread of its own drives, so that
 /// blocking code (database work) can wait on the media store's calls.
 pub fn with_store_runtime<T>(

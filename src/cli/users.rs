@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::content::error::WriteError;
 use crate::content::precondition::IfMatch;
 use crate::content::users::{self, NewAccount, UserEdit};
-use crate::db::{self, Pool};
+use crate::db;
 use crate::domain::access::Actor;
 use crate::domain::Role;
 use crate::repo;
@@ -72,14 +72,8 @@ fn explain(e: WriteError) -> Box<dyn std::error::Error> {
 }
 
 pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
-    let pool = Pool::connect(
-        &settings.database_url,
-        1,
-        std::time::Duration::from_secs(settings.db_timeout_secs),
-    )?;
-    let mut pooled = pool.get()?;
+    let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
-    db::run_migrations(conn)?;
     let find = |conn: &mut db::Conn,
                 username: &str|
      -> Result<repo::users::UserRow, Box<dyn std::error::Error>> {
