@@ -25,9 +25,9 @@ use crate::content::error::{FieldErrors, WriteError};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::content::escape_html_into;
-use crate::domain::PostStatus;
 use crate::repo;
 use crate::repo::comments::{CommentChanges, CommentRow, NewComment as NewCommentRow, ThreadLink};
+use crate::repo::posts::PostRow;
 
 /// Longest comment, in characters.
 pub const MAX_CONTENT: usize = 5000;
@@ -137,6 +137,14 @@ fn no_such_comment(id: i64) -> WriteError {
     WriteError::NotFound(format!("no comment {id}"))
 }
 
+/// Post `id` if it is live at `now` (a scheduled post whose time has
+/// come included): only live posts show and take comments.
+pub fn live_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> Result<PostRow, WriteError> {
+    repo::posts::find(conn, id)?
+        .filter(|p| p.is_live(now))
+        .ok_or_else(|| WriteError::NotFound(format!("no live post {id}")))
+}
+
 /// Posts a comment on post `post_id`; answers its id and status (a
 /// reader is told `pending` for `spam`: see the module docs).
 pub fn submit(
@@ -148,9 +156,7 @@ pub fn submit(
 ) -> Result<(i64, CommentStatus), WriteError> {
     let now = crate::domain::now();
     conn.transaction(|conn| {
-        let post = repo::posts::find(conn, post_id)?
-            .filter(|p| p.is_live(now) && p.status == PostStatus::Published.as_str())
-            .ok_or_else(|| WriteError::NotFound(format!("no live post {post_id}")))?;
+        let post = live_post(conn, post_id, now)?;
         if !post.comments_open {
             return Err(WriteError::Forbidden(
                 "comments are closed on this post".into(),

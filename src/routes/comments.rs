@@ -14,7 +14,7 @@ use crate::content::comments::{
 };
 use crate::db::Conn;
 use crate::domain::access::{Actor, Scope};
-use crate::domain::{self, Direction, PostStatus};
+use crate::domain::{self, Direction};
 use crate::error::{responses, ApiError};
 use crate::repo;
 use crate::repo::comments::{CommentFilter, CommentRow, ThreadLink, ORDER};
@@ -193,10 +193,7 @@ fn moderated_views(
 
 /// The live post `id` (404 otherwise), and its edition's direction.
 fn live_post(conn: &mut Conn, id: i64) -> Result<Direction, ApiError> {
-    let now = domain::now();
-    let post = repo::posts::find(conn, id)?
-        .filter(|p| p.is_live(now) && p.status == PostStatus::Published.as_str())
-        .ok_or_else(|| ApiError::not_found(format!("no live post {id}")))?;
+    let post = comments::live_post(conn, id, domain::now())?;
     Ok(repo::editions::all(conn)?.direction(post.edition_id))
 }
 
