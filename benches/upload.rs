@@ -63,11 +63,11 @@ async fn run(uploads: usize) {
 
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut settings = Settings::from_env();
-    settings.database_url = dir.path().join("nashr.db").display().to_string();
-    settings.media_dir = dir.path().join("media");
+    settings.store.database_url = dir.path().join("nashr.db").display().to_string();
+    settings.store.media_dir = dir.path().join("media");
     settings.addr = "127.0.0.1:0".into();
     settings.public_url = None;
-    settings.s3_bucket = None;
+    settings.store.s3_bucket = None;
     settings.demo = false;
     settings.workers = Some(2);
     settings.admin_password = Some(Secret(PASSWORD.into()));

@@ -20,7 +20,8 @@
 //! all, unless `--with-secrets` is given: restored users then need a new
 //! password (`nashr user set-password`). Failed-login counts, the signing
 //! key and the search index are not exported: they are made again. Nor is
-//! the change log: a restore records everything it brings as new.
+//! the change log: a restore records everything it brings as new. Nor are
+//! preview tokens: they live an hour, and are asked for again.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -89,6 +90,7 @@ pub const TABLES: &[Table] = &[
     },
     table("post_revisions", "id"),
     table("redirects", "id"),
+    table("site_settings", "edition_id"),
     table("import_sources", "source, kind, source_id, edition_id"),
     Table {
         secret: true,

@@ -6,12 +6,90 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser};
 
+/// Where the site's data lives: the database and the media store. Every
+/// command takes these (before or after its subcommand's name).
 #[derive(Debug, Clone, Args)]
-pub struct Settings {
+pub struct StoreSettings {
     /// Database: a SQLite file path (created if missing), or a
     /// `postgres://user@host/db` URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "data/nashr.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "data/nashr.db"
+    )]
     pub database_url: String,
+
+    /// Seconds a request waits for a database connection before a 503.
+    #[arg(long, global = true, env = "NASHR_DB_TIMEOUT", default_value_t = 5)]
+    pub db_timeout_secs: u64,
+
+    /// Folder of the local media store.
+    #[arg(
+        long,
+        global = true,
+        env = "NASHR_MEDIA_DIR",
+        default_value = "data/media"
+    )]
+    pub media_dir: PathBuf,
+
+    /// Largest picture, in pixels (width times height), checked from the
+    /// header before anything is decoded.
+    #[arg(
+        long,
+        global = true,
+        env = "NASHR_MAX_IMAGE_PIXELS",
+        default_value_t = 100_000_000
+    )]
+    pub max_image_pixels: u64,
+
+    /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
+    #[arg(long, global = true, env = "NASHR_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The object store's endpoint, for S3-compatible servers other than
+    /// AWS (`http://127.0.0.1:9000`).
+    #[arg(long, global = true, env = "NASHR_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(
+        long,
+        global = true,
+        env = "NASHR_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub s3_region: String,
+
+    /// The access key's id (default: the AWS SDK's usual sources, such
+    /// as `AWS_ACCESS_KEY_ID` or an instance role).
+    #[arg(long, global = true, env = "NASHR_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The access key's secret.
+    #[arg(
+        long,
+        global = true,
+        env = "NASHR_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<Secret>,
+
+    /// Base URL clients fetch the bucket's files from (the bucket's URL, or
+    /// a CDN in front of it). Required with `NASHR_S3_BUCKET`.
+    #[arg(long, global = true, env = "NASHR_S3_PUBLIC_URL")]
+    pub s3_public_url: Option<String>,
+
+    /// Prefix of every key in the bucket, so that several sites can share it.
+    #[arg(long, global = true, env = "NASHR_S3_PREFIX", default_value = "")]
+    pub s3_prefix: String,
+}
+
+/// What `nashr serve` takes: where the data lives, and how to serve it.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    #[command(flatten)]
+    pub store: StoreSettings,
 
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "NASHR_ADDR", default_value = "127.0.0.1:8080")]
@@ -27,17 +105,9 @@ pub struct Settings {
     #[arg(long, env = "NASHR_SITE_URL")]
     pub site_url: Option<String>,
 
-    /// Folder of the local media store.
-    #[arg(long, env = "NASHR_MEDIA_DIR", default_value = "data/media")]
-    pub media_dir: PathBuf,
-
     /// Largest number of database connections per instance.
     #[arg(long, env = "NASHR_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
-
-    /// Seconds a request waits for a database connection before a 503.
-    #[arg(long, env = "NASHR_DB_TIMEOUT", default_value_t = 5)]
-    pub db_timeout_secs: u64,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "NASHR_WORKERS")]
@@ -166,14 +236,21 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub comment_privacy_days: u32,
 
+    /// Seconds a preview token (`POST /api/v1/posts/{id}/preview`) reads
+    /// its post.
+    #[arg(long, env = "NASHR_PREVIEW_TTL", default_value_t = 3600,
+          value_parser = clap::value_parser!(i64).range(60..=604_800))]
+    pub preview_ttl_secs: i64,
+
+    /// The frontend's preview address, answered with each preview token:
+    /// `{token}`, `{id}`, `{slug}`, `{edition}` and `{path}` are put in
+    /// (`https://www.example.org/api/preview?token={token}&path={path}`).
+    #[arg(long, env = "NASHR_PREVIEW_URL")]
+    pub preview_url: Option<String>,
+
     /// Largest upload, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: usize,
-
-    /// Largest picture, in pixels (width times height), checked from the
-    /// header before anything is decoded.
-    #[arg(long, env = "NASHR_MAX_IMAGE_PIXELS", default_value_t = 100_000_000)]
-    pub max_image_pixels: u64,
 
     /// Largest JSON body of a write, in bytes; larger ones get 413.
     #[arg(long, env = "NASHR_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
@@ -239,33 +316,6 @@ pub struct Settings {
     /// caches follow); older rows are pruned every hour.
     #[arg(long, env = "NASHR_CHANGES_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub changes_retention_days: u32,
-
-    /// Keep media in this S3-compatible bucket instead of `NASHR_MEDIA_DIR`.
-    #[arg(long, env = "NASHR_S3_BUCKET")]
-    pub s3_bucket: Option<String>,
-
-    /// The object store's endpoint, for S3-compatible servers other than
-    /// AWS (`http://127.0.0.1:9000`).
-    #[arg(long, env = "NASHR_S3_ENDPOINT")]
-    pub s3_endpoint: Option<String>,
-
-    #[arg(long, env = "NASHR_S3_REGION", default_value = "us-east-1")]
-    pub s3_region: String,
-
-    #[arg(long, env = "NASHR_S3_ACCESS_KEY_ID")]
-    pub s3_access_key_id: Option<String>,
-
-    #[arg(long, env = "NASHR_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
-    pub s3_secret_access_key: Option<Secret>,
-
-    /// Base URL clients fetch the bucket's files from (the bucket's URL, or
-    /// a CDN in front of it). Required with `NASHR_S3_BUCKET`.
-    #[arg(long, env = "NASHR_S3_PUBLIC_URL")]
-    pub s3_public_url: Option<String>,
-
-    /// Prefix of every key in the bucket, so that several sites can share it.
-    #[arg(long, env = "NASHR_S3_PREFIX", default_value = "")]
-    pub s3_prefix: String,
 }
 
 /// A value kept out of logs and `Debug` output.
@@ -304,6 +354,16 @@ impl Settings {
         EnvOnly::parse_from(["nashr"]).settings
     }
 
+    /// The base URL for links, without a trailing slash.
+    pub fn public_url_for(&self, bound: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+impl StoreSettings {
     /// The media store the settings name: S3 when a bucket is set, else
     /// the local folder.
     pub fn media_store(&self) -> Result<crate::media::Store, String> {
@@ -328,14 +388,6 @@ impl Settings {
             prefix: self.s3_prefix.clone(),
         };
         S3Store::new(&s3).map(Store::S3).map_err(|e| e.to_string())
-    }
-
-    /// The base URL for links, without a trailing slash.
-    pub fn public_url_for(&self, bound: std::net::SocketAddr) -> String {
-        match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!("http://{bound}"),
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nashr::config::Settings;
+use nashr::config::{Settings, StoreSettings};
 use nashr::startup::Application;
 
 /// Nashr: a headless, multilingual content API.
@@ -17,31 +17,31 @@ enum Command {
     /// Serve the API (the default when no command is given).
     Serve {
         #[command(flatten)]
-        settings: Settings,
+        settings: Box<Settings>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
     },
     /// Manage user accounts.
     User {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
         #[command(subcommand)]
         command: nashr::cli::UserCommand,
     },
     /// Manage language editions.
     Edition {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
         #[command(subcommand)]
         command: nashr::cli::editions::EditionCommand,
     },
     /// Bring content in from elsewhere.
     Import {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
         #[command(subcommand)]
         command: nashr::cli::import::ImportCommand,
     },
@@ -50,7 +50,7 @@ enum Command {
     /// database: `nashr import nashr DIR` restores it.
     Export {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
         /// The folder to write (new, or empty).
         dir: std::path::PathBuf,
         /// Include password hashes and script tokens (keep the folder safe).
@@ -64,7 +64,7 @@ enum Command {
     /// `--posts` more articles in four editions.
     BenchData {
         #[command(flatten)]
-        settings: Settings,
+        settings: StoreSettings,
         /// How many articles to add (whole stories of four translations).
         #[arg(long, default_value_t = 10_000)]
         posts: usize,
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     nashr::telemetry::init();
     let result = match cli.command {
         None => serve(Settings::from_env()),
-        Some(Command::Serve { settings }) => serve(settings),
+        Some(Command::Serve { settings }) => serve(*settings),
         Some(Command::Migrate { settings }) => migrate(settings),
         Some(Command::User { settings, command }) => nashr::cli::run(&settings, command),
         Some(Command::Edition { settings, command }) => {
@@ -126,12 +126,16 @@ fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn bench_data(
-    mut settings: Settings,
+    store: StoreSettings,
     posts: usize,
     seed: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    settings.demo = true;
-    settings.addr = "127.0.0.1:0".into();
+    let settings = Settings {
+        store,
+        demo: true,
+        addr: "127.0.0.1:0".into(),
+        ..Settings::from_env()
+    };
     actix_web::rt::System::new().block_on(async move {
         // Migrations, the demo site and its files, as `serve --demo` does.
         let app = Application::build(settings).await?;
@@ -156,7 +160,7 @@ fn bench_data(
     })
 }
 
-fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+fn migrate(settings: StoreSettings) -> Result<(), Box<dyn std::error::Error>> {
     let pool = nashr::db::Pool::connect(
         &settings.database_url,
         1,

@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldErrorSchema, Problem};
+use crate::routes::fields::FIELDS_MEDIA_TYPE;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +27,7 @@ operator lists (CORS). `GET /metrics` serves Prometheus metrics."
     ),
     tags(
         (name = "editions", description = "Language editions"),
+        (name = "site", description = "The site's name, logo, social links and copyright line, per edition"),
         (name = "posts", description = "Articles and pages"),
         (name = "categories", description = "Hierarchical categories, per edition"),
         (name = "tags", description = "Flat tags, per edition"),
@@ -66,7 +68,8 @@ impl utoipa::Modify for BearerAuth {
                          of the user's role; a script token with its own scopes, intersected \
                          with its owner's current role. Scopes: `read` (drafts, scheduled, \
                          trash, revisions), `posts:write`, `media:write`, `taxonomy:write`, \
-                         `menus:write`, `comments:moderate`, `webhooks:write`, `admin`. Roles: admin (everything), editor (all \
+                         `menus:write`, `comments:moderate`, `webhooks:write`, `settings:write`, \
+                         `admin`. Roles: admin (everything), editor (all \
                          content, comment moderation), author (own posts, media), contributor (own drafts).",
                     ))
                     .build(),
@@ -163,12 +166,13 @@ fn add_server_and_public_security(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// With `fields`, posts have only the fields asked for: post answers are
-/// a whole `PostResponse` or a `PostFields` (the same properties, none
-/// required).
+/// With `fields`, posts have only the fields asked for. Such answers come
+/// as [`FIELDS_MEDIA_TYPE`], declared beside `application/json` with
+/// `PostFields` (the properties of `PostResponse`, none required), so
+/// that `application/json` stays a whole, fully typed `PostResponse`.
 fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, SchemaType};
-    use utoipa::openapi::{Ref, RefOr};
+    use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, SchemaType};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
     let Some(components) = doc.components.as_mut() else {
         return;
     };
@@ -203,26 +207,30 @@ fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
             ));
         }
     }
-    partial.description = Some("A post with only the `fields` asked for".into());
+    partial.description = Some(format!(
+        "A post with only the `fields` asked for (answers of media type `{FIELDS_MEDIA_TYPE}`)"
+    ));
     components
         .schemas
         .insert("PostFields".into(), RefOr::T(Schema::Object(partial)));
-    let either = || -> RefOr<Schema> {
-        RefOr::T(Schema::AnyOf(
-            AnyOfBuilder::new()
-                .item(Ref::from_schema_name("PostResponse"))
-                .item(Ref::from_schema_name("PostFields"))
-                .build(),
-        ))
+    let Some(RefOr::T(Schema::Object(mut list))) =
+        components.schemas.get("ListResponse_PostResponse").cloned()
+    else {
+        return;
     };
-    if let Some(RefOr::T(Schema::Object(list))) =
-        components.schemas.get_mut("ListResponse_PostResponse")
-    {
-        if let Some(RefOr::T(Schema::Array(data))) = list.properties.get_mut("data") {
-            data.items = ArrayItems::RefOrSchema(Box::new(either()));
-        }
+    if let Some(RefOr::T(Schema::Array(data))) = list.properties.get_mut("data") {
+        data.items =
+            ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name("PostFields"))));
     }
-    for path in ["/api/v1/posts/{id}", "/api/v1/posts/by-slug/{slug}"] {
+    components.schemas.insert(
+        "ListResponse_PostFields".into(),
+        RefOr::T(Schema::Object(list)),
+    );
+    for (path, shape) in [
+        ("/api/v1/posts", "ListResponse_PostFields"),
+        ("/api/v1/posts/{id}", "PostFields"),
+        ("/api/v1/posts/by-slug/{slug}", "PostFields"),
+    ] {
         let ok = doc
             .paths
             .paths
@@ -230,9 +238,12 @@ fn add_partial_posts(doc: &mut utoipa::openapi::OpenApi) {
             .and_then(|item| item.get.as_mut())
             .and_then(|op| op.responses.responses.get_mut("200"));
         if let Some(RefOr::T(ok)) = ok {
-            if let Some(json) = ok.content.get_mut("application/json") {
-                json.schema = Some(either());
-            }
+            ok.content.insert(
+                FIELDS_MEDIA_TYPE.into(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(shape)))
+                    .build(),
+            );
         }
     }
 }

@@ -190,8 +190,9 @@ async fn record_going_live(pool: Pool) {
     }
 }
 
-/// Prunes the change log of rows older than `days`, and forgets
-/// commenters' addresses older than `privacy_days`, at start and hourly.
+/// Prunes the change log of rows older than `days`, forgets commenters'
+/// addresses older than `privacy_days`, and drops expired preview tokens,
+/// at start and hourly.
 async fn prune(pool: Pool, days: u32, privacy_days: u32) {
     loop {
         let forgotten = on_connection(&pool, "forgetting commenters' addresses", move |conn| {
@@ -208,6 +209,10 @@ async fn prune(pool: Pool, days: u32, privacy_days: u32) {
         if let Some(n @ 1..) = pruned {
             tracing::info!(pruned = n, days, "pruned the change log");
         }
+        on_connection(&pool, "dropping expired previews", |conn| {
+            repo::previews::delete_expired(conn, domain::now())
+        })
+        .await;
         actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
     }
 }
@@ -247,12 +252,12 @@ impl Application {
     /// [`run_until_stopped`](Self::run_until_stopped) is awaited.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let pool = Pool::connect_with(
-            &settings.database_url,
+            &settings.store.database_url,
             settings.db_pool_size,
-            Duration::from_secs(settings.db_timeout_secs),
+            Duration::from_secs(settings.store.db_timeout_secs),
             Some(Duration::from_secs(settings.db_statement_timeout_secs)),
         )?;
-        let store = settings.media_store().map_err(StartupError::Config)?;
+        let store = settings.store.media_store().map_err(StartupError::Config)?;
         let (jwt_secret, demo) = prepare_database(&pool, &settings).await?;
         if let Some(demo) = demo {
             load_demo(&pool, &store, demo).await?;
@@ -318,10 +323,14 @@ impl Application {
             public_url: public_url.clone(),
             search_window: settings.search_window,
             comments: comment_policy(&settings),
+            previews: routes::posts::previews::PreviewPolicy {
+                ttl_secs: settings.preview_ttl_secs,
+                url_template: settings.preview_url.clone().filter(|u| !u.is_empty()),
+            },
         });
         let upload_limits = web::Data::new(UploadLimits {
             max_bytes: settings.max_upload_bytes,
-            max_pixels: settings.max_image_pixels,
+            max_pixels: settings.store.max_image_pixels,
         });
         let local_media = match &store {
             Store::Local(local) => Some(local.root().to_path_buf()),

@@ -126,6 +126,9 @@ pub fn of_response(path: &str, body: &[u8]) -> Option<Keys> {
         "editions" => "edition",
         "menus" => "menu",
         "media" => "media",
+        // The site's settings: stale when they change (`site`), or a
+        // picture they show does.
+        "site" => return Some(keys(of_item("site", body), false)),
         // Feeds and sitemaps list posts.
         "feeds" | "sitemap" | "sitemaps" => {
             return Some(keys(BTreeSet::from(["posts".to_string()]), false));
@@ -177,9 +180,9 @@ fn inner_kind<'k>(kind: &'k str, field: &str) -> Option<&'k str> {
         "author" => "author",
         "categories" => "category",
         "tags" => "tag",
-        "featured_media" | "media" | "avatar" => "media",
+        "featured_media" | "media" | "avatar" | "logo" | "icon" => "media",
         "gallery" => "gallery",
-        "translations" | "children" | "embedded" => kind,
+        "translations" | "children" | "embedded" | "previous" | "next" => kind,
         "items" => "menu-item",
         _ => return None,
     })

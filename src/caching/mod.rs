@@ -148,7 +148,7 @@ pub fn item_keys(kind: &str, json: &[u8]) -> std::collections::BTreeSet<String> 
 fn is_public_read(req: &ServiceRequest) -> bool {
     let path = req.path();
     matches!(*req.method(), Method::GET | Method::HEAD)
-        && !req.headers().contains_key(header::AUTHORIZATION)
+        && !crate::routes::principal::carries_credentials(req)
         && (path.starts_with("/api/")
             || path.starts_with("/feeds/")
             || path.starts_with("/sitemap")

@@ -4,12 +4,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::backup;
-use crate::config::Settings;
+use crate::config::StoreSettings;
 use crate::db::{self, Pool};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-fn connect(settings: &Settings) -> Result<Pool, Box<dyn std::error::Error>> {
+fn connect(settings: &StoreSettings) -> Result<Pool, Box<dyn std::error::Error>> {
     Ok(Pool::connect(
         &settings.database_url,
         1,
@@ -17,7 +17,7 @@ fn connect(settings: &Settings) -> Result<Pool, Box<dyn std::error::Error>> {
     )?)
 }
 
-pub fn export(settings: &Settings, dir: &Path, with_secrets: bool) -> CliResult {
+pub fn export(settings: &StoreSettings, dir: &Path, with_secrets: bool) -> CliResult {
     let pool = connect(settings)?;
     let mut pooled = pool.get()?;
     db::run_migrations(&mut pooled.conn)?;
@@ -43,7 +43,7 @@ pub fn export(settings: &Settings, dir: &Path, with_secrets: bool) -> CliResult 
     Ok(())
 }
 
-pub fn restore(settings: &Settings, dir: &Path) -> CliResult {
+pub fn restore(settings: &StoreSettings, dir: &Path) -> CliResult {
     let pool = connect(settings)?;
     let mut pooled = pool.get()?;
     db::run_migrations(&mut pooled.conn)?;

@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::config::Settings;
+use crate::config::StoreSettings;
 use crate::content::editions::{self, EditionEdit, Naming, NewEdition};
 use crate::content::precondition::IfMatch;
 use crate::domain::Direction;
@@ -76,7 +76,7 @@ pub enum EditionCommand {
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-pub fn run(settings: &Settings, command: EditionCommand) -> CliResult {
+pub fn run(settings: &StoreSettings, command: EditionCommand) -> CliResult {
     let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
     match command {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 
-use crate::config::Settings;
+use crate::config::StoreSettings;
 use crate::db::keyset::Window;
 use crate::db::Conn;
 use crate::import::redirects;
@@ -30,15 +30,16 @@ pub enum ImportCommand {
         #[command(flatten)]
         naming: super::editions::NamingArgs,
         /// A copy of the site's `wp-content/uploads` folder; attachments
-        /// found there are stored as uploads, the rest are kept as links
-        /// to their original URLs.
-        #[arg(long)]
-        media_dir: Option<PathBuf>,
+        /// found there are stored as uploads (in the media store), the rest
+        /// are kept as links to their original URLs.
+        #[arg(long, value_name = "DIR")]
+        uploads_dir: Option<PathBuf>,
         /// Do everything, report it, and keep nothing.
         #[arg(long)]
         dry_run: bool,
         /// Write the redirect map (old address, new address, status) to
-        /// this CSV file.
+        /// this CSV file. New addresses of media files start with
+        /// `NASHR_PUBLIC_URL` (or the bucket's public URL).
         #[arg(long)]
         redirects: Option<PathBuf>,
     },
@@ -52,24 +53,24 @@ pub enum ImportCommand {
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
-    let (file, edition, naming, media_dir, dry_run, redirects) = match command {
+pub fn run(settings: &StoreSettings, command: ImportCommand) -> CliResult {
+    let (file, edition, naming, uploads_dir, dry_run, redirects) = match command {
         ImportCommand::Nashr { dir } => return super::backup::restore(settings, &dir),
         ImportCommand::Wordpress {
             file,
             edition,
             naming,
-            media_dir,
+            uploads_dir,
             dry_run,
             redirects,
-        } => (file, edition, naming, media_dir, dry_run, redirects),
+        } => (file, edition, naming, uploads_dir, dry_run, redirects),
     };
     let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
     let store = settings.media_store()?;
     let options = Options {
         edition,
-        media_dir,
+        media_dir: uploads_dir,
         dry_run,
         max_pixels: settings.max_image_pixels,
         naming: naming.into(),
@@ -89,10 +90,12 @@ pub fn run(settings: &Settings, command: ImportCommand) -> CliResult {
         if dry_run {
             println!("dry run: no redirect map written");
         } else {
-            let public_url = settings
+            // Where the server says its files are (NASHR_PUBLIC_URL, or
+            // its listening address).
+            let server = crate::config::Settings::from_env();
+            let public_url = server
                 .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", settings.addr));
+                .unwrap_or_else(|| format!("http://{}", server.addr));
             let media_url = store.public_base(public_url.trim_end_matches('/'));
             let n = write_redirects(conn, &report, &media_url, &csv)?;
             println!(

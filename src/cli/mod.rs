@@ -11,7 +11,7 @@ pub use users::{run, UserCommand};
 /// One connection to the configured database, its migrations applied:
 /// what every command run from a shell starts with.
 pub fn migrated_connection(
-    settings: &crate::config::Settings,
+    settings: &crate::config::StoreSettings,
 ) -> Result<diesel::r2d2::PooledConnection<crate::db::Manager>, Box<dyn std::error::Error>> {
     let pool = crate::db::Pool::connect(
         &settings.database_url,

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use clap::Subcommand;
 
 use crate::auth::password;
-use crate::config::Settings;
+use crate::config::StoreSettings;
 use crate::content::error::WriteError;
 use crate::content::precondition::IfMatch;
 use crate::content::users::{self, NewAccount, UserEdit};
@@ -19,11 +19,16 @@ pub enum UserCommand {
     /// Create a user. The password comes from standard input with
     /// `--password-stdin`, or is generated and printed once.
     Create {
+        /// The name they log in with (letters, digits, `.`, `_`, `-`;
+        /// kept in lower case).
         username: String,
+        /// What they may do: admin, editor, author or contributor.
         #[arg(long, value_parser = parse_role, default_value = "author")]
         role: Role,
+        /// The name shown on their posts (default: the username).
         #[arg(long)]
         display_name: Option<String>,
+        /// Their e-mail address (never on public routes).
         #[arg(long)]
         email: Option<String>,
         /// Read the password from the first line of standard input.
@@ -34,20 +39,30 @@ pub enum UserCommand {
     List,
     /// Set a user's password (from standard input, or generated).
     SetPassword {
+        /// Whose password.
         username: String,
+        /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
     },
     /// Change a user's role: admin, editor, author or contributor.
     SetRole {
+        /// Whose role.
         username: String,
+        /// The new role: admin, editor, author or contributor.
         #[arg(value_parser = parse_role)]
         role: Role,
     },
     /// Disable a user: their logins and script tokens stop working.
-    Disable { username: String },
+    Disable {
+        /// Who.
+        username: String,
+    },
     /// Enable a disabled user again.
-    Enable { username: String },
+    Enable {
+        /// Who.
+        username: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -71,7 +86,7 @@ fn explain(e: WriteError) -> Box<dyn std::error::Error> {
     e.summary().into()
 }
 
-pub fn run(settings: &Settings, command: UserCommand) -> CliResult {
+pub fn run(settings: &StoreSettings, command: UserCommand) -> CliResult {
     let mut pooled = super::migrated_connection(settings)?;
     let conn = &mut pooled.conn;
     let find = |conn: &mut db::Conn,

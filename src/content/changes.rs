@@ -36,10 +36,12 @@ pub enum Resource {
     Author,
     /// A reader's comment on a post.
     Comment,
+    /// An edition's site settings (`id` is the edition's).
+    Site,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 9] = [
         Resource::Post,
         Resource::Category,
         Resource::Tag,
@@ -48,6 +50,7 @@ impl Resource {
         Resource::Edition,
         Resource::Author,
         Resource::Comment,
+        Resource::Site,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,10 +63,11 @@ impl Resource {
             Resource::Edition => "edition",
             Resource::Author => "author",
             Resource::Comment => "comment",
+            Resource::Site => "site",
         }
     }
 
-    /// The table of its rows.
+    /// The table of its rows (of their ids).
     fn table(self) -> &'static str {
         match self {
             Resource::Post => "posts",
@@ -74,6 +78,8 @@ impl Resource {
             Resource::Edition => "editions",
             Resource::Author => "users",
             Resource::Comment => "comments",
+            // Every edition has its settings (set, or taken from the default).
+            Resource::Site => "editions",
         }
     }
 }
@@ -391,6 +397,7 @@ fn seen(
     let seen = match resource {
         Resource::Post => return seen_post(conn, id, now),
         Resource::Comment => return seen_comment(conn, id, now),
+        Resource::Site => return seen_site(conn, id),
         Resource::Category | Resource::Tag | Resource::Menu => {
             let row = match resource {
                 Resource::Category => repo::categories::find(conn, id)?
@@ -505,8 +512,9 @@ fn seen(
 }
 
 /// The collections of every response: what an edition's change purges.
-const EVERYTHING: [&str; 9] = [
+const EVERYTHING: [&str; 10] = [
     "editions",
+    "site",
     "posts",
     "categories",
     "tags",
@@ -534,6 +542,14 @@ fn seen_post(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Option
         keys.insert(key("post", &sibling.0));
     }
     keys.extend(["posts", "feeds", "sitemap"].map(String::from));
+    // Its neighbours by publication time name it as their `previous` or
+    // `next` (seen before and after a write, both the old and the new
+    // ones are named).
+    if let (true, Some(at)) = (post.is_live(now), post.published_at) {
+        let (older, newer) =
+            repo::posts::neighbours(conn, post.edition_id, &post.kind, (at, id), now)?;
+        keys.extend(older.into_iter().chain(newer).map(|n| key("post", &n.0)));
+    }
     // Authors, categories and tags count their live posts (`author-2-posts`
     // names the responses that show author 2's count, not every post that
     // names the author); media items are public while a live post shows
@@ -608,6 +624,39 @@ fn seen_comment(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<Opt
         public_fields: Some(format!(
             "{}\u{0}{}\u{0}{}\u{0}{:?}",
             comment.author_name, comment.author_url, comment.content, comment.parent_id
+        )),
+    }))
+}
+
+/// What the public sees of edition `id`'s site settings: every edition
+/// has them (unset values fall back to the default edition's, so every
+/// `/site` answer may show them: `site`), with the pictures they name.
+fn seen_site(conn: &mut Conn, id: i64) -> QueryResult<Option<Seen>> {
+    let editions = repo::editions::all(conn)?;
+    let Some(edition) = editions.0.iter().find(|e| e.id == id) else {
+        return Ok(None);
+    };
+    let row = repo::site::of_editions(conn, &[id])?.pop();
+    let mut related = BTreeSet::new();
+    let pictures = row.iter().flat_map(|r| [r.logo_media_id, r.icon_media_id]);
+    for media in pictures.flatten() {
+        related.insert(format!("media-{media}"));
+        related.insert("media".to_string());
+    }
+    Ok(Some(Seen {
+        public: true,
+        trashed: false,
+        edition: Some(edition.code.clone()),
+        slug: None,
+        translation_group: None,
+        keys: BTreeSet::from(["site".to_string()]),
+        related,
+        public_fields: Some(format!(
+            "{:?}",
+            row.map(|r| repo::site::SiteRow {
+                updated_at: Default::default(),
+                ..r
+            })
         )),
     }))
 }

@@ -66,6 +66,19 @@ pub fn description(errors: &mut FieldErrors, text: &str) -> String {
     clean
 }
 
+/// `value` trimmed, or an error unless it is a whole `http(s)://` address
+/// of at most `max` bytes.
+pub fn web_address(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
+    let value = value.trim();
+    if value.len() > max || crate::content::comments::link_end(value) != Some(value.len()) {
+        errors.add(
+            field,
+            format!("must be an http or https address of at most {max} characters"),
+        );
+    }
+    value.to_string()
+}
+
 /// The edition a create names, as `(id, code)`; an unknown one is a field error.
 pub fn edition_of(
     conn: &mut Conn,

@@ -535,13 +535,7 @@ fn url_field(errors: &mut FieldErrors, value: &str) -> String {
     if value.is_empty() {
         return String::new();
     }
-    if value.len() > MAX_URL || link_end(value) != Some(value.len()) {
-        errors.add(
-            "author_url",
-            format!("must be an http or https address of at most {MAX_URL} characters"),
-        );
-    }
-    value.to_string()
+    checks::web_address(errors, "author_url", value, MAX_URL)
 }
 
 fn content_field(errors: &mut FieldErrors, value: &str) -> String {
@@ -560,7 +554,7 @@ fn content_field(errors: &mut FieldErrors, value: &str) -> String {
 
 /// If `s` starts with an `http(s)://` link, the byte length of the link
 /// (trailing punctuation left out, as people end sentences after links).
-fn link_end(s: &str) -> Option<usize> {
+pub(crate) fn link_end(s: &str) -> Option<usize> {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     let scheme = if lower.starts_with("https://") {
         8

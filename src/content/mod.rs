@@ -8,6 +8,9 @@
 //!   in one transaction.
 //! - [`comments`]: reader comments, their moderation and each post's
 //!   `comment_count`.
+//! - [`site`]: each edition's site settings (name, logo, social links).
+//! - [`previews`]: tokens that read one unpublished post, for a
+//!   frontend's draft mode.
 //! - [`changes`]: the change log, one row per change of public meaning,
 //!   written in the same transaction as the change.
 //! - [`schedule`]: scheduled posts going live, recorded once across
@@ -24,7 +27,9 @@ pub mod media;
 pub mod menus;
 pub mod posts;
 pub mod precondition;
+pub mod previews;
 pub mod retention;
 pub mod schedule;
+pub mod site;
 pub mod terms;
 pub mod users;

@@ -79,7 +79,7 @@ pub struct Picture {
     pub caption: Option<String>,
 }
 
-fn no_such_post() -> WriteError {
+pub fn no_such_post() -> WriteError {
     WriteError::NotFound("no such post".into())
 }
 

@@ -312,6 +312,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     redirects,
     pending_files,
     comments,
+    site_settings,
+    post_previews,
 );
 
 // Migration 000005: where imported rows came from, and old addresses.
@@ -443,3 +445,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_outbox,
     changes
 );
+
+diesel::table! {
+    site_settings (edition_id) {
+        edition_id -> BigInt,
+        name -> Nullable<Text>,
+        tagline -> Nullable<Text>,
+        copyright -> Nullable<Text>,
+        logo_media_id -> Nullable<BigInt>,
+        icon_media_id -> Nullable<BigInt>,
+        social_links -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_previews (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

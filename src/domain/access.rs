@@ -36,6 +36,9 @@ pub enum Scope {
     /// Webhooks: make, change, test and delete them (admins).
     #[serde(rename = "webhooks:write")]
     WebhooksWrite,
+    /// The site's settings: name, tagline, logo, social links (admins).
+    #[serde(rename = "settings:write")]
+    SettingsWrite,
     /// Users, editions, and other people's tokens.
     #[serde(rename = "admin")]
     Admin,
@@ -47,7 +50,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Read,
         Scope::PostsWrite,
         Scope::MediaWrite,
@@ -55,6 +58,7 @@ impl Scope {
         Scope::MenusWrite,
         Scope::CommentsModerate,
         Scope::WebhooksWrite,
+        Scope::SettingsWrite,
         Scope::Admin,
         Scope::Account,
     ];
@@ -68,6 +72,7 @@ impl Scope {
             Scope::MenusWrite => "menus:write",
             Scope::CommentsModerate => "comments:moderate",
             Scope::WebhooksWrite => "webhooks:write",
+            Scope::SettingsWrite => "settings:write",
             Scope::Admin => "admin",
             Scope::Account => "account",
         }

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::keyset::{Key, KeyValue, Window};
-use crate::db::schema::{media, media_renditions, post_gallery_items, posts, users};
+use crate::db::schema::{media, media_renditions, post_gallery_items, posts, site_settings, users};
 use crate::db::{search, Conn};
 use crate::domain::embed::Embed;
 use crate::domain::search::SearchQuery;
@@ -122,7 +122,7 @@ pub enum MediaSort {
 
 /// The items the public sees at `$now`: those listed on their own, and
 /// those live content uses (featured on or in the gallery of a live post,
-/// the picture of a user who has one). Nothing else is public: an upload
+/// the picture of a user who has one), and the site's logos and icons. Nothing else is public: an upload
 /// meant for an embargoed draft stays unseen.
 macro_rules! in_public_use {
     ($now:expr) => {{
@@ -149,6 +149,12 @@ macro_rules! in_public_use {
                     )
                     .select(users::avatar_media_id),
             ))
+            .or(media::id
+                .nullable()
+                .eq_any(site_settings::table.select(site_settings::logo_media_id)))
+            .or(media::id
+                .nullable()
+                .eq_any(site_settings::table.select(site_settings::icon_media_id)))
     }};
 }
 

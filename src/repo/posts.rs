@@ -571,6 +571,49 @@ pub fn find_live_by_slug(
         .optional())
 }
 
+/// A post as a neighbour names it: `(id, slug, title, published_at)`.
+pub type NeighbourRow = (i64, String, String, Option<NaiveDateTime>);
+
+/// The live posts of `edition_id` and `kind` next to `(at, id)` by
+/// publication time: the next older one and the next newer one (through
+/// the index `posts_edition_listing`).
+pub fn neighbours(
+    conn: &mut Conn,
+    edition_id: i64,
+    kind: &str,
+    (at, id): (NaiveDateTime, i64),
+    now: NaiveDateTime,
+) -> QueryResult<(Option<NeighbourRow>, Option<NeighbourRow>)> {
+    let columns = (posts::id, posts::slug, posts::title, posts::published_at);
+    let older = with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(posts::kind.eq(kind))
+        .filter(live!(now))
+        .filter(
+            posts::published_at
+                .lt(at)
+                .or(posts::published_at.eq(at).and(posts::id.lt(id))),
+        )
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .select(columns)
+        .first(c)
+        .optional())?;
+    let newer = with_conn!(conn, c => posts::table
+        .filter(posts::edition_id.eq(edition_id))
+        .filter(posts::kind.eq(kind))
+        .filter(live!(now))
+        .filter(
+            posts::published_at
+                .gt(at)
+                .or(posts::published_at.eq(at).and(posts::id.gt(id))),
+        )
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .select(columns)
+        .first(c)
+        .optional())?;
+    Ok((older, newer))
+}
+
 /// Live members of the given translation groups.
 pub fn live_translations(
     conn: &mut Conn,

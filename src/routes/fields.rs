@@ -9,6 +9,11 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
+/// The media type of answers shaped by `fields`: JSON, told apart from a
+/// whole representation (`application/json`) so that a typed client reads
+/// each with its own schema.
+pub const FIELDS_MEDIA_TYPE: &str = "application/vnd.nashr.fields+json";
+
 /// The fields to keep: each name with the names to keep inside it (none:
 /// all of it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

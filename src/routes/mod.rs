@@ -21,6 +21,7 @@ pub mod posts;
 pub mod principal;
 pub mod redirects;
 pub mod schemas;
+pub mod site;
 pub mod tags;
 pub mod tokens;
 pub mod users;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub search_window: i64,
     /// How reader comments are taken.
     pub comments: crate::content::comments::Policy,
+    /// How preview tokens are made.
+    pub previews: posts::previews::PreviewPolicy,
 }
 
 /// Every route of the API. The OpenAPI document is collected from here too,
@@ -73,6 +76,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(editions::write::create_edition)
                 .service(editions::write::update_edition)
                 .service(editions::write::delete_edition)
+                .service(site::get_site)
+                .service(site::update_site)
                 .service(posts::list_posts)
                 .service(posts::get_post_by_slug)
                 .service(posts::get_post)
@@ -80,6 +85,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(posts::write::update_post)
                 .service(posts::write::delete_post)
                 .service(posts::write::restore_post)
+                .service(posts::previews::create_preview)
+                .service(posts::previews::delete_previews)
                 .service(posts::revisions::list_revisions)
                 .service(posts::revisions::get_revision)
                 .service(posts::revisions::restore_revision)

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::db::keyset::{self, Key};
 pub use crate::db::keyset::{KeyValue, Window};
 use crate::error::ApiError;
-use crate::routes::fields::Fields;
+use crate::routes::fields::{Fields, FIELDS_MEDIA_TYPE};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -411,7 +411,8 @@ impl<T: Serialize> ListResponse<T> {
         for header in headers {
             res.insert_header(header);
         }
-        res.json(body)
+        res.content_type(FIELDS_MEDIA_TYPE)
+            .body(serde_json::to_vec(&body).unwrap_or_default())
     }
 
     /// The `Link` and `X-Total-Count` headers.

@@ -178,6 +178,13 @@ impl FromRequest for Viewer {
     }
 }
 
+/// Whether a request carries credentials: a token in `Authorization`, or
+/// a post's preview token in `?preview=`. What they open is private.
+pub fn carries_credentials(req: &ServiceRequest) -> bool {
+    req.headers().contains_key(header::AUTHORIZATION)
+        || form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, _)| k == "preview")
+}
+
 /// Nothing a token can see may be stored by a shared cache: responses to
 /// requests with credentials are `private, no-store`, and every response
 /// varies by `Authorization`.
@@ -185,7 +192,7 @@ pub async fn private_when_authorized(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let authorized = req.headers().contains_key(header::AUTHORIZATION);
+    let authorized = carries_credentials(&req);
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     if authorized {

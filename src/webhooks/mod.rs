@@ -56,6 +56,7 @@ pub const EVENTS: &[&str] = &[
     "edition.deleted",
     "comment.created",
     "comment.approved",
+    "site.updated",
     "ping",
 ];
 
@@ -70,6 +71,7 @@ pub fn event_type(resource: &str, action: &str) -> Option<&'static str> {
         ("comment", "received") => "comment.created",
         ("comment", "created") => "comment.approved",
         ("comment", _) => return None,
+        ("site", _) => "site.updated",
         (kind, action) => {
             let verb = match action {
                 "created" | "published" | "went_live" => "created",

@@ -16,7 +16,7 @@ async fn serve(db: &FreshDb) -> (String, String) {
         .await
         .expect("the app starts");
     let base = app.public_url().to_string();
-    let media = db.settings.media_store().unwrap().public_base(&base);
+    let media = db.settings.store.media_store().unwrap().public_base(&base);
     actix_web::rt::spawn(app.run_until_stopped());
     (base, media)
 }
@@ -115,8 +115,8 @@ async fn crawl(
 async fn the_demo_site_moves_from_sqlite_by_export_and_import_and_answers_the_same() {
     // The original: the demo site on SQLite with a local media folder.
     let mut source = fresh_db();
-    source.settings.database_url = source.dir.path().join("source.db").display().to_string();
-    source.settings.s3_bucket = None;
+    source.settings.store.database_url = source.dir.path().join("source.db").display().to_string();
+    source.settings.store.s3_bucket = None;
     source.settings.demo = true;
     let (source_base, source_media) = serve(&source).await;
 

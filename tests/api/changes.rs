@@ -462,7 +462,13 @@ async fn the_demo_and_a_restore_of_it_record_every_public_resource_as_new() {
     );
 
     // Exported and restored into an empty database, it leaves the same.
-    let out = app.settings.media_dir.parent().unwrap().join("export");
+    let out = app
+        .settings
+        .store
+        .media_dir
+        .parent()
+        .unwrap()
+        .join("export");
     let exported = nashr_command(&app.settings)
         .arg("export")
         .arg(&out)
@@ -485,7 +491,7 @@ async fn the_demo_and_a_restore_of_it_record_every_public_resource_as_new() {
         String::from_utf8_lossy(&restored.stderr)
     );
     let pool = nashr::db::Pool::connect_with(
-        &target.settings.database_url,
+        &target.settings.store.database_url,
         1,
         Duration::from_secs(5),
         None,

@@ -181,7 +181,7 @@ async fn a_restored_backup_counts_its_posts_again() {
         }
         .insert(&app);
     }
-    let out = app.settings.media_dir.with_file_name("export");
+    let out = app.settings.store.media_dir.with_file_name("export");
     let exported = nashr_command(&app.settings)
         .arg("export")
         .arg(&out)
@@ -198,8 +198,12 @@ async fn a_restored_backup_counts_its_posts_again() {
         .output()
         .unwrap();
     assert!(imported.status.success(), "{imported:?}");
-    let pool = nashr::db::Pool::connect(&target.settings.database_url, 1, Duration::from_secs(5))
-        .expect("the restored database");
+    let pool = nashr::db::Pool::connect(
+        &target.settings.store.database_url,
+        1,
+        Duration::from_secs(5),
+    )
+    .expect("the restored database");
     let mut conn = pool.get().unwrap();
     let now = chrono::Utc::now().naive_utc();
     for (counted, id) in [
@@ -211,4 +215,63 @@ async fn a_restored_backup_counts_its_posts_again() {
         assert_eq!(found[&id], 3, "{counted:?}");
     }
     assert!(database_is_consistent(&mut conn.conn));
+}
+
+/// A parent category's `post_count` is of the posts filed in it (as
+/// WordPress counts); the list `category=<parent>` has its subcategories'
+/// posts too, each once, and its `meta.total` is that other count.
+#[actix_web::test]
+async fn a_parent_counts_its_own_posts_and_its_list_counts_the_subtree() {
+    use crate::helpers::seed::Post;
+    let app = spawn_app().await;
+    let (en, _, _) = seed::editions(&app);
+    let world = seed::category(&app, en, "world", None, "g-world");
+    let europe = seed::category(&app, en, "europe", Some(world), "g-europe");
+    let balkans = seed::category(&app, en, "balkans", Some(europe), "g-balkans");
+    for (slug, categories) in [
+        ("a", vec![world]),
+        ("b", vec![europe]),
+        ("c", vec![balkans]),
+        ("d", vec![world, balkans]),
+    ] {
+        Post {
+            categories,
+            ..Post::new(en, slug)
+        }
+        .insert(&app);
+    }
+    let count = |id: i64| {
+        let app = &app;
+        async move {
+            app.get_json(&format!("/api/v1/categories/{id}")).await["post_count"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let listed = |id: i64| {
+        let app = &app;
+        async move {
+            app.get_json(&format!("/api/v1/posts?category={id}&per_page=1"))
+                .await["meta"]["total"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        [
+            count(world).await,
+            count(europe).await,
+            count(balkans).await
+        ],
+        [2, 1, 2]
+    );
+    assert_eq!(
+        [
+            listed(world).await,
+            listed(europe).await,
+            listed(balkans).await
+        ],
+        [4, 3, 2],
+        "the subtree, each post once"
+    );
 }

@@ -415,9 +415,9 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
 
     // What a kill between storing a file and committing its row leaves,
     // made for certain: a noted file no row uses.
-    let store = db.settings.media_store().unwrap();
-    let pool =
-        nashr::db::Pool::connect(&db.settings.database_url, 1, Duration::from_secs(5)).unwrap();
+    let store = db.settings.store.media_store().unwrap();
+    let pool = nashr::db::Pool::connect(&db.settings.store.database_url, 1, Duration::from_secs(5))
+        .unwrap();
     let stray = nashr::media::content_key(b"a file whose upload never committed", "png");
     store
         .put(
@@ -521,9 +521,9 @@ async fn a_server_killed_in_the_middle_of_writes_and_uploads_leaves_a_consistent
     }
     // No row without its files, no file without its row: the sweep at
     // start removes what the kill left once its grace (1 s) is over.
-    let pool =
-        nashr::db::Pool::connect(&db.settings.database_url, 1, Duration::from_secs(5)).unwrap();
-    let store = db.settings.media_store().unwrap();
+    let pool = nashr::db::Pool::connect(&db.settings.store.database_url, 1, Duration::from_secs(5))
+        .unwrap();
+    let store = db.settings.store.media_store().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let (orphans, missing) = loop {
         let used: BTreeSet<String> = {
@@ -632,14 +632,14 @@ async fn while_the_database_is_down_requests_get_503_and_recover_without_a_resta
         return;
     }
     let db = fresh_db();
-    let url = db.settings.database_url.clone();
+    let url = db.settings.store.database_url.clone();
     let (scheme_user, rest) = url.split_once('@').unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let relay = Relay::start(host.to_string());
     let relayed = format!("{scheme_user}@{}/{path}", relay.address);
     let app = spawn_with(|s| {
-        s.database_url = relayed.clone();
-        s.db_timeout_secs = 1;
+        s.store.database_url = relayed.clone();
+        s.store.db_timeout_secs = 1;
         s.db_pool_size = 4;
     })
     .await;

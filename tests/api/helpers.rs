@@ -109,13 +109,13 @@ pub fn fresh_db() -> FreshDb {
         .filter(|url| !url.is_empty())
         .map(|base| PgSchema::create(&base));
     let mut settings = Settings::from_env();
-    settings.database_url = match &pg {
+    settings.store.database_url = match &pg {
         Some(schema) => schema.url(),
         None => dir.path().join("nashr.db").display().to_string(),
     };
     settings.addr = "127.0.0.1:0".into();
     settings.public_url = None;
-    settings.media_dir = dir.path().join("media");
+    settings.store.media_dir = dir.path().join("media");
     settings.db_pool_size = 4;
     settings.workers = Some(1);
     settings.shutdown_timeout_secs = 1;
@@ -127,16 +127,16 @@ pub fn fresh_db() -> FreshDb {
     settings.admin_password = Some(Secret(ADMIN_PASSWORD.into()));
     // With TEST_S3_ENDPOINT, media go to that S3-compatible server (the
     // bucket must exist), under a prefix of their own.
-    settings.s3_bucket = None;
+    settings.store.s3_bucket = None;
     if let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") {
         let endpoint = endpoint.trim_end_matches('/').to_string();
         let bucket = std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "nashr-test".into());
-        settings.s3_public_url = Some(format!("{endpoint}/{bucket}"));
-        settings.s3_endpoint = Some(endpoint);
-        settings.s3_bucket = Some(bucket);
-        settings.s3_access_key_id = Some("test".into());
-        settings.s3_secret_access_key = Some(Secret("test".into()));
-        settings.s3_prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+        settings.store.s3_public_url = Some(format!("{endpoint}/{bucket}"));
+        settings.store.s3_endpoint = Some(endpoint);
+        settings.store.s3_bucket = Some(bucket);
+        settings.store.s3_access_key_id = Some("test".into());
+        settings.store.s3_secret_access_key = Some(Secret("test".into()));
+        settings.store.s3_prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
     }
     settings.jwt_secret = Some(Secret(JWT_SECRET.into()));
     FreshDb { settings, dir, pg }
@@ -149,7 +149,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         pg,
     } = fresh_db();
     configure(&mut settings);
-    let store = settings.media_store().expect("a media store");
+    let store = settings.store.media_store().expect("a media store");
 
     let app = Application::build(settings.clone())
         .await
@@ -735,6 +735,7 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 pub fn nashr_command(settings: &Settings) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nashr"));
     let dir = settings
+        .store
         .media_dir
         .parent()
         .expect("the media folder is in the test's folder");
@@ -742,23 +743,23 @@ pub fn nashr_command(settings: &Settings) -> std::process::Command {
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &settings.database_url)
-        .env("NASHR_MEDIA_DIR", &settings.media_dir)
+        .env("DATABASE_URL", &settings.store.database_url)
+        .env("NASHR_MEDIA_DIR", &settings.store.media_dir)
         .env("NASHR_DB_POOL_SIZE", settings.db_pool_size.to_string())
         .env("NASHR_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("NASHR_JWT_SECRET", JWT_SECRET)
         .env("RUST_LOG", "warn,nashr=info");
-    if let Some(bucket) = &settings.s3_bucket {
+    if let Some(bucket) = &settings.store.s3_bucket {
         cmd.env("NASHR_S3_BUCKET", bucket)
             .env(
                 "NASHR_S3_ENDPOINT",
-                settings.s3_endpoint.clone().unwrap_or_default(),
+                settings.store.s3_endpoint.clone().unwrap_or_default(),
             )
             .env(
                 "NASHR_S3_PUBLIC_URL",
-                settings.s3_public_url.clone().unwrap_or_default(),
+                settings.store.s3_public_url.clone().unwrap_or_default(),
             )
-            .env("NASHR_S3_PREFIX", &settings.s3_prefix)
+            .env("NASHR_S3_PREFIX", &settings.store.s3_prefix)
             .env("NASHR_S3_ACCESS_KEY_ID", "test")
             .env("NASHR_S3_SECRET_ACCESS_KEY", "test");
     }

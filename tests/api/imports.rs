@@ -191,7 +191,7 @@ async fn the_wordpress_test_export_comes_in_whole_and_a_second_run_changes_nothi
     assert_eq!(created("menu item"), of_type("nav_menu_item"));
     let categories = exported_categories(&xml);
     assert_eq!(categories.len(), 42);
-    // Every media item is remote: no --media-dir.
+    // Every media item is remote: no --uploads-dir.
     assert_eq!(report.remote_media.len(), 45);
     // Other block-theme records (templates, styles) are reported, not imported.
     assert_eq!(
@@ -601,7 +601,7 @@ async fn the_command_reports_a_dry_run_writes_redirects_and_refuses_a_broken_fil
     use nashr::repo::editions::NewEdition;
     use std::process::Command;
     let db = crate::helpers::fresh_db();
-    let url = db.settings.database_url.clone();
+    let url = db.settings.store.database_url.clone();
     let pool =
         nashr::db::Pool::connect(&url, 1, std::time::Duration::from_secs(5)).expect("a pool");
     {
@@ -691,7 +691,7 @@ async fn an_import_into_an_empty_database_makes_its_edition_and_the_cli_manages_
     };
     let editions = || {
         let pool = nashr::db::Pool::connect(
-            &db.settings.database_url,
+            &db.settings.store.database_url,
             1,
             std::time::Duration::from_secs(5),
         )

@@ -14,7 +14,7 @@ async fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nashr"))
         .arg("serve")
         .current_dir(db.dir.path())
-        .env("DATABASE_URL", &db.settings.database_url)
+        .env("DATABASE_URL", &db.settings.store.database_url)
         .env("NASHR_ADDR", "127.0.0.1:0")
         .env("NASHR_MEDIA_DIR", db.dir.path().join("media"))
         .env("NASHR_SHUTDOWN_TIMEOUT", "5")
@@ -132,7 +132,7 @@ fn nashr_user(database_url: &str, args: &[&str], stdin: &str) -> (bool, String) 
 #[actix_web::test]
 async fn the_user_commands_manage_accounts_the_api_then_honours() {
     let db = fresh_db();
-    let url = db.settings.database_url.clone();
+    let url = db.settings.store.database_url.clone();
     let (ok, out) = nashr_user(
         &url,
         &[
@@ -391,4 +391,112 @@ async fn every_command_accepts_the_env_example_as_written() {
         200,
         "`nashr serve` starts and answers with the example's settings"
     );
+}
+
+/// The commands run from a shell: each one's `--help` lists what it takes
+/// (the database and media flags, not the server's), every flag and
+/// argument says what it is for, the database flags work after a nested
+/// subcommand's name, and an error is printed once.
+#[actix_web::test]
+async fn every_command_says_what_it_takes_and_takes_flags_anywhere() {
+    let nashr = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_nashr"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let commands: &[&[&str]] = &[
+        &["migrate"],
+        &["user"],
+        &["user", "create"],
+        &["user", "set-role"],
+        &["edition", "create"],
+        &["import", "wordpress"],
+        &["import", "nashr"],
+        &["export"],
+        &["bench-data"],
+    ];
+    for command in commands {
+        let (ok, help) = nashr(&[*command, &["--help"]].concat());
+        assert!(ok, "{command:?} --help: {help}");
+        assert!(help.contains("--database-url"), "{command:?}: {help}");
+        assert!(help.contains("--s3-bucket"), "{command:?}: {help}");
+        for server_flag in ["--workers", "--jwt-secret", "--cors-origins", "--demo"] {
+            assert!(
+                !help.contains(server_flag),
+                "{command:?} --help lists the server's {server_flag}:\n{help}"
+            );
+        }
+        let undescribed = undescribed(&help);
+        assert!(
+            undescribed.is_empty(),
+            "{command:?}: {undescribed:?} have no description:\n{help}"
+        );
+    }
+    let (_, serve) = nashr(&["serve", "--help"]);
+    assert!(serve.contains("--workers") && serve.contains("--database-url"));
+
+    // Database flags before or after the subcommand's name.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flags.db").display().to_string();
+    let (ok, out) = nashr(&["user", "create", "leila", "--database-url", &db]);
+    assert!(ok, "{out}");
+    let (ok, out) = nashr(&["user", "--database-url", &db, "list"]);
+    assert!(ok && out.contains("leila"), "{out}");
+    let (ok, out) = nashr(&["edition", "list", "--database-url", &db]);
+    assert!(ok, "{out}");
+
+    // An error is said once.
+    let (ok, out) = nashr(&[
+        "user",
+        "set-role",
+        "nobody",
+        "editor",
+        "--database-url",
+        &db,
+    ]);
+    assert!(!ok, "{out}");
+    assert_eq!(out.matches("nobody").count(), 1, "said once:\n{out}");
+}
+
+/// The options and arguments of a `--help` text with nothing said of them
+/// but their environment variable or default.
+fn undescribed(help: &str) -> Vec<String> {
+    let lines: Vec<&str> = help.lines().collect();
+    let is_item = |line: &str| {
+        let item = line.trim_start();
+        line.starts_with("  ") && (item.starts_with('-') || item.starts_with('<'))
+    };
+    let mut missing = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !is_item(line) {
+            continue;
+        }
+        let item = line.trim();
+        let mut said: Vec<&str> = item.split_once("  ").map(|(_, d)| d).into_iter().collect();
+        let indent = line.len() - line.trim_start().len();
+        said.extend(
+            lines[i + 1..]
+                .iter()
+                .take_while(|l| {
+                    !is_item(l) && (l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+                })
+                .copied(),
+        );
+        let described = said
+            .iter()
+            .any(|d| !d.trim().is_empty() && !d.trim().starts_with('['));
+        if !described && !item.starts_with("-h, --help") && !item.starts_with("-V") {
+            missing.push(item.to_string());
+        }
+    }
+    missing
 }

@@ -33,6 +33,13 @@ async fn fields_keep_only_what_was_asked_for_in_the_same_queries() {
         .get("/api/v1/posts?fields=id,title,author.display_name,categories.slug,featured_media.renditions.thumbnail.url")
         .await;
     let body = shaped.expect(200);
+    // A whole answer and a shaped one have their own media types, each
+    // with its own schema in the OpenAPI document.
+    assert_eq!(whole.header("content-type"), Some("application/json"));
+    assert_eq!(
+        shaped.header("content-type"),
+        Some("application/vnd.nashr.fields+json")
+    );
     assert_eq!(body["meta"]["total"], 3, "the envelope is whole");
     for post in body["data"].as_array().unwrap() {
         assert_eq!(
@@ -56,13 +63,26 @@ async fn fields_keep_only_what_was_asked_for_in_the_same_queries() {
 
     let id = body["data"][0]["id"].as_i64().unwrap();
     let one = app
-        .get_json(&format!("/api/v1/posts/{id}?fields=title,edition"))
+        .get(&format!("/api/v1/posts/{id}?fields=title,edition"))
         .await;
-    assert_eq!(keys(&one), ["edition", "title"].map(String::from).into());
+    assert_eq!(
+        one.header("content-type"),
+        Some("application/vnd.nashr.fields+json")
+    );
+    assert_eq!(
+        keys(&one.expect(200)),
+        ["edition", "title"].map(String::from).into()
+    );
     let by_slug = app
-        .get_json("/api/v1/posts/by-slug/p1?edition=en&fields=slug")
+        .get("/api/v1/posts/by-slug/p1?edition=en&fields=slug")
         .await;
-    assert_eq!(by_slug, serde_json::json!({"slug": "p1"}));
+    assert_eq!(
+        by_slug.header("content-type"),
+        Some("application/vnd.nashr.fields+json")
+    );
+    assert_eq!(by_slug.expect(200), serde_json::json!({"slug": "p1"}));
+    let whole_one = app.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(whole_one.header("content-type"), Some("application/json"));
 
     app.get("/api/v1/posts?fields=password")
         .await
@@ -283,7 +303,7 @@ async fn posts_joined_from_their_json_are_what_the_serializer_writes() {
     const EVERY_FIELD: &str = "id,kind,edition,direction,slug,path,title,excerpt,content,status,\
         published_at,updated_at,author,categories,tags,featured_media,gallery,featured,\
         comment_count,comments_open,parent_id,translation_group,translations,alternates,fallback_for,embedded,\
-        search_snippet";
+        search_snippet,previous,next";
     for view_cache_mb in [0, 32] {
         let app = spawn_with(|s| s.view_cache_mb = view_cache_mb).await;
         let (en, fa, _) = seed::editions(&app);

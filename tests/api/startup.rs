@@ -86,7 +86,7 @@ async fn without_a_configured_key_logins_survive_restarts_and_work_on_every_inst
     // The key lives in the database, not in any file beside the binary.
     let stored = {
         let mut conn = nashr::db::Pool::connect(
-            &db.settings.database_url,
+            &db.settings.store.database_url,
             1,
             std::time::Duration::from_secs(5),
         )

@@ -681,10 +681,10 @@ async fn a_store_that_cannot_be_written_is_a_503_and_leaves_no_row() {
         .unwrap()
         .port();
     let app = spawn_with(|s| {
-        if s.s3_bucket.is_some() {
-            s.s3_endpoint = Some(format!("http://127.0.0.1:{closed_port}"));
+        if s.store.s3_bucket.is_some() {
+            s.store.s3_endpoint = Some(format!("http://127.0.0.1:{closed_port}"));
         } else {
-            s.media_dir = blocker.path().join("media");
+            s.store.media_dir = blocker.path().join("media");
         }
     })
     .await;

@@ -34,7 +34,11 @@ pub struct CategoryResponse {
     pub name: String,
     pub description: String,
     pub parent_id: Option<i64>,
-    /// Live posts filed directly in this category.
+    /// Live posts filed directly in this category, as WordPress counts
+    /// them: a parent's count leaves out its subcategories' posts. The
+    /// other count, of what `GET /api/v1/posts?category={id}` lists
+    /// (subcategories included, each post once), is that list's
+    /// `meta.total` (ask with `per_page=1`).
     pub post_count: i64,
     pub translation_group: String,
     /// This category in other editions.

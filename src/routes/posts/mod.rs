@@ -2,6 +2,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock};
 
 pub mod embed;
+pub mod previews;
 pub mod revisions;
 mod shown;
 pub mod write;
@@ -23,7 +24,7 @@ use crate::repo;
 use crate::repo::editions::Editions;
 use crate::repo::posts::{Columns, PostFilter, PostRow, PostSort, Ranked, State, Visibility};
 use crate::routes::extract::etag;
-use crate::routes::fields::{Fields, Shape};
+use crate::routes::fields::{Fields, Shape, FIELDS_MEDIA_TYPE};
 use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse, WriteJson};
 use crate::routes::principal::Viewer;
@@ -32,7 +33,7 @@ use crate::routes::{
     TranslationIndex, TranslationRef,
 };
 use embed::Includes;
-pub use shown::{shown_posts, Showing, ShownPost};
+pub use shown::{shown_posts, Neighbours, Showing, ShownPost};
 
 /// A post's author, as bylines show them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -102,6 +103,17 @@ pub struct PostResponse {
     /// text) around the words searched for, each match in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_snippet: Option<String>,
+    /// Single posts only (by id or slug): the next older live post of the
+    /// same edition and kind by `published_at` (an article page's "older
+    /// post" link), or null for the oldest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PostLink>)]
+    pub previous: Option<Option<PostLink>>,
+    /// Single posts only: the next newer live post of the same edition and
+    /// kind, or null for the newest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PostLink>)]
+    pub next: Option<Option<PostLink>>,
     /// Editors only: when the post was moved to the trash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<DateTime<Utc>>,
@@ -117,6 +129,29 @@ pub struct PostResponse {
     /// Editors only: who published or scheduled it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<i64>,
+}
+
+/// Another post, as a link to it names it (a post's neighbours).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostLink {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Where a frontend shows it: `/{edition}/{slug}`.
+    pub path: String,
+}
+
+impl PostLink {
+    fn new(edition: &str, (id, slug, title, published_at): repo::posts::NeighbourRow) -> PostLink {
+        PostLink {
+            path: paths::post(edition, &slug),
+            id,
+            slug,
+            title,
+            published_at: published_at.map(domain::utc),
+        }
+    }
 }
 
 /// A language version of a page, for `hreflang` links.
@@ -370,6 +405,8 @@ pub(super) fn build_views(
                 translations,
                 translation_group: p.translation_group,
                 search_snippet: None,
+                previous: None,
+                next: None,
                 fallback_for: None,
                 embedded: None,
             }
@@ -423,6 +460,8 @@ list_query! {
         pub search: Option<String>,
         /// Only these fields of each post, comma-separated; nested names
         /// with dots (`id,title,author.display_name,featured_media.renditions.thumbnail`).
+        /// The answer is then of media type `application/vnd.nashr.fields+json`
+        /// (posts as `PostFields`).
         #[param(min_length = 1, example = "id,slug,title,author.display_name")]
         pub fields: Option<String>,
         /// Whole objects to embed in each post's `embedded`, comma-separated:
@@ -767,7 +806,8 @@ fn post_reply(post: ShownPost, fields: Option<&Fields>) -> HttpResponse {
         Some(fields) => {
             let mut value = serde_json::to_value(post).unwrap_or_default();
             fields.prune(&mut value);
-            res.json(value)
+            res.content_type(FIELDS_MEDIA_TYPE)
+                .body(serde_json::to_vec(&value).unwrap_or_default())
         }
     }
 }
@@ -778,13 +818,19 @@ fn post_reply(post: ShownPost, fields: Option<&Fields>) -> HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct PostQuery {
     /// Only these fields of the post, comma-separated; nested names with
-    /// dots (`title,content,author.display_name`).
+    /// dots (`title,content,author.display_name`). The answer is then of
+    /// media type `application/vnd.nashr.fields+json` (a `PostFields`).
     #[param(min_length = 1)]
     pub fields: Option<String>,
     /// Whole objects to embed in `embedded`, comma-separated: `author`,
     /// `categories`, `tags`, `translations`.
     #[param(min_length = 1, example = "author,categories")]
     pub include: Option<String>,
+    /// A preview token (`POST /posts/{id}/preview`): the post it reads,
+    /// whatever its status (`private, no-store`). Unknown, expired or
+    /// revoked tokens get 401; another post's token 403.
+    #[param(min_length = 1)]
+    pub preview: Option<String>,
 }
 
 /// The parameters of one post by slug.
@@ -796,13 +842,19 @@ pub struct PostBySlugQuery {
     #[param(min_length = 1)]
     pub edition: String,
     /// Only these fields of the post, comma-separated; nested names with
-    /// dots.
+    /// dots. The answer is then of media type
+    /// `application/vnd.nashr.fields+json` (a `PostFields`).
     #[param(min_length = 1)]
     pub fields: Option<String>,
     /// Whole objects to embed in `embedded`, comma-separated: `author`,
     /// `categories`, `tags`, `translations`.
     #[param(min_length = 1, example = "author,categories")]
     pub include: Option<String>,
+    /// A preview token (`POST /posts/{id}/preview`): the post it reads,
+    /// whatever its status (`private, no-store`). Unknown, expired or
+    /// revoked tokens get 401; another post's token 403.
+    #[param(min_length = 1)]
+    pub preview: Option<String>,
 }
 
 /// One post as shown, if `viewer` may see it (404 otherwise, so drafts
@@ -817,8 +869,19 @@ pub fn single_view(
 ) -> Result<ShownPost, ApiError> {
     let now = domain::now();
     let row = found(row.filter(|p| may_view(p, viewer, now)), "post")?;
+    show_one(conn, state, row, viewer.is_some(), includes, parts)
+}
+
+fn show_one(
+    conn: &mut Conn,
+    state: &AppState,
+    row: PostRow,
+    private: bool,
+    includes: Includes,
+    parts: Option<&Parts>,
+) -> Result<ShownPost, ApiError> {
+    let now = domain::now();
     let editions = repo::editions::all(conn)?;
-    let private = viewer.is_some();
     let showing = Showing {
         editions: &editions,
         state,
@@ -828,6 +891,54 @@ pub fn single_view(
     let mut posts = shown_posts(conn, &showing, vec![row], parts, false)?;
     embed::embed(conn, &editions, state, &mut posts, includes, now)?;
     Ok(posts.remove(0))
+}
+
+/// The post a page shows: as the viewer may see it, or, with a preview
+/// token, the post the token reads whatever its status; with its
+/// neighbours.
+fn page_view(
+    conn: &mut Conn,
+    state: &AppState,
+    row: Option<PostRow>,
+    viewer: &Viewer,
+    preview: Option<&str>,
+    includes: Includes,
+    parts: Option<&Parts>,
+) -> Result<ShownPost, ApiError> {
+    let now = domain::now();
+    let place = row
+        .as_ref()
+        .map(|r| (r.edition_id, r.kind.clone(), r.published_at, r.id));
+    let mut post = match preview {
+        None => single_view(conn, state, row, viewer.reader(), includes, parts)?,
+        Some(token) => {
+            let Some(readable) = crate::content::previews::post_of(conn, token, now)? else {
+                return Err(ApiError::Unauthorized(
+                    "the preview token is unknown, expired or revoked".into(),
+                ));
+            };
+            let row = found(row, "post")?;
+            if row.id != readable {
+                return Err(ApiError::Forbidden(
+                    "this preview token reads another post".into(),
+                ));
+            }
+            show_one(conn, state, row, true, includes, None)?
+        }
+    };
+    let Some((edition_id, kind, published_at, id)) = place else {
+        return Ok(post);
+    };
+    // A post not published yet sits where it would if published now.
+    let at = published_at.unwrap_or(now);
+    let (older, newer) = repo::posts::neighbours(conn, edition_id, &kind, (at, id), now)?;
+    let edition = post.view().edition.clone();
+    let link = |n| PostLink::new(&edition, n);
+    post.neighbours = Some(Neighbours {
+        previous: older.map(link),
+        next: newer.map(link),
+    });
+    Ok(post)
 }
 
 /// One post by id: a live one, or with a `read` token one the token's user
@@ -861,7 +972,16 @@ pub async fn get_post(
     let post = db
         .run(move |conn| {
             let row = repo::posts::find(conn, id)?;
-            single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
+            let preview = q.preview.as_deref();
+            page_view(
+                conn,
+                &state,
+                row,
+                &viewer,
+                preview,
+                includes,
+                parts.as_ref(),
+            )
         })
         .await?;
     Ok(post_reply(post, fields.as_ref()))
@@ -899,7 +1019,16 @@ pub async fn get_post_by_slug(
             let editions = repo::editions::all(conn)?;
             let edition = edition_param(&editions, &q.edition, "edition")?;
             let row = repo::posts::find_by_slug(conn, edition.id, &slug)?;
-            single_view(conn, &state, row, viewer.reader(), includes, parts.as_ref())
+            let preview = q.preview.as_deref();
+            page_view(
+                conn,
+                &state,
+                row,
+                &viewer,
+                preview,
+                includes,
+                parts.as_ref(),
+            )
         })
         .await?;
     Ok(post_reply(post, fields.as_ref()))

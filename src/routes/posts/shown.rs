@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::embed::PostEmbedded;
-use super::{build_views, PostResponse};
+use super::{build_views, PostLink, PostResponse};
 use crate::caching::{self, Named, Parts};
 use crate::db::Conn;
 use crate::error::ApiError;
@@ -75,6 +75,15 @@ pub struct ShownPost {
     pub embedded: Option<PostEmbedded>,
     /// Search results: the piece of text around the words searched for.
     pub search_snippet: Option<String>,
+    /// Single posts: the live posts before and after it.
+    pub neighbours: Option<Neighbours>,
+}
+
+/// A post's `previous` and `next`.
+#[derive(Debug, Clone)]
+pub struct Neighbours {
+    pub previous: Option<PostLink>,
+    pub next: Option<PostLink>,
 }
 
 impl ShownPost {
@@ -84,6 +93,7 @@ impl ShownPost {
             fallback_for: None,
             embedded: None,
             search_snippet: None,
+            neighbours: None,
         }
     }
 
@@ -106,16 +116,26 @@ impl ShownPost {
                 return None;
             }
             items.extend(post.kept.names.as_ref()?.iter().cloned());
+            if let Some(n) = &post.neighbours {
+                let linked = n.previous.iter().chain(&n.next);
+                items.extend(linked.map(|p| format!("post-{}", p.id)));
+            }
         }
         Some(Named { list, items })
     }
 
     /// The post as a [`PostResponse`] of its own (a copy of the view).
     pub fn into_response(self) -> PostResponse {
+        let (previous, next) = match self.neighbours {
+            Some(n) => (Some(n.previous), Some(n.next)),
+            None => (None, None),
+        };
         PostResponse {
             fallback_for: self.fallback_for,
             embedded: self.embedded,
             search_snippet: self.search_snippet,
+            previous,
+            next,
             ..self.kept.view.clone()
         }
     }
@@ -129,7 +149,11 @@ impl WriteJson for ShownPost {
     /// but the editors' own, which a public view lacks).
     fn write_json(&self, out: &mut Vec<u8>) {
         let json = self.kept.json.as_bytes();
-        if self.fallback_for.is_none() && self.embedded.is_none() && self.search_snippet.is_none() {
+        if self.fallback_for.is_none()
+            && self.embedded.is_none()
+            && self.search_snippet.is_none()
+            && self.neighbours.is_none()
+        {
             out.extend_from_slice(json);
             return;
         }
@@ -149,6 +173,10 @@ impl WriteJson for ShownPost {
         }
         if let Some(snippet) = &self.search_snippet {
             field("search_snippet", snippet);
+        }
+        if let Some(n) = &self.neighbours {
+            field("previous", &n.previous);
+            field("next", &n.next);
         }
         out.push(b'}');
     }
@@ -173,10 +201,13 @@ mod erased {
 /// [`ShownPost::write_json`].
 impl Serialize for ShownPost {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let neighbours = self.neighbours.clone();
         PostResponse {
             fallback_for: self.fallback_for.clone(),
             embedded: self.embedded.clone(),
             search_snippet: self.search_snippet.clone(),
+            previous: neighbours.as_ref().map(|n| n.previous.clone()),
+            next: neighbours.map(|n| n.next),
             ..self.kept.view.clone()
         }
         .serialize(serializer)

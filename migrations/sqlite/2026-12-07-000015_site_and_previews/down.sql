@@ -1,0 +1,2 @@
+DROP TABLE post_previews;
+DROP TABLE site_settings;
