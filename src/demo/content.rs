@@ -921,6 +921,34 @@ pub const CONTACT: [Text; 4] = [
        "Për pyetje nga shtypi, ju lutemi përmendni botimin për të cilin shkruani."),
 ];
 
+/// The site's name, tagline and copyright line, by edition.
+pub const SITE: [(&str, &str, &str); 4] = [
+    (
+        "Nashr Review",
+        "Independent stories in four languages",
+        "© 2003–2026 Nashr Review. All rights reserved.",
+    ),
+    (
+        "مراجعة نشر",
+        "قصص مستقلة بأربع لغات",
+        "© ٢٠٠٣–٢٠٢٦ مراجعة نشر. جميع الحقوق محفوظة.",
+    ),
+    (
+        "نقد نشر",
+        "روایت‌های مستقل به چهار زبان",
+        "© ۲۰۰۳–۲۰۲۶ نقد نشر. همهٔ حقوق محفوظ است.",
+    ),
+    (
+        "Nashr Review",
+        "Histori të pavarura në katër gjuhë",
+        "© 2003–2026 Nashr Review. Të gjitha të drejtat të rezervuara.",
+    ),
+];
+
+/// The organisation elsewhere (the English edition's; the others fall
+/// back to them).
+pub const SOCIAL_LINKS: &str = r#"[{"network":"facebook","url":"https://www.facebook.com/nashr.example"},{"network":"twitter","url":"https://twitter.com/nashr_example"},{"network":"instagram","url":"https://www.instagram.com/nashr.example"},{"network":"youtube","url":"https://www.youtube.com/@nashr-example"}]"#;
+
 /// Menu name and the labels of Home, About Us and Contact us, by edition.
 pub const MENU: [(&str, &str, &str, &str); 4] = [
     ("Main menu", "Home", "About Us", "Contact us"),

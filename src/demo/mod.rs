@@ -282,7 +282,32 @@ impl<'c> Loader<'c> {
         self.media_posts()?;
         self.pages()?;
         self.menus()?;
+        self.site()?;
         self.library_extras()
+    }
+
+    /// The site's name, tagline and copyright line in every edition; the
+    /// social links and contact address in the default one only (the
+    /// others show its).
+    fn site(&mut self) -> Result<(), diesel::result::Error> {
+        for (e, (name, tagline, copyright)) in content::SITE.iter().enumerate() {
+            let default = e == EN;
+            repo::site::put(
+                self.conn,
+                &repo::site::SiteRow {
+                    edition_id: self.editions[e],
+                    name: Some(name.to_string()),
+                    tagline: Some(tagline.to_string()),
+                    copyright: Some(copyright.to_string()),
+                    logo_media_id: None,
+                    icon_media_id: None,
+                    social_links: default.then(|| content::SOCIAL_LINKS.to_string()),
+                    contact_email: default.then(|| "editors@nashr.example".to_string()),
+                    updated_at: self.now,
+                },
+            )?;
+        }
+        Ok(())
     }
 
     fn editions(&mut self) -> Result<(), diesel::result::Error> {

@@ -129,8 +129,9 @@ pub enum WxrError {
 }
 
 /// The channel's own fields passed on as [`Record::Site`].
-const SITE_FIELDS: [&str; 5] = [
+const SITE_FIELDS: [&str; 6] = [
     "title",
+    "description",
     "link",
     "language",
     "wp:base_site_url",

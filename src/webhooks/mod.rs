@@ -117,6 +117,10 @@ fn path(change: &ChangeRow) -> String {
             "/api/v1/editions/{}",
             change.edition.as_deref().unwrap_or_default()
         ),
+        "site" => format!(
+            "/api/v1/site?edition={}",
+            change.edition.as_deref().unwrap_or_default()
+        ),
         other => format!("/api/v1/{other}/{}", change.resource_id),
     }
 }
@@ -404,6 +408,7 @@ mod tests {
         }
         assert_eq!(event_type("comment", "received"), Some("comment.created"));
         assert_eq!(event_type("comment", "created"), Some("comment.approved"));
+        assert_eq!(event_type("site", "updated"), Some("site.updated"));
         assert_eq!(event_type("post", "went_live"), Some("post.published"));
         assert_eq!(event_type("post", "trashed"), Some("post.deleted"));
         assert_eq!(event_type("category", "updated"), Some("category.updated"));

@@ -185,6 +185,33 @@ async fn demo_menus_follow_the_organisations_site() {
         .collect();
     assert_eq!(media, ["Cartoons", "NewsPics", "Photo Gallery", "Videos"]);
 
+    // A header and a footer in every edition: the site's own name, and
+    // the default edition's social links.
+    for code in ["en", "ar", "fa", "sq"] {
+        let site = app.get_json(&format!("/api/v1/site?edition={code}")).await;
+        assert!(
+            site["name"].as_str().is_some_and(|n| !n.is_empty()),
+            "{site}"
+        );
+        assert!(site["copyright"]
+            .as_str()
+            .is_some_and(|c| c.starts_with('©')));
+        assert_eq!(site["social_links"].as_array().unwrap().len(), 4, "{code}");
+        let fallbacks = &site["fallbacks"];
+        match code {
+            "en" => assert_eq!(fallbacks, &serde_json::json!([])),
+            _ => assert_eq!(
+                fallbacks,
+                &serde_json::json!(["social_links", "contact_email"])
+            ),
+        }
+    }
+    let fa = app.get_json("/api/v1/site?edition=fa").await;
+    assert_eq!(
+        (&fa["name"], &fa["direction"]),
+        (&serde_json::json!("نقد نشر"), &serde_json::json!("rtl"))
+    );
+
     // Menus, like every list, cost the same whatever the page size.
     let one = app.get("/api/v1/menus?per_page=1").await.queries();
     let all = app.get("/api/v1/menus?per_page=100").await.queries();

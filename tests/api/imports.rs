@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nashr::import::wordpress::{self, Options, Report};
 use nashr::media::upload::Processed;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{seed, spawn_app, TestApp};
 
@@ -376,6 +376,13 @@ async fn the_wordpress_test_export_comes_in_whole_and_a_second_run_changes_nothi
     app.get_as("/api/v1/redirects?from=nowhere", &admin)
         .await
         .bad_parameter("from");
+
+    // The site's title and tagline name the edition's site.
+    let site = app.get_json("/api/v1/site?edition=en").await;
+    assert_eq!(
+        (&site["name"], &site["tagline"]),
+        (&json!("WPTest"), &json!("Just another WordPress site"))
+    );
 
     // Again: nothing is written, so nothing a reader sees changes.
     let list = "/api/v1/posts?edition=en&per_page=100";

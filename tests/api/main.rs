@@ -33,6 +33,7 @@ mod scopes;
 mod search;
 mod security;
 mod shaping;
+mod site;
 mod snapshots;
 mod startup;
 mod taxonomies;

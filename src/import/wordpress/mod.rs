@@ -238,6 +238,8 @@ pub fn import(
         now: domain::now(),
         source: String::new(),
         blog_path: String::new(),
+        site_name: None,
+        site_tagline: None,
         report: Report {
             dry_run: options.dry_run,
             ..Report::default()
@@ -415,6 +417,9 @@ struct Run<'a> {
     source: String,
     /// The path of the site's base URL (`/demo`), or empty.
     blog_path: String,
+    /// The site's title and tagline, for the edition's site settings.
+    site_name: Option<String>,
+    site_tagline: Option<String>,
     report: Report,
     /// Author login → user id.
     users: HashMap<String, i64>,
@@ -536,6 +541,12 @@ impl Run<'_> {
     }
 
     fn site(&mut self, field: &str, value: &str) {
+        let text = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        match field {
+            "title" if self.site_name.is_none() => self.site_name = text,
+            "description" if self.site_tagline.is_none() => self.site_tagline = text,
+            _ => {}
+        }
         let value = value.trim_end_matches('/');
         match field {
             "wp:base_blog_url" => self.source = value.to_string(),
@@ -1580,6 +1591,33 @@ impl Run<'_> {
             watch.record(conn, id, self.now)?;
         }
         self.write_menus(conn)?;
+        self.write_site(conn)
+    }
+
+    /// The site's title and tagline become the edition's name and tagline
+    /// where it has none yet (what an admin set stays).
+    fn write_site(&mut self, conn: &mut Conn) -> Result<(), ImportError> {
+        let set = repo::site::of_editions(conn, &[self.edition])?.pop();
+        let unset = |value: Option<&Option<String>>| value.is_none_or(Option::is_none);
+        let edit = crate::content::site::SiteEdit {
+            name: (unset(set.as_ref().map(|s| &s.name)) && self.site_name.is_some())
+                .then(|| self.site_name.clone()),
+            tagline: (unset(set.as_ref().map(|s| &s.tagline)) && self.site_tagline.is_some())
+                .then(|| self.site_tagline.clone()),
+            ..Default::default()
+        };
+        if edit.name.is_none() && edit.tagline.is_none() {
+            return Ok(());
+        }
+        let code = self.editions.code(self.edition).to_string();
+        if let Err(e) = crate::content::site::update(conn, &code, edit) {
+            self.report.problems.push(Problem {
+                kind: "site".into(),
+                id: 0,
+                title: self.site_name.clone().unwrap_or_default(),
+                reason: format!("its title and tagline were not kept: {}", e.summary()),
+            });
+        }
         Ok(())
     }
 
