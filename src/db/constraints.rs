@@ -135,6 +135,12 @@ pub const UNIQUES: &[Unique] = &[
         columns: &["from_path"],
         field: None,
     },
+    Unique {
+        name: "post_previews_token_hash_key",
+        table: "post_previews",
+        columns: &["token_hash"],
+        field: None,
+    },
 ];
 
 /// The constraint a unique violation broke: by the name PostgreSQL gives,

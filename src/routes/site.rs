@@ -13,6 +13,7 @@ use crate::domain::access::Scope;
 use crate::domain::Direction;
 use crate::error::{responses, ApiError};
 use crate::repo;
+use crate::repo::editions::{EditionRow, Editions};
 use crate::repo::site::SiteRow;
 use crate::routes::extract::ApiJson;
 use crate::routes::media::{media_views, MediaResponse};
@@ -126,6 +127,22 @@ impl From<UpdateSiteRequest> for SiteEdit {
     }
 }
 
+/// Edition `code`, or the default edition when `None`.
+fn edition_or_default<'a>(
+    editions: &'a Editions,
+    code: Option<&str>,
+) -> Result<&'a EditionRow, ApiError> {
+    match code {
+        Some(code) => edition_param(editions, code, "edition"),
+        None => editions
+            .0
+            .iter()
+            .find(|e| e.is_default)
+            .or(editions.0.first())
+            .ok_or_else(|| ApiError::not_found("no edition")),
+    }
+}
+
 /// The settings of edition `code` (the default edition's when `None`),
 /// with the default edition's values where it has none.
 fn site_view(
@@ -134,16 +151,8 @@ fn site_view(
     code: Option<&str>,
 ) -> Result<SiteResponse, ApiError> {
     let editions = repo::editions::all(conn)?;
-    let default = editions
-        .0
-        .iter()
-        .find(|e| e.is_default)
-        .or(editions.0.first());
-    let edition = match code {
-        Some(code) => edition_param(&editions, code, "edition")?,
-        None => default.ok_or_else(|| ApiError::not_found("no edition"))?,
-    };
-    let default = default.unwrap_or(edition);
+    let edition = edition_or_default(&editions, code)?;
+    let default = edition_or_default(&editions, None)?;
     let rows = repo::site::of_editions(conn, &[edition.id, default.id])?;
     let row_of = |id| rows.iter().find(|r| r.edition_id == id).cloned();
     let own = row_of(edition.id).unwrap_or_else(|| SiteRow::empty(edition.id, Default::default()));
@@ -274,15 +283,9 @@ pub async fn update_site(
     let view = db
         .run(move |conn| {
             let editions = repo::editions::all(conn)?;
-            let code = match &q.edition {
-                Some(code) => edition_param(&editions, code, "edition")?.code.clone(),
-                None => editions
-                    .0
-                    .iter()
-                    .find(|e| e.is_default)
-                    .map(|e| e.code.clone())
-                    .ok_or_else(|| ApiError::not_found("no edition"))?,
-            };
+            let code = edition_or_default(&editions, q.edition.as_deref())?
+                .code
+                .clone();
             site::update(conn, &code, body.into())?;
             site_view(conn, &state, Some(&code))
         })

@@ -966,25 +966,11 @@ pub async fn get_post(
     ApiQuery(q): ApiQuery<PostQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let fields = post_fields(q.fields.as_deref())?;
-    let includes = Includes::parse(q.include.as_deref())?;
-    let parts = Parts::for_request(&req);
-    let post = db
-        .run(move |conn| {
-            let row = repo::posts::find(conn, id)?;
-            let preview = q.preview.as_deref();
-            page_view(
-                conn,
-                &state,
-                row,
-                &viewer,
-                preview,
-                includes,
-                parts.as_ref(),
-            )
-        })
-        .await?;
-    Ok(post_reply(post, fields.as_ref()))
+    let shape = (q.fields, q.include, q.preview);
+    page_reply(&req, db, state, viewer, shape, move |conn| {
+        Ok(repo::posts::find(conn, id)?)
+    })
+    .await
 }
 
 /// One post by its slug within an edition (live, or visible to the token).
@@ -1011,15 +997,32 @@ pub async fn get_post_by_slug(
     ApiQuery(q): ApiQuery<PostBySlugQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let fields = post_fields(q.fields.as_deref())?;
-    let includes = Includes::parse(q.include.as_deref())?;
-    let parts = Parts::for_request(&req);
+    let shape = (q.fields, q.include, q.preview);
+    page_reply(&req, db, state, viewer, shape, move |conn| {
+        let editions = repo::editions::all(conn)?;
+        let edition = edition_param(&editions, &q.edition, "edition")?;
+        Ok(repo::posts::find_by_slug(conn, edition.id, &slug)?)
+    })
+    .await
+}
+
+/// The answer to a single post's request: the post `find` reads, as a
+/// page shows it ([`page_view`]), shaped by `(fields, include, preview)`.
+async fn page_reply(
+    req: &HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    (fields, include, preview): (Option<String>, Option<String>, Option<String>),
+    find: impl FnOnce(&mut Conn) -> Result<Option<PostRow>, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let fields = post_fields(fields.as_deref())?;
+    let includes = Includes::parse(include.as_deref())?;
+    let parts = Parts::for_request(req);
     let post = db
         .run(move |conn| {
-            let editions = repo::editions::all(conn)?;
-            let edition = edition_param(&editions, &q.edition, "edition")?;
-            let row = repo::posts::find_by_slug(conn, edition.id, &slug)?;
-            let preview = q.preview.as_deref();
+            let row = find(conn)?;
+            let preview = preview.as_deref();
             page_view(
                 conn,
                 &state,
