@@ -98,7 +98,7 @@ function frame(c: Chrome, alternates: Post["alternates"] = []): void {
   const code = c.edition.code;
   const w = words(code);
   document.documentElement.lang = code;
-  document.documentElement.dir = c.edition.direction;
+  document.documentElement.dir = c.site.direction;
   const editions = c.editions
     .map((e) => {
       const href = alternates.find((a) => a.hreflang === e.code)?.path ?? `/${e.code}/`;
