@@ -106,6 +106,20 @@ try {
   await ready();
   check((await text("article.post h1")) === older.title, `previous leads to ${older.title}`);
 
+  console.log("the author's page");
+  const writer = (await api(`/api/v1/posts/${older.id}?include=author`)).embedded?.author;
+  check(writer !== undefined && writer !== null, "the older post has an author");
+  {
+    await page.click(`article.post .meta a[href="${writer.path}"]`);
+    await ready();
+    check((await text("main h1")) === writer.display_name, `${writer.path}: ${writer.display_name}`);
+    check((await page.evaluate(() => document.documentElement.lang)) === "fa", "in the edition the reader was in");
+    const theirs = await api(`/api/v1/posts?author=${writer.id}&edition=fa&per_page=10`);
+    check((await page.locator("main article.summary").count()) === theirs.data.length, "their Persian posts");
+    await page.goBack();
+    await ready();
+  }
+
   console.log("the editions switch");
   await page.goBack();
   await ready();

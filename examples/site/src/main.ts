@@ -5,7 +5,8 @@
 //
 // Routes are the paths the API hands out: `/{edition}/` (the latest
 // posts), `/{edition}/{slug}` (an article or a page), `/{edition}/category/
-// {slug}`, `/{edition}/tag/{slug}` and `/{edition}/search?q=`.
+// {slug}`, `/{edition}/tag/{slug}`, `/{edition}/search?q=` and
+// `/author/{slug}` (in the edition the reader was last in).
 
 import createClient from "openapi-fetch";
 import type { components, paths } from "./nashr";
@@ -71,9 +72,15 @@ interface Chrome {
 
 const chromes = new Map<string, Chrome>();
 
+/** The edition the reader was last in, for pages without one (authors). */
+let lastEdition: string | undefined;
+
 async function chrome(code: string): Promise<Chrome> {
   const kept = chromes.get(code);
-  if (kept) return kept;
+  if (kept) {
+    lastEdition = code;
+    return kept;
+  }
   const [editions, site, menu, recent] = await Promise.all([
     api.GET("/api/v1/editions").then(ok),
     api.GET("/api/v1/site", { params: { query: { edition: code } } }).then(ok),
@@ -84,6 +91,7 @@ async function chrome(code: string): Promise<Chrome> {
   if (!edition) throw new ApiProblem({ type: "about:blank", title: "Not Found", status: 404, detail: `no edition ${code}` });
   const made: Chrome = { edition, editions: editions.data, site, menu: menu.data?.items ?? [], recent: recent.data };
   chromes.set(code, made);
+  lastEdition = code;
   return made;
 }
 
@@ -215,6 +223,20 @@ async function byTerm(kind: "category" | "tag", code: string, slug: string, page
   }
 }
 
+async function author(slug: string, page: number): Promise<void> {
+  const code = lastEdition ?? (await defaultEdition());
+  const c = await chrome(code);
+  frame(c);
+  const profile = ok(await api.GET("/api/v1/authors/by-slug/{slug}", { params: { path: { slug } } }));
+  await postList(c, profile.display_name, { author: String(profile.id) }, page);
+  if (profile.bio) element("main").querySelector("h1")?.insertAdjacentHTML("afterend", `<p class="bio">${esc(profile.bio)}</p>`);
+}
+
+async function defaultEdition(): Promise<string> {
+  const editions = ok(await api.GET("/api/v1/editions"));
+  return (editions.data.find((e) => e.is_default) ?? editions.data[0])?.code ?? "en";
+}
+
 function notFound(code: string): void {
   element("main").innerHTML = `<h1>404</h1><p>${esc(words(code).missing)}</p>`;
 }
@@ -225,11 +247,12 @@ async function route(url: URL): Promise<void> {
   const page = Math.max(1, Number(url.searchParams.get("page") ?? "1") || 1);
   const [code, first, second] = parts;
   if (code === undefined) {
-    const editions = ok(await api.GET("/api/v1/editions"));
-    const home = editions.data.find((e) => e.is_default) ?? editions.data[0];
-    return go(`/${home?.code ?? "en"}/`, true);
+    return go(`/${await defaultEdition()}/`, true);
   }
   try {
+    if (code === "author" && first !== undefined) {
+      return await author(first, page);
+    }
     if (first === undefined) {
       const c = await chrome(code);
       frame(c);
@@ -252,7 +275,7 @@ async function route(url: URL): Promise<void> {
     notFound(code);
   } catch (e) {
     if (e instanceof ApiProblem && e.problem.status === 404) {
-      const c = await chrome(code).catch(() => undefined);
+      const c = await chrome(lastEdition ?? code).catch(() => undefined);
       if (c) frame(c);
       return notFound(code);
     }
