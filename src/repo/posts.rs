@@ -575,8 +575,9 @@ pub fn find_live_by_slug(
 pub type NeighbourRow = (i64, String, String, Option<NaiveDateTime>);
 
 /// The live posts of `edition_id` and `kind` next to `(at, id)` by
-/// publication time: the next older one and the next newer one (through
-/// the index `posts_edition_listing`).
+/// publication time: the next older one and the next newer one. Each is a
+/// range read of the index `posts_edition_listing` from `at` (posts at the
+/// very same time are ordered by id; a few are read past to skip them).
 pub fn neighbours(
     conn: &mut Conn,
     edition_id: i64,
@@ -584,34 +585,32 @@ pub fn neighbours(
     (at, id): (NaiveDateTime, i64),
     now: NaiveDateTime,
 ) -> QueryResult<(Option<NeighbourRow>, Option<NeighbourRow>)> {
+    const TIES: i64 = 16;
     let columns = (posts::id, posts::slug, posts::title, posts::published_at);
-    let older = with_conn!(conn, c => posts::table
+    let older: Vec<NeighbourRow> = with_conn!(conn, c => posts::table
         .filter(posts::edition_id.eq(edition_id))
         .filter(posts::kind.eq(kind))
+        .filter(posts::published_at.le(at))
         .filter(live!(now))
-        .filter(
-            posts::published_at
-                .lt(at)
-                .or(posts::published_at.eq(at).and(posts::id.lt(id))),
-        )
         .order((posts::published_at.desc(), posts::id.desc()))
         .select(columns)
-        .first(c)
-        .optional())?;
-    let newer = with_conn!(conn, c => posts::table
+        .limit(TIES)
+        .load(c))?;
+    let newer: Vec<NeighbourRow> = with_conn!(conn, c => posts::table
         .filter(posts::edition_id.eq(edition_id))
         .filter(posts::kind.eq(kind))
+        .filter(posts::published_at.ge(at))
         .filter(live!(now))
-        .filter(
-            posts::published_at
-                .gt(at)
-                .or(posts::published_at.eq(at).and(posts::id.gt(id))),
-        )
         .order((posts::published_at.asc(), posts::id.asc()))
         .select(columns)
-        .first(c)
-        .optional())?;
-    Ok((older, newer))
+        .limit(TIES)
+        .load(c))?;
+    let before = |n: &NeighbourRow| n.3.is_some_and(|t| t < at) || n.0 < id;
+    let after = |n: &NeighbourRow| n.3.is_some_and(|t| t > at) || n.0 > id;
+    Ok((
+        older.into_iter().find(before),
+        newer.into_iter().find(after),
+    ))
 }
 
 /// Live members of the given translation groups.
