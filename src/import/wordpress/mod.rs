@@ -1598,12 +1598,16 @@ impl Run<'_> {
     /// where it has none yet (what an admin set stays).
     fn write_site(&mut self, conn: &mut Conn) -> Result<(), ImportError> {
         let set = repo::site::of_editions(conn, &[self.edition])?.pop();
-        let unset = |value: Option<&Option<String>>| value.is_none_or(Option::is_none);
+        let (name, tagline) = set.map_or((None, None), |s| (s.name, s.tagline));
         let edit = crate::content::site::SiteEdit {
-            name: (unset(set.as_ref().map(|s| &s.name)) && self.site_name.is_some())
-                .then(|| self.site_name.clone()),
-            tagline: (unset(set.as_ref().map(|s| &s.tagline)) && self.site_tagline.is_some())
-                .then(|| self.site_tagline.clone()),
+            name: name
+                .is_none()
+                .then(|| self.site_name.clone())
+                .filter(Option::is_some),
+            tagline: tagline
+                .is_none()
+                .then(|| self.site_tagline.clone())
+                .filter(Option::is_some),
             ..Default::default()
         };
         if edit.name.is_none() && edit.tagline.is_none() {
