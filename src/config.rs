@@ -105,8 +105,10 @@ pub struct Settings {
     #[arg(long, env = "NASHR_SITE_URL")]
     pub site_url: Option<String>,
 
-    /// Largest number of database connections per instance.
-    #[arg(long, env = "NASHR_DB_POOL_SIZE", default_value_t = 10)]
+    /// Largest number of database connections per instance, and of threads
+    /// running queries (default: two per CPU core, at least 4; more only
+    /// adds threads taking turns on the same cores).
+    #[arg(long, env = "NASHR_DB_POOL_SIZE", default_value_t = default_pool_size())]
     pub db_pool_size: u32,
 
     /// HTTP worker threads (default: one per CPU core).
@@ -171,8 +173,9 @@ pub struct Settings {
     pub response_cache_mb: usize,
 
     /// Memory for the parts public responses are built from (each live
-    /// post's public view), in MiB, reused by every response that shows
-    /// the post until a change names it; 0 turns it off.
+    /// post's public view, the categories' views, the editions), in MiB,
+    /// reused by every response that shows them until a change names
+    /// them; 0 turns it off.
     #[arg(long, env = "NASHR_VIEW_CACHE_MB", default_value_t = 32)]
     pub view_cache_mb: usize,
 
@@ -406,4 +409,10 @@ mod tests {
             .collect();
         assert!(missing.is_empty(), ".env.example lacks {missing:?}");
     }
+}
+
+/// Two database connections per CPU core, at least 4.
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
 }

@@ -28,14 +28,18 @@ pub mod users;
 pub mod webhooks;
 pub mod writes;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+use crate::caching::Parts;
+use crate::db::Conn;
 use crate::error::ApiError;
+use crate::repo;
 use crate::repo::editions::{EditionRow, Editions};
 use crate::repo::TranslationRow;
 
@@ -174,6 +178,22 @@ pub struct BySlugQuery {
     /// Edition code: slugs are unique within an edition.
     #[param(min_length = 1)]
     pub edition: String,
+}
+
+/// Every edition. A public read keeps them across answers (see [`Parts`])
+/// until an edition changes, one query fewer for each; other reads load
+/// them.
+pub fn editions_of(conn: &mut Conn, parts: Option<&Parts>) -> Result<Arc<Editions>, ApiError> {
+    if let Some(kept) = parts.and_then(|p| p.get::<Editions>("editions", 0)) {
+        return Ok(kept);
+    }
+    let editions = Arc::new(repo::editions::all(conn)?);
+    if let Some(parts) = parts {
+        let size = editions.0.len() * 512;
+        let keys = BTreeSet::from(["editions".to_string()]);
+        parts.put("editions", 0, editions.clone(), keys, size);
+    }
+    Ok(editions)
 }
 
 /// The edition id a list is narrowed to by its `edition` parameter, if any.

@@ -685,3 +685,173 @@ async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
     std::thread::sleep(Duration::from_millis(1300));
     assert_eq!(total("/api/v1/posts?edition=en").await, 3);
 }
+
+/// With whole responses not kept, a category tree is built from every
+/// category's kept view (no query beyond the change log's), and a single
+/// post from its kept view with its kept neighbours; a change drops them
+/// on every instance: a category renamed, added or moved, a post
+/// published in it or going live at its time (its count), a neighbour
+/// published between two posts or retitled.
+#[actix_web::test]
+async fn kept_trees_and_neighbours_follow_every_change_on_every_instance() {
+    let app = crate::helpers::spawn_with(|s| s.response_cache_mb = 0).await;
+    let admin = app.admin().await;
+    let site = build_site(&app, &admin).await;
+    let other = app.second_instance().await;
+    let read = |path: String| {
+        let client = app.client.clone();
+        let base = other.clone();
+        async move {
+            let res = client.get(format!("{base}{path}")).send().await.unwrap();
+            Reply::read(res).await.unwrap()
+        }
+    };
+    let tree_path = || "/api/v1/categories?tree=true&edition=en".to_string();
+    let first = read(tree_path()).await;
+    let again = read(tree_path()).await;
+    assert_eq!(first.expect(200), again.expect(200));
+    assert!(
+        again.queries() < first.queries(),
+        "the second tree is built from kept views: {} then {} queries",
+        first.queries(),
+        again.queries()
+    );
+    // Another edition's tree, and the whole tree, from the same views.
+    let fa = read("/api/v1/categories?tree=true&edition=fa".into()).await;
+    assert_eq!(fa.expect(200)["data"][0]["name"], "Sport");
+    assert!(fa.queries() <= again.queries());
+    let news = |tree: &Value| {
+        tree["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == site.news)
+            .cloned()
+            .expect("News is a root")
+    };
+    assert_eq!(news(&again.json())["post_count"], 1);
+    assert_eq!(news(&again.json())["children"], json!([]));
+
+    // Renamed, and a subcategory added, through the first instance.
+    app.patch_as(
+        &format!("/api/v1/categories/{}", site.news),
+        &admin,
+        json!({"name": "World"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let europe = app
+        .post_as(
+            "/api/v1/categories",
+            &admin,
+            json!({"edition": "en", "name": "Europe", "parent": site.news}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let tree = read(tree_path()).await.expect(200);
+    assert_eq!(news(&tree)["name"], "World");
+    assert_eq!(news(&tree)["children"][0]["id"], europe);
+    assert_eq!(news(&tree)["children"][0]["children"], json!([]));
+    // Exactly what the tree is built from the database (a reader with a
+    // token keeps nothing).
+    let fresh = app.get_as(&tree_path(), &admin).await.expect(200);
+    assert_eq!(tree["data"], fresh["data"]);
+
+    // A post published in it counts at once; a scheduled one at its time.
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "en", "title": "Epsilon", "status": "published",
+               "categories": [site.news]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 2);
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1200);
+    app.post_as(
+        "/api/v1/posts",
+        &admin,
+        json!({"edition": "en", "title": "Zeta", "status": "scheduled",
+               "published_at": at.to_rfc3339(), "categories": [site.news]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 2);
+    std::thread::sleep(Duration::from_millis(1300));
+    assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 3);
+
+    // Moved to the top level.
+    app.patch_as(
+        &format!("/api/v1/categories/{europe}"),
+        &admin,
+        json!({"parent": null}),
+        None,
+    )
+    .await
+    .expect(200);
+    let tree = read(tree_path()).await.expect(200);
+    assert_eq!(news(&tree)["children"], json!([]));
+    assert!(tree["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == europe));
+
+    // Neighbours: kept with c's view (the oldest English post, whose
+    // `next` is a), read once more from memory.
+    let c_path = format!("/api/v1/posts/{}", site.c);
+    let c = read(c_path.clone()).await;
+    let c_again = read(c_path.clone()).await;
+    assert_eq!(c.expect(200), c_again.expect(200));
+    assert!(
+        c_again.queries() < c.queries(),
+        "neighbours kept: {} then {} queries",
+        c.queries(),
+        c_again.queries()
+    );
+    assert_eq!(c_again.json()["previous"], Value::Null);
+    assert_eq!(c_again.json()["next"]["id"], site.a);
+    // Its neighbour retitled: the link's title changes.
+    app.patch_as(
+        &format!("/api/v1/posts/{}", site.a),
+        &admin,
+        json!({"title": "Alpha, retitled"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let c = read(c_path.clone()).await.expect(200);
+    assert_eq!(c["next"]["title"], "Alpha, retitled");
+    // A post published with an earlier date: c's `previous` is the new one.
+    let before = chrono::DateTime::parse_from_rfc3339(c["published_at"].as_str().unwrap()).unwrap()
+        - chrono::Duration::hours(1);
+    let older = app
+        .post_as(
+            "/api/v1/posts",
+            &admin,
+            json!({"edition": "en", "title": "Older", "status": "published",
+                   "published_at": before.to_rfc3339()}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let c = read(c_path.clone()).await.expect(200);
+    assert_eq!(c["previous"]["id"], older);
+    assert_eq!(c["previous"]["title"], "Older");
+    // Unpublished again: none before c.
+    app.patch_as(
+        &format!("/api/v1/posts/{older}"),
+        &admin,
+        json!({"status": "draft"}),
+        None,
+    )
+    .await
+    .expect(200);
+    let c = read(c_path).await.expect(200);
+    assert_eq!(c["previous"], Value::Null);
+    assert_eq!(c["next"]["id"], site.a);
+}

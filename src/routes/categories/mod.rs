@@ -1,4 +1,5 @@
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 pub mod write;
 
@@ -7,6 +8,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::caching::{self, Named, Parts};
 use crate::db::Conn;
 use crate::domain::{self, paths};
 use crate::error::{responses, ApiError};
@@ -16,10 +18,10 @@ use crate::repo::counts::Counted;
 use crate::repo::editions::Editions;
 use crate::routes::extract::etag;
 use crate::routes::extract::NoParams;
-use crate::routes::pagination::{list_query, Cursor, ListResponse, PageRequest};
+use crate::routes::pagination::{list_query, ListResponse, PageRequest, WriteJson};
 use crate::routes::{
-    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, BySlugQuery, Db,
-    TranslationIndex, TranslationRef,
+    edition_filter, edition_param, editions_of, found, groups_of, ApiQuery, AppState, BySlugQuery,
+    Db, TranslationIndex, TranslationRef,
 };
 
 /// A category; categories nest under a parent in the same edition.
@@ -110,29 +112,6 @@ fn in_order(
     rows.iter().filter_map(|c| views.remove(&c.id)).collect()
 }
 
-/// Nests `views` under their parents, starting from `roots`.
-fn tree(
-    roots: &[i64],
-    all: &[CategoryRow],
-    views: &mut HashMap<i64, CategoryResponse>,
-) -> Vec<CategoryResponse> {
-    roots
-        .iter()
-        .filter_map(|id| {
-            let child_ids: Vec<i64> = all
-                .iter()
-                .filter(|c| c.parent_id == Some(*id))
-                .map(|c| c.id)
-                .collect();
-            let children = tree(&child_ids, all, views);
-            views.remove(id).map(|mut v| {
-                v.children = Some(children);
-                v
-            })
-        })
-        .collect()
-}
-
 list_query! {
     pub struct CategoryListQuery {
         /// Only categories of this edition (code).
@@ -174,27 +153,17 @@ pub async fn list_categories(
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page_request()?;
     let request = page.clone();
+    if q.tree == Some(true) {
+        return tree_reply(&req, db, &state, q, page).await;
+    }
     let (data, total, next) = db
         .run(move |conn| {
             let now = domain::now();
             let editions = repo::editions::all(conn)?;
             let edition_id = edition_filter(&editions, q.edition.as_deref())?;
-            let parent = match q.parent {
-                None => None,
-                Some(0) => Some(None),
-                Some(id) if id < 0 => {
-                    return Err(ApiError::query("parent", "must not be negative"))
-                }
-                Some(id) => {
-                    if repo::categories::find(conn, id)?.is_none() {
-                        return Err(ApiError::no_such("parent", format!("no category {id}")));
-                    }
-                    Some(Some(id))
-                }
-            };
-            if q.tree == Some(true) {
-                return category_tree(conn, &editions, edition_id, parent.flatten(), page, now);
-            }
+            let parent = parent_filter(q.parent, |id| {
+                Ok(repo::categories::find(conn, id)?.is_some())
+            })?;
             let filter = CategoryFilter { edition_id, parent };
             let sort = q.sort.unwrap_or_default();
             let window = page.window(sort.name(), &sort.category_keys().0)?;
@@ -209,29 +178,189 @@ pub async fn list_categories(
     Ok(ListResponse::new(&req, &state.public_url, data, total, request, next).respond())
 }
 
-fn category_tree(
-    conn: &mut Conn,
-    editions: &Editions,
-    edition_id: Option<i64>,
+/// The `parent` filter: `None` (any), `Some(None)` (top level, `0`) or
+/// `Some(Some(id))` of a category that `exists`.
+fn parent_filter(
     parent: Option<i64>,
+    exists: impl FnOnce(i64) -> Result<bool, ApiError>,
+) -> Result<Option<Option<i64>>, ApiError> {
+    match parent {
+        None => Ok(None),
+        Some(0) => Ok(Some(None)),
+        Some(id) if id < 0 => Err(ApiError::query("parent", "must not be negative")),
+        Some(id) if exists(id)? => Ok(Some(Some(id))),
+        Some(id) => Err(ApiError::no_such("parent", format!("no category {id}"))),
+    }
+}
+
+/// Every edition's categories as the public sees them, with each one's
+/// JSON: kept across public reads ([`Parts`]) until a change names a
+/// category (`category-N`, `categories`), a count (`category-N-posts`) or
+/// an edition, so that a tree built anew reads nothing and joins kept
+/// bytes.
+pub struct EveryCategory {
+    /// Every edition's rows, in the editors' order.
+    rows: Vec<CategoryRow>,
+    /// Each category's view (without `children`), as JSON, with the
+    /// surrogate keys it names.
+    shown: HashMap<i64, Shown>,
+}
+
+struct Shown {
+    view: CategoryResponse,
+    json: Box<str>,
+    names: BTreeSet<String>,
+}
+
+impl EveryCategory {
+    fn read(
+        conn: &mut Conn,
+        editions: &Editions,
+        parts: Option<&Parts>,
+        now: NaiveDateTime,
+    ) -> Result<Arc<EveryCategory>, ApiError> {
+        if let Some(kept) = parts.and_then(|p| p.get::<EveryCategory>("categories", 0)) {
+            return Ok(kept);
+        }
+        let rows = repo::categories::all(conn, None)?;
+        let shown = category_views(conn, editions, &rows, Some(&rows), now)?
+            .into_iter()
+            .map(|(id, view)| {
+                let json = serde_json::to_string(&view).expect("a category is JSON");
+                let names = caching::item_keys("category", json.as_bytes());
+                let json = json.into_boxed_str();
+                (id, Shown { view, json, names })
+            })
+            .collect();
+        let every = Arc::new(EveryCategory { rows, shown });
+        if let Some(parts) = parts {
+            let mut keys = BTreeSet::from(["categories".to_string(), "editions".to_string()]);
+            for c in &every.rows {
+                keys.insert(format!("category-{}", c.id));
+                keys.insert(format!("category-{}-posts", c.id));
+            }
+            let size = every.shown.values().map(|s| 3 * s.json.len() + 256).sum();
+            parts.put("categories", 0, every.clone(), keys, size);
+        }
+        Ok(every)
+    }
+
+    /// `roots` with their subcategories, nested.
+    fn tree(self: &Arc<Self>, roots: &[i64]) -> Vec<ShownCategory> {
+        roots
+            .iter()
+            .filter(|id| self.shown.contains_key(id))
+            .map(|id| {
+                let children: Vec<i64> = self
+                    .rows
+                    .iter()
+                    .filter(|c| c.parent_id == Some(*id))
+                    .map(|c| c.id)
+                    .collect();
+                ShownCategory {
+                    every: self.clone(),
+                    id: *id,
+                    children: self.tree(&children),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A category of a tree as one answer shows it: its kept JSON, with its
+/// subcategories under `children`.
+pub struct ShownCategory {
+    every: Arc<EveryCategory>,
+    id: i64,
+    children: Vec<ShownCategory>,
+}
+
+impl ShownCategory {
+    fn shown(&self) -> &Shown {
+        &self.every.shown[&self.id]
+    }
+
+    /// The surrogate keys the JSON of `categories` names.
+    fn names(categories: &[ShownCategory], names: &mut BTreeSet<String>) {
+        for c in categories {
+            names.extend(c.shown().names.iter().cloned());
+            ShownCategory::names(&c.children, names);
+        }
+    }
+}
+
+impl WriteJson for ShownCategory {
+    /// The view's JSON with `children` written before its closing brace:
+    /// the same bytes serde writes for the [`CategoryResponse`] (where
+    /// `children` is the last field).
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let json = self.shown().json.as_bytes();
+        out.extend_from_slice(&json[..json.len() - 1]);
+        out.extend_from_slice(b",\"children\":[");
+        for (i, child) in self.children.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            child.write_json(out);
+        }
+        out.extend_from_slice(b"]}");
+    }
+}
+
+impl Serialize for ShownCategory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn response(c: &ShownCategory) -> CategoryResponse {
+            CategoryResponse {
+                children: Some(c.children.iter().map(response).collect()),
+                ..c.shown().view.clone()
+            }
+        }
+        response(self).serialize(serializer)
+    }
+}
+
+/// The nested tree of categories (of an edition, or under `parent`): a
+/// page of top-level categories (or of `parent`'s children), each with
+/// its subcategories.
+async fn tree_reply(
+    req: &HttpRequest,
+    db: Db,
+    state: &AppState,
+    q: CategoryListQuery,
     page: PageRequest,
-    now: NaiveDateTime,
-) -> Result<(Vec<CategoryResponse>, i64, Option<Cursor>), ApiError> {
-    // Every edition's, where the translations are too.
-    let every = repo::categories::all(conn, None)?;
-    let all: Vec<CategoryRow> = every
-        .iter()
-        .filter(|c| edition_id.is_none_or(|id| c.edition_id == id))
-        .cloned()
-        .collect();
-    let roots: Vec<&CategoryRow> = all.iter().filter(|c| c.parent_id == parent).collect();
-    let sort = TermSort::Position;
-    let (roots, total, next) = page.in_memory("tree", roots, false, |c| {
-        (sort.values(Some(c.position), &c.name, &c.slug), c.id)
-    })?;
-    let page_roots: Vec<i64> = roots.iter().map(|c| c.id).collect();
-    let mut views = category_views(conn, editions, &all, Some(&every), now)?;
-    Ok((tree(&page_roots, &all, &mut views), total, next))
+) -> Result<HttpResponse, ApiError> {
+    let request = page.clone();
+    let parts = Parts::for_request(req);
+    let (data, total, next) = db
+        .run(move |conn| {
+            let now = domain::now();
+            let editions = editions_of(conn, parts.as_ref())?;
+            let edition_id = edition_filter(&editions, q.edition.as_deref())?;
+            let every = EveryCategory::read(conn, &editions, parts.as_ref(), now)?;
+            let parent = parent_filter(q.parent, |id| Ok(every.rows.iter().any(|c| c.id == id)))?;
+            let roots: Vec<&CategoryRow> = every
+                .rows
+                .iter()
+                .filter(|c| edition_id.is_none_or(|id| c.edition_id == id))
+                .filter(|c| c.parent_id == parent.flatten())
+                .collect();
+            let sort = TermSort::Position;
+            let (roots, total, next) = page.in_memory("tree", roots, false, |c| {
+                (sort.values(Some(c.position), &c.name, &c.slug), c.id)
+            })?;
+            let roots: Vec<i64> = roots.iter().map(|c| c.id).collect();
+            Ok((every.tree(&roots), total, next))
+        })
+        .await?;
+    let mut names = BTreeSet::new();
+    ShownCategory::names(&data, &mut names);
+    let mut res =
+        ListResponse::new(req, &state.public_url, data, total, request, next).respond_written(None);
+    res.extensions_mut().insert(Named {
+        list: true,
+        items: names,
+    });
+    Ok(res)
 }
 
 pub fn single(

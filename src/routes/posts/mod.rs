@@ -29,7 +29,7 @@ use crate::routes::media::{media_views, MediaResponse};
 use crate::routes::pagination::{list_query, ListResponse, WriteJson};
 use crate::routes::principal::Viewer;
 use crate::routes::{
-    edition_filter, edition_param, found, groups_of, ApiQuery, AppState, Db, TermRef,
+    edition_filter, edition_param, editions_of, found, groups_of, ApiQuery, AppState, Db, TermRef,
     TranslationIndex, TranslationRef,
 };
 use embed::Includes;
@@ -732,7 +732,7 @@ pub async fn list_posts(
     let (data, total, estimate, next) = db
         .run(move |conn| {
             let now = domain::now();
-            let editions = repo::editions::all(conn)?;
+            let editions = editions_of(conn, parts.as_ref())?;
             let filter = post_filter(conn, &editions, &q, now, visibility)?;
             let by_relevance = sort == PostSort::Relevance && filter.search.is_some();
             let window = if by_relevance {
@@ -881,7 +881,7 @@ fn show_one(
     parts: Option<&Parts>,
 ) -> Result<ShownPost, ApiError> {
     let now = domain::now();
-    let editions = repo::editions::all(conn)?;
+    let editions = editions_of(conn, parts)?;
     let showing = Showing {
         editions: &editions,
         state,
@@ -929,15 +929,17 @@ fn page_view(
     let Some((edition_id, kind, published_at, id)) = place else {
         return Ok(post);
     };
-    // A post not published yet sits where it would if published now.
-    let at = published_at.unwrap_or(now);
-    let (older, newer) = repo::posts::neighbours(conn, edition_id, &kind, (at, id), now)?;
     let edition = post.view().edition.clone();
-    let link = |n| PostLink::new(&edition, n);
-    post.neighbours = Some(Neighbours {
-        previous: older.map(link),
-        next: newer.map(link),
-    });
+    post.with_neighbours(|| {
+        // A post not published yet sits where it would if published now.
+        let at = published_at.unwrap_or(now);
+        let (older, newer) = repo::posts::neighbours(conn, edition_id, &kind, (at, id), now)?;
+        let link = |n| PostLink::new(&edition, n);
+        Ok::<_, ApiError>(Neighbours {
+            previous: older.map(link),
+            next: newer.map(link),
+        })
+    })?;
     Ok(post)
 }
 
@@ -967,7 +969,7 @@ pub async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let shape = (q.fields, q.include, q.preview);
-    page_reply(&req, db, state, viewer, shape, move |conn| {
+    page_reply(&req, db, state, viewer, shape, move |conn, _| {
         Ok(repo::posts::find(conn, id)?)
     })
     .await
@@ -998,8 +1000,8 @@ pub async fn get_post_by_slug(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let shape = (q.fields, q.include, q.preview);
-    page_reply(&req, db, state, viewer, shape, move |conn| {
-        let editions = repo::editions::all(conn)?;
+    page_reply(&req, db, state, viewer, shape, move |conn, parts| {
+        let editions = editions_of(conn, parts)?;
         let edition = edition_param(&editions, &q.edition, "edition")?;
         Ok(repo::posts::find_by_slug(conn, edition.id, &slug)?)
     })
@@ -1014,14 +1016,14 @@ async fn page_reply(
     state: web::Data<AppState>,
     viewer: Viewer,
     (fields, include, preview): (Option<String>, Option<String>, Option<String>),
-    find: impl FnOnce(&mut Conn) -> Result<Option<PostRow>, ApiError> + Send + 'static,
+    find: impl FnOnce(&mut Conn, Option<&Parts>) -> Result<Option<PostRow>, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let fields = post_fields(fields.as_deref())?;
     let includes = Includes::parse(include.as_deref())?;
     let parts = Parts::for_request(req);
     let post = db
         .run(move |conn| {
-            let row = find(conn)?;
+            let row = find(conn, parts.as_ref())?;
             let preview = preview.as_deref();
             page_view(
                 conn,

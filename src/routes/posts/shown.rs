@@ -8,7 +8,7 @@
 //! the miss path of a list costs about what copying it costs.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -44,6 +44,11 @@ pub struct Kept {
     json: Box<str>,
     /// The surrogate keys `json` names, for a view kept across answers.
     names: Option<BTreeSet<String>>,
+    /// The post's neighbours, once a single post's answer has read them
+    /// (kept views only). Kept as long as the view: every change that
+    /// moves a post's neighbours names the post (`post-N`), which drops
+    /// its kept view, and with it these.
+    neighbours: OnceLock<Neighbours>,
 }
 
 impl Kept {
@@ -56,6 +61,7 @@ impl Kept {
             view,
             names: kept.then(|| caching::item_keys("post", json.as_bytes())),
             json,
+            neighbours: OnceLock::new(),
         }
     }
 
@@ -105,6 +111,26 @@ impl ShownPost {
     /// The revision of the post the view shows.
     pub fn revision(&self) -> i32 {
         self.kept.revision
+    }
+
+    /// Gives the post its neighbours: those kept with its view, or those
+    /// `read` reads, kept with the view if it is kept across answers.
+    pub fn with_neighbours<E>(
+        &mut self,
+        read: impl FnOnce() -> Result<Neighbours, E>,
+    ) -> Result<(), E> {
+        let neighbours = match self.kept.neighbours.get() {
+            Some(kept) => kept.clone(),
+            None => {
+                let read = read()?;
+                if self.kept.names.is_some() {
+                    let _ = self.kept.neighbours.set(read.clone());
+                }
+                read
+            }
+        };
+        self.neighbours = Some(neighbours);
+        Ok(())
     }
 
     /// What `posts` name as a response (`list`, or one item), when each
