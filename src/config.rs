@@ -394,6 +394,12 @@ impl StoreSettings {
     }
 }
 
+/// Two database connections per CPU core, at least 4.
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -409,10 +415,4 @@ mod tests {
             .collect();
         assert!(missing.is_empty(), ".env.example lacks {missing:?}");
     }
-}
-
-/// Two database connections per CPU core, at least 4.
-fn default_pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
 }
