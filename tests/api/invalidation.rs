@@ -573,6 +573,41 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
     );
 }
 
+/// The small site served with whole responses not kept (parts are), and
+/// the address of a second instance on its database.
+struct Unkept {
+    app: TestApp,
+    admin: String,
+    site: Site,
+    other: String,
+}
+
+impl Unkept {
+    async fn new() -> Unkept {
+        let app = crate::helpers::spawn_with(|s| s.response_cache_mb = 0).await;
+        let admin = app.admin().await;
+        let site = build_site(&app, &admin).await;
+        let other = app.second_instance().await;
+        Unkept {
+            app,
+            admin,
+            site,
+            other,
+        }
+    }
+}
+
+/// `path` read from the instance at `base`, without a token.
+async fn read_from(app: &TestApp, base: &str, path: String) -> Reply {
+    let res = app
+        .client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap();
+    Reply::read(res).await.unwrap()
+}
+
 /// With whole responses not kept, each response is built anew, from the
 /// posts' views where they are kept: another page or filter showing the
 /// same posts reuses them (fewer queries), and a change drops the views
@@ -580,18 +615,13 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
 /// one.
 #[actix_web::test]
 async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
-    let app = crate::helpers::spawn_with(|s| s.response_cache_mb = 0).await;
-    let admin = app.admin().await;
-    let site = build_site(&app, &admin).await;
-    let other = app.second_instance().await;
-    let read = |path: String| {
-        let client = app.client.clone();
-        let base = other.clone();
-        async move {
-            let res = client.get(format!("{base}{path}")).send().await.unwrap();
-            Reply::read(res).await.unwrap()
-        }
-    };
+    let Unkept {
+        app,
+        admin,
+        site,
+        other,
+    } = Unkept::new().await;
+    let read = |path: String| read_from(&app, &other, path);
     let first = read("/api/v1/posts?per_page=10".into()).await;
     first.expect(200);
     let again = read("/api/v1/posts?per_page=10&sort=-published_at".into()).await;
@@ -691,21 +721,16 @@ async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
 /// post from its kept view with its kept neighbours; a change drops them
 /// on every instance: a category renamed, added or moved, a post
 /// published in it or going live at its time (its count), a neighbour
-/// published between two posts or retitled.
+/// retitled, a post published before the first one and unpublished.
 #[actix_web::test]
 async fn kept_trees_and_neighbours_follow_every_change_on_every_instance() {
-    let app = crate::helpers::spawn_with(|s| s.response_cache_mb = 0).await;
-    let admin = app.admin().await;
-    let site = build_site(&app, &admin).await;
-    let other = app.second_instance().await;
-    let read = |path: String| {
-        let client = app.client.clone();
-        let base = other.clone();
-        async move {
-            let res = client.get(format!("{base}{path}")).send().await.unwrap();
-            Reply::read(res).await.unwrap()
-        }
-    };
+    let Unkept {
+        app,
+        admin,
+        site,
+        other,
+    } = Unkept::new().await;
+    let read = |path: String| read_from(&app, &other, path);
     let tree_path = || "/api/v1/categories?tree=true&edition=en".to_string();
     let first = read(tree_path()).await;
     let again = read(tree_path()).await;
