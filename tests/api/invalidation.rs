@@ -551,15 +551,13 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
 
     // A scheduled post: nothing until its time; then the lists and its
     // category, with no write to announce it.
-    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
-    app.post_as(
-        "/api/v1/posts",
+    schedule(
+        &app,
         &admin,
-        json!({"edition": "fa", "title": "Gamma", "status": "scheduled",
-               "published_at": at.to_rfc3339(), "categories": [site.sport]}),
+        json!({"edition": "fa", "title": "Gamma", "categories": [site.sport]}),
+        1500,
     )
-    .await
-    .expect(201);
+    .await;
     let o = reader.after_change().await;
     check("scheduled", &o, &[], &everything);
     std::thread::sleep(Duration::from_millis(1700));
@@ -571,6 +569,14 @@ async fn a_change_drops_what_shows_it_on_every_instance_and_nothing_else() {
         &["list", "sport", "b"],
         &["a", "c", "tags", "picture", "menu", "editions"],
     );
+}
+
+/// Schedules the post `body` describes to go live `ms` from now.
+async fn schedule(app: &TestApp, admin: &str, mut body: Value, ms: i64) {
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(ms);
+    body["status"] = json!("scheduled");
+    body["published_at"] = json!(at.to_rfc3339());
+    app.post_as("/api/v1/posts", admin, body).await.expect(201);
 }
 
 /// The small site served with whole responses not kept (parts are), and
@@ -702,15 +708,13 @@ async fn responses_built_anew_reuse_post_views_until_a_change_names_them() {
         .await
         .expect_no_content();
     assert_eq!(total("/api/v1/posts?edition=en").await, 2);
-    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1200);
-    app.post_as(
-        "/api/v1/posts",
+    schedule(
+        &app,
         &admin,
-        json!({"edition": "en", "title": "Delta", "status": "scheduled",
-               "published_at": at.to_rfc3339()}),
+        json!({"edition": "en", "title": "Delta"}),
+        1200,
     )
-    .await
-    .expect(201);
+    .await;
     assert_eq!(total("/api/v1/posts?edition=en").await, 2);
     std::thread::sleep(Duration::from_millis(1300));
     assert_eq!(total("/api/v1/posts?edition=en").await, 3);
@@ -795,15 +799,13 @@ async fn kept_trees_and_neighbours_follow_every_change_on_every_instance() {
     .await
     .expect(201);
     assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 2);
-    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1200);
-    app.post_as(
-        "/api/v1/posts",
+    schedule(
+        &app,
         &admin,
-        json!({"edition": "en", "title": "Zeta", "status": "scheduled",
-               "published_at": at.to_rfc3339(), "categories": [site.news]}),
+        json!({"edition": "en", "title": "Zeta", "categories": [site.news]}),
+        1200,
     )
-    .await
-    .expect(201);
+    .await;
     assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 2);
     std::thread::sleep(Duration::from_millis(1300));
     assert_eq!(news(&read(tree_path()).await.expect(200))["post_count"], 3);
