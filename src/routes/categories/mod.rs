@@ -198,16 +198,15 @@ fn parent_filter(
 /// category (`category-N`, `categories`), a count (`category-N-posts`) or
 /// an edition, so that a tree built anew reads nothing and joins kept
 /// bytes.
-pub struct EveryCategory {
+struct EveryCategory {
     /// Every edition's rows, in the editors' order.
     rows: Vec<CategoryRow>,
-    /// Each category's view (without `children`), as JSON, with the
+    /// Each category's view (without `children`) as JSON, with the
     /// surrogate keys it names.
     shown: HashMap<i64, Shown>,
 }
 
 struct Shown {
-    view: CategoryResponse,
     json: Box<str>,
     names: BTreeSet<String>,
 }
@@ -229,7 +228,7 @@ impl EveryCategory {
                 let json = serde_json::to_string(&view).expect("a category is JSON");
                 let names = caching::item_keys("category", json.as_bytes());
                 let json = json.into_boxed_str();
-                (id, Shown { view, json, names })
+                (id, Shown { json, names })
             })
             .collect();
         let every = Arc::new(EveryCategory { rows, shown });
@@ -239,7 +238,7 @@ impl EveryCategory {
                 keys.insert(format!("category-{}", c.id));
                 keys.insert(format!("category-{}-posts", c.id));
             }
-            let size = every.shown.values().map(|s| 3 * s.json.len() + 256).sum();
+            let size = every.shown.values().map(|s| 2 * s.json.len() + 256).sum();
             parts.put("categories", 0, every.clone(), keys, size);
         }
         Ok(every)
@@ -269,7 +268,7 @@ impl EveryCategory {
 
 /// A category of a tree as one answer shows it: its kept JSON, with its
 /// subcategories under `children`.
-pub struct ShownCategory {
+struct ShownCategory {
     every: Arc<EveryCategory>,
     id: i64,
     children: Vec<ShownCategory>,
@@ -307,15 +306,14 @@ impl WriteJson for ShownCategory {
     }
 }
 
+/// Through serde (a list's envelope asks for it): the JSON it writes.
 impl Serialize for ShownCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        fn response(c: &ShownCategory) -> CategoryResponse {
-            CategoryResponse {
-                children: Some(c.children.iter().map(response).collect()),
-                ..c.shown().view.clone()
-            }
-        }
-        response(self).serialize(serializer)
+        let mut json = Vec::new();
+        self.write_json(&mut json);
+        let value: serde_json::Value =
+            serde_json::from_slice(&json).map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
     }
 }
 
