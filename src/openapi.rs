@@ -431,6 +431,16 @@ fn add_common_headers(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The document as `/openapi.json` serves it (compact JSON), made once.
+pub struct Served(pub actix_web::web::Bytes);
+
+/// `GET /openapi.json`.
+pub async fn serve(doc: actix_web::web::Data<Served>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(doc.0.clone())
+}
+
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a
 /// final newline.
 pub fn document_json() -> String {

@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::jwt::JwtKeys;
 use crate::caching::{self, CachePolicy};
@@ -339,6 +339,12 @@ impl Application {
         let store = web::Data::new(store);
         let doc = openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
+        // Served as bytes made once: the document itself (tens of MB as
+        // utoipa holds it) is not kept, nor a copy of it per worker.
+        let doc_json = web::Data::new(openapi::Served(web::Bytes::from(
+            serde_json::to_vec(&doc).expect("the document serialises"),
+        )));
+        drop(doc);
         let pool_data = web::Data::new(pool.clone());
 
         let mut server = HttpServer::new(move || {
@@ -363,7 +369,9 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(extract::query_config_error))
                 .configure(routes::configure)
                 .into_app()
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .app_data(doc_json.clone())
+                .route("/openapi.json", web::get().to(openapi::serve))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/openapi.json")))
                 .service(web::redirect("/docs", "/docs/"))
                 .configure(|cfg| {
                     if let Some(dir) = &local_media {

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{changes, posts};
 use crate::db::Conn;
-use crate::domain::PostStatus;
-use crate::repo::posts::live;
+use crate::repo::posts::{live, maybe_live};
 use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -115,7 +114,7 @@ pub fn state(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<LogState> {
                 .limit(1)
                 .single_value(),
             posts::table
-                .filter(posts::status.eq_any(PostStatus::MAYBE_LIVE))
+                .filter(maybe_live!())
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::published_at.gt(now))
                 .select(posts::published_at)

@@ -7,7 +7,7 @@ use crate::db::schema::{media, media_renditions, post_gallery_items, posts, site
 use crate::db::{search, Conn};
 use crate::domain::embed::Embed;
 use crate::domain::search::SearchQuery;
-use crate::domain::{MediaKind, PostStatus};
+use crate::domain::MediaKind;
 use crate::repo::posts::live;
 use crate::with_conn;
 

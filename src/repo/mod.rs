@@ -6,6 +6,17 @@
 
 // Macros below are in scope in the modules declared after them.
 
+/// `$column = '$value'` with the value written into the SQL, not bound:
+/// for a query served by a partial index with that condition. SQLite
+/// plans a statement once whatever is bound (its query planner stability
+/// guarantee, `.cargo/config.toml`), so a bound value never matches the
+/// index's condition and the query would scan instead.
+macro_rules! literally_equal {
+    ($column:literal, $value:literal) => {
+        diesel::dsl::sql::<diesel::sql_types::Bool>(concat!($column, " = '", $value, "'"))
+    };
+}
+
 /// Members of the given translation groups in a table with `id`,
 /// `edition_id`, `slug` and `translation_group` columns, as
 /// [`TranslationRow`]s.

@@ -88,11 +88,23 @@ pub struct NewPost<'a> {
     pub comments_open: bool,
 }
 
+/// Posts that can be live, published or scheduled: `status = .. OR status =
+/// ..`, not `eq_any`, whose `IN (..)` diesel never keeps prepared on
+/// SQLite (every query holding it was compiled again on every run).
+macro_rules! maybe_live {
+    () => {{
+        let [published, scheduled] = $crate::domain::PostStatus::MAYBE_LIVE;
+        $crate::db::schema::posts::status
+            .eq(published)
+            .or($crate::db::schema::posts::status.eq(scheduled))
+    }};
+}
+pub(crate) use maybe_live;
+
 /// Live posts: published, or scheduled with their time passed, not in the trash.
 macro_rules! live {
     ($now:expr) => {
-        posts::status
-            .eq_any(PostStatus::MAYBE_LIVE)
+        $crate::repo::posts::maybe_live!()
             .and(posts::published_at.le($now))
             .and(posts::deleted_at.is_null())
     };
@@ -206,8 +218,7 @@ macro_rules! visible {
                     }
                     match state {
                         State::Published => any_of!(live!($now)),
-                        State::Scheduled => owned!(posts::status
-                            .eq_any(PostStatus::MAYBE_LIVE)
+                        State::Scheduled => owned!(maybe_live!()
                             .and(posts::published_at.gt($now))
                             .and(posts::deleted_at.is_null())),
                         State::Draft => owned!(posts::status
@@ -936,7 +947,7 @@ set_column!(set_comment_count, comment_count, i32);
 /// (not in the trash), the earliest first.
 pub fn due_scheduled(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
     with_conn!(conn, c => posts::table
-        .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
+        .filter(literally_equal!("posts.status", "scheduled"))
         .filter(posts::published_at.le(now))
         .filter(posts::deleted_at.is_null())
         .order((posts::published_at.asc(), posts::id.asc()))
@@ -954,7 +965,7 @@ pub fn live_between(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     with_conn!(conn, c => posts::table
-        .filter(posts::status.eq_any(PostStatus::MAYBE_LIVE))
+        .filter(maybe_live!())
         .filter(posts::published_at.gt(after))
         .filter(posts::published_at.le(until))
         .filter(posts::deleted_at.is_null())
@@ -984,7 +995,7 @@ pub fn claim_scheduled(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryRes
 /// When the earliest post still `scheduled` (not in the trash) is due.
 pub fn next_scheduled(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
     with_conn!(conn, c => posts::table
-        .filter(posts::status.eq(PostStatus::Scheduled.as_str()))
+        .filter(literally_equal!("posts.status", "scheduled"))
         .filter(posts::deleted_at.is_null())
         .select(posts::published_at)
         .order(posts::published_at.asc())

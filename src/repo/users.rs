@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use crate::db::keyset::{self, Key, Window};
 use crate::db::schema::{posts, users};
 use crate::db::Conn;
-use crate::domain::PostStatus;
 use crate::repo::posts::live;
 use crate::with_conn;
 

@@ -226,7 +226,7 @@ pub fn claim_due(
 ) -> QueryResult<Vec<DeliveryRow>> {
     let due = with_conn!(conn, c => diesel::select(diesel::dsl::exists(
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(literally_equal!("webhook_deliveries.status", "pending"))
             .filter(webhook_deliveries::next_attempt_at.le(now)),
     ))
     .get_result::<bool>(c))?;
@@ -384,7 +384,7 @@ pub fn queue(conn: &mut Conn) -> QueryResult<Queue> {
             .select((webhook_deliveries::status, diesel::dsl::count_star()))
             .load(c)?;
         let oldest = webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(literally_equal!("webhook_deliveries.status", "pending"))
             .select(diesel::dsl::min(webhook_deliveries::created_at))
             .first(c)?;
         Ok(Queue {
