@@ -192,7 +192,22 @@ pub enum PostSort {
 /// later filters are AND-ed with the whole of it.
 macro_rules! visible {
     ($q:ident, $visibility:expr, $now:expr) => {
+        visible!($q, $visibility, $now, false)
+    };
+    // `$unseekable`: the live condition's bound on `published_at` written so
+    // that SQLite does not seek by it ([`list`] says when).
+    ($q:ident, $visibility:expr, $now:expr, $unseekable:expr) => {
         match $visibility {
+            Visibility::Live if $unseekable => {
+                $q = $q.filter(
+                    maybe_live!()
+                        .and(
+                            diesel::dsl::sql::<diesel::sql_types::Bool>("+posts.published_at <= ")
+                                .bind::<diesel::sql_types::Timestamp, _>($now),
+                        )
+                        .and(posts::deleted_at.is_null()),
+                )
+            }
             Visibility::Live => $q = $q.filter(live!($now)),
             Visibility::States { states, owner } => {
                 let mut first = true;
@@ -240,10 +255,13 @@ macro_rules! visible {
 
 /// The filtered, boxed query; expanded once per backend.
 macro_rules! filtered {
-    ($f:expr, $source:expr) => {{
+    ($f:expr, $source:expr) => {
+        filtered!($f, $source, false)
+    };
+    ($f:expr, $source:expr, $unseekable:expr) => {{
         let f: &PostFilter = $f;
         let mut q = $source.into_boxed();
-        visible!(q, &f.visibility, f.now);
+        visible!(q, &f.visibility, f.now, $unseekable);
         match (f.edition_id, f.fallback_edition_id) {
             (Some(id), Some(fallback)) => {
                 let untranslated = diesel::dsl::sql::<diesel::sql_types::Bool>(
@@ -460,8 +478,18 @@ pub fn list(
     columns: Columns,
 ) -> QueryResult<(Vec<PostRow>, i64)> {
     let backend = conn.backend();
+    // A cursor on a newest-first list bounds `published_at` from above, as
+    // the live condition does (by now). SQLite plans without looking at
+    // bound values (they stay prepared), takes the live bound to seek by,
+    // and steps over every newer post to reach the cursor (22 ms at page
+    // 2,000 of 100,000 posts, 0.08 ms seeking by the cursor); so the live
+    // bound is then written as one no index serves.
+    let unseekable = backend == crate::db::Backend::Sqlite
+        && window.after.is_some()
+        && sort == PostSort::PublishedDesc
+        && matches!(filter.visibility, Visibility::Live);
     with_conn!(conn, c => match &filter.search {
-        None => page!(c, filtered!(filter, posts::table), filter, backend, sort, window, known_total, columns),
+        None => page!(c, filtered!(filter, posts::table, unseekable), filter, backend, sort, window, known_total, columns),
         Some(words) => page!(
             c,
             {

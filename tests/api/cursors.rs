@@ -82,6 +82,13 @@ async fn a_walk_by_cursor_neither_repeats_nor_skips_while_posts_are_added() {
         }
         .insert(&app);
     }
+    // Scheduled for tomorrow: not live, so neither pages nor cursors show it.
+    let scheduled = Post {
+        status: "scheduled",
+        published_at: seed::days_ago(-1),
+        ..Post::new(en, "tomorrow")
+    }
+    .insert(&app);
     let by_pages = app.ids("/api/v1/posts?per_page=100").await;
     assert_eq!(by_pages.len(), 45);
 
@@ -121,6 +128,10 @@ async fn a_walk_by_cursor_neither_repeats_nor_skips_while_posts_are_added() {
     assert_eq!(walked, by_pages, "every post once, in order");
     let unique: HashSet<i64> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "no post twice");
+    assert!(
+        !unique.contains(&scheduled),
+        "a scheduled post stays unseen"
+    );
 
     // Other orders walk like their pages do.
     for order in [
