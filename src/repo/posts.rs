@@ -108,6 +108,16 @@ macro_rules! live {
             .and(posts::published_at.le($now))
             .and(posts::deleted_at.is_null())
     };
+    // The same posts, the bound on `published_at` written so that SQLite
+    // does not seek by it (SQLite only; [`list`] says when).
+    (unseekable $now:expr) => {
+        $crate::repo::posts::maybe_live!()
+            .and(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("+posts.published_at <= ")
+                    .bind::<diesel::sql_types::Timestamp, _>($now),
+            )
+            .and(posts::deleted_at.is_null())
+    };
 }
 pub(crate) use live;
 
@@ -194,20 +204,10 @@ macro_rules! visible {
     ($q:ident, $visibility:expr, $now:expr) => {
         visible!($q, $visibility, $now, false)
     };
-    // `$unseekable`: the live condition's bound on `published_at` written so
-    // that SQLite does not seek by it ([`list`] says when).
+    // `$unseekable`: live posts as `live!(unseekable ..)` finds them.
     ($q:ident, $visibility:expr, $now:expr, $unseekable:expr) => {
         match $visibility {
-            Visibility::Live if $unseekable => {
-                $q = $q.filter(
-                    maybe_live!()
-                        .and(
-                            diesel::dsl::sql::<diesel::sql_types::Bool>("+posts.published_at <= ")
-                                .bind::<diesel::sql_types::Timestamp, _>($now),
-                        )
-                        .and(posts::deleted_at.is_null()),
-                )
-            }
+            Visibility::Live if $unseekable => $q = $q.filter(live!(unseekable $now)),
             Visibility::Live => $q = $q.filter(live!($now)),
             Visibility::States { states, owner } => {
                 let mut first = true;
